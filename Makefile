@@ -1,0 +1,45 @@
+# Aetherion — the two commands are `make run` and `make test`; the rest are helpers.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Procfile lines say `python`: make it the virtual environment's.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export PYTHONUNBUFFERED := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help run test setup databases bootstrap smoke stop-databases clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
+
+run: setup databases bootstrap  ## start the dev stack: Django :8000, FastAPI :8001, Flask :8002
+	$(PY) -m scripts.ports
+	honcho start
+
+test: setup  ## run every test against real MySQL and MongoDB servers
+	$(PY) -m scripts.local_db prepare
+	$(PY) -m pytest
+
+setup: $(VENV)/.installed  ## system packages, virtual environment, requirements
+
+$(VENV)/.installed: requirements/*.txt
+	$(PYTHON) -m scripts.system_packages build
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+databases: setup  ## make MySQL and MongoDB answer (private servers under .var/ if needed)
+	$(PY) -m scripts.local_db ensure
+
+bootstrap: setup  ## create the MySQL database, migrate, create MongoDB indexes
+	$(PY) -m scripts.bootstrap_db
+
+smoke: setup  ## check a running stack's health endpoints and /check-regime
+	$(PY) -m scripts.smoke
+
+stop-databases: setup  ## stop the private database servers `make run` started
+	$(PY) -m scripts.local_db stop
+
+clean: stop-databases  ## stop private servers, remove .var/ and the virtual environment
+	rm -rf .var $(VENV)

@@ -1,0 +1,70 @@
+"""One health primitive for every service: named dependency checks, each timed, one verdict.
+
+``/health`` answers 200 when every check is ok and 503 naming the failing checks otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+OK = "ok"
+UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    status: str
+    latency_ms: float
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"status": self.status, "latency_ms": self.latency_ms}
+        if self.error:
+            body["error"] = self.error
+        return body
+
+
+def _failed(started: float, exc: BaseException) -> CheckResult:
+    message = str(exc) or type(exc).__name__
+    return CheckResult(UNAVAILABLE, _elapsed_ms(started), message.splitlines()[0][:300])
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+def run_check(probe: Callable[[], object]) -> CheckResult:
+    """Run a blocking probe; any exception makes the check unavailable."""
+    started = time.perf_counter()
+    try:
+        probe()
+    except Exception as exc:  # a health check reports every failure, it never raises
+        return _failed(started, exc)
+    return CheckResult(OK, _elapsed_ms(started))
+
+
+async def run_check_async(probe: Callable[[], Awaitable[object]], timeout: float) -> CheckResult:
+    """Await a probe for at most ``timeout`` seconds; any exception makes it unavailable."""
+    started = time.perf_counter()
+    try:
+        await asyncio.wait_for(probe(), timeout)
+    except TimeoutError:
+        return CheckResult(UNAVAILABLE, _elapsed_ms(started), f"no answer within {timeout:g} s")
+    except Exception as exc:  # a health check reports every failure, it never raises
+        return _failed(started, exc)
+    return CheckResult(OK, _elapsed_ms(started))
+
+
+def health_report(service: str, checks: Mapping[str, CheckResult]) -> tuple[int, dict[str, Any]]:
+    """HTTP status and body for ``/health``: 200 if all checks are ok, else 503."""
+    failing = [name for name, result in checks.items() if result.status != OK]
+    body: dict[str, Any] = {"service": service, "status": UNAVAILABLE if failing else OK}
+    if checks:
+        body["checks"] = {name: result.as_dict() for name, result in checks.items()}
+    if failing:
+        body["failing"] = failing
+    return (503 if failing else 200), body

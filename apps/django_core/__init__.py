@@ -1,0 +1,1 @@
+"""django_core: the Control Tower (Django + Django REST framework on MySQL)."""

@@ -1,0 +1,33 @@
+"""django_core's manage.py: ``python -m apps.django_core <command>``.
+
+``serve`` runs the development server on the configured host and port (extra options, such as
+``--noreload``, pass through to ``runserver``).
+"""
+
+import os
+import sys
+
+from django.core.management import execute_from_command_line
+
+from apps.common.config import ConfigError
+from apps.django_core.env import load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.django_core.settings")
+    sys.stdout.reconfigure(line_buffering=True)
+    try:
+        settings = load_settings()  # fail here, in one line a problem, rather than deep in Django
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if len(argv) > 1 and argv[1] == "serve":
+        address = f"{settings.common.bind_host}:{settings.port}"
+        argv = [argv[0], "runserver", address, *argv[2:]]
+    execute_from_command_line(argv)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

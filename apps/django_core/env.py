@@ -1,0 +1,41 @@
+"""django_core's settings, read once from config/ (see apps.common.config for the order)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from apps.common.config import CommonSettings, ServiceConfig, load, parse_common
+from apps.common.databases import MySQLTarget
+
+SERVICE = "django_core"
+DEV_SECRET_KEY = "dev-insecure-aetherion-change-me"
+
+
+@dataclass(frozen=True)
+class DjangoCoreSettings:
+    common: CommonSettings
+    port: int
+    secret_key: str
+    debug: bool
+    allowed_hosts: list[str]
+    mysql: MySQLTarget
+    mysql_connect_timeout: int
+    mysql_read_timeout: int
+
+
+def _parse(config: ServiceConfig) -> DjangoCoreSettings:
+    env = config.env
+    return DjangoCoreSettings(
+        common=parse_common(config),
+        port=env.int("DJANGO_CORE_PORT"),
+        secret_key=env.str("DJANGO_SECRET_KEY"),
+        debug=env.bool("DJANGO_DEBUG", False),
+        allowed_hosts=env.list("DJANGO_ALLOWED_HOSTS"),
+        mysql=config.converted("MYSQL_URL", MySQLTarget.from_url),
+        mysql_connect_timeout=env.int("MYSQL_CONNECT_TIMEOUT", 2),
+        mysql_read_timeout=env.int("MYSQL_READ_TIMEOUT", 5),
+    )
+
+
+def load_settings(profile: str | None = None) -> DjangoCoreSettings:
+    return load(SERVICE, _parse, profile)

@@ -1,0 +1,58 @@
+"""Problem details (RFC 9457) for django_core: Django's own errors and DRF's exceptions."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework.views import exception_handler
+
+from apps.common.problems import PROBLEM_MEDIA_TYPE, problem_body
+
+log = logging.getLogger(__name__)
+
+
+def problem_response(request: HttpRequest, status: int, detail: str | None = None, **extensions) -> JsonResponse:
+    body = problem_body(status, detail, instance=request.path, **extensions)
+    return JsonResponse(body, status=status, content_type=PROBLEM_MEDIA_TYPE)
+
+
+def problem_middleware(get_response):
+    """Turn Django's HTML error pages (404, 405, 500…) into problem documents.
+
+    With DEBUG on, a 500 keeps Django's debug page: that is where a developer wants the trace.
+    """
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        content_type = response.get("Content-Type", "")
+        if response.status_code < 400 or not content_type.startswith("text/html"):
+            return response
+        if response.status_code >= 500 and settings.DEBUG:
+            return response
+        return problem_response(request, response.status_code)
+
+    return middleware
+
+
+def drf_exception_handler(exc, context):
+    """DRF's handler, re-shaped as a problem; validation errors list each invalid field."""
+    response = exception_handler(exc, context)
+    request = context["request"]
+    if response is None:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return problem_response(request, 500, "The server failed to handle this request.")
+    data = response.data
+    if isinstance(data, dict) and set(data) == {"detail"}:
+        problem = problem_response(request, response.status_code, str(data["detail"]))
+    else:
+        problem = problem_response(request, response.status_code, "The request is invalid.", errors=data)
+    for header in ("WWW-Authenticate", "Allow", "Retry-After"):
+        if header in response:
+            problem[header] = response[header]
+    return problem
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    return problem_response(request, 500, "The server failed to handle this request.")

@@ -1,0 +1,1 @@
+"""fastapi_market: the async Market engine (FastAPI on MongoDB)."""

@@ -1,0 +1,37 @@
+"""Run fastapi_market under uvicorn on the configured host and port.
+
+``python -m apps.fastapi_market [--reload]``
+"""
+
+import argparse
+import sys
+
+import uvicorn
+
+from apps.common.config import ConfigError
+from apps.fastapi_market.settings import load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m apps.fastapi_market", description=__doc__)
+    parser.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    uvicorn.run(
+        "apps.fastapi_market.main:create_app",
+        factory=True,
+        host=settings.common.bind_host,
+        port=settings.port,
+        reload=args.reload,
+        reload_dirs=["apps"] if args.reload else None,
+        log_level=settings.common.log_level.lower(),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,14 @@
+"""The market database's indexes, declared once: scripts/bootstrap_db.py creates them."""
+
+from pymongo import ASCENDING, IndexModel
+
+INDEXES: dict[str, list[IndexModel]] = {
+    # One bar per symbol, timeframe and timestamp, whatever the number of concurrent writers.
+    "bars": [
+        IndexModel(
+            [("symbol", ASCENDING), ("timeframe", ASCENDING), ("ts", ASCENDING)],
+            name="bars_symbol_timeframe_ts",
+            unique=True,
+        )
+    ],
+}

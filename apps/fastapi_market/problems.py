@@ -1,0 +1,53 @@
+"""Problem details (RFC 9457) for fastapi_market: HTTP errors, validation, the unexpected."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from apps.common.problems import PROBLEM_MEDIA_TYPE, problem_body
+
+log = logging.getLogger(__name__)
+
+
+class ProblemError(Exception):
+    """Raise from a route to answer with a problem document."""
+
+    def __init__(self, status: int, detail: str, **extensions):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.extensions = extensions
+
+
+def problem_response(request: Request, status: int, detail: str | None = None, headers=None, **extensions) -> JSONResponse:
+    body = problem_body(status, detail, instance=request.url.path, **extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def on_problem(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(request, exc.status, exc.detail, **exc.extensions)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return problem_response(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(p) for p in err.get("loc", ())), "message": err.get("msg", "")}
+            for err in exc.errors()
+        ]
+        return problem_response(request, 422, "The request is invalid.", errors=errors)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(request, 500, "The server failed to handle this request.")

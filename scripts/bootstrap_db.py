@@ -1,0 +1,155 @@
+"""Prepare the databases: create the MySQL database, apply Django's migrations, check MongoDB
+and create its indexes. Safe to run again: it changes only what is missing, and says so.
+
+    python -m scripts.bootstrap_db [--profile dev]
+
+Progress goes to stderr; the exit code is 0 when every step succeeded, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from apps.common.config import ConfigError, current_profile
+from apps.common.databases import MongoTarget, MySQLTarget, check_identifier
+
+
+class BootstrapError(Exception):
+    """A failed step; the message names the server and says how to fix it."""
+
+
+def say(message: str) -> None:
+    print(f"bootstrap: {message}", file=sys.stderr, flush=True)
+
+
+def mysql_database_ensure(target: MySQLTarget) -> bool:
+    """Create ``target.database`` if missing; True when it was created."""
+    import MySQLdb
+
+    name = check_identifier(target.database)  # checked again here: it is about to become SQL
+    where = f"MySQL at {target.address}"
+    try:
+        conn = MySQLdb.connect(
+            host=target.host, port=target.port, user=target.user, password=target.password, connect_timeout=5
+        )
+    except MySQLdb.OperationalError as exc:
+        raise BootstrapError(_mysql_advice(where, target, exc)) from None
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", (name,))
+            if cursor.fetchone():
+                return False
+            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+            return True
+    except MySQLdb.OperationalError as exc:
+        raise BootstrapError(_mysql_advice(where, target, exc)) from None
+    finally:
+        conn.close()
+
+
+def _mysql_advice(where: str, target: MySQLTarget, exc: Exception) -> str:
+    code, message = (exc.args + (0, ""))[:2]
+    if code in (2002, 2003, 2005, 2013):
+        fix = "start it (make run starts a private one) or fix MYSQL_URL in config/django_core.local.env"
+        return f"{where}: cannot connect ({message}); {fix}"
+    if code == 1045:
+        return f"{where}: access denied for user '{target.user}'; fix the user or password in MYSQL_URL"
+    if code == 1044:
+        return (
+            f"{where}: user '{target.user}' may not create databases; "
+            f"ask an admin to run: CREATE DATABASE `{target.database}`"
+        )
+    return f"{where}: {message or exc}"
+
+
+def django_migrate() -> int:
+    """Apply Django's pending migrations; return how many were applied."""
+    import django
+    from django.core.management import call_command
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.django_core.settings")
+    django.setup()
+    try:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if plan:
+            call_command("migrate", interactive=False, verbosity=0)
+    except DatabaseError as exc:
+        raise BootstrapError(f"Django migrations failed: {exc}") from None
+    return len(plan)
+
+
+def mongo_indexes_ensure(target: MongoTarget, timeout_ms: int) -> list[str]:
+    """Ping MongoDB and create the market database's missing indexes; return their names."""
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    from apps.fastapi_market.indexes import INDEXES
+
+    client = MongoClient(target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
+    try:
+        client.admin.command("ping")
+        db = client[target.database]
+        created = []
+        for collection, models in INDEXES.items():
+            existing = set(db[collection].index_information()) if collection in db.list_collection_names() else set()
+            missing = [m for m in models if m.document["name"] not in existing]
+            if missing:
+                db[collection].create_indexes(missing)
+                created += [f"{collection}.{m.document['name']}" for m in missing]
+        return created
+    except PyMongoError as exc:
+        first_line = str(exc).split(",")[0].splitlines()[0]
+        raise BootstrapError(
+            f"MongoDB at {target.address}: {first_line}; start it (make run starts a private one) "
+            "or fix MONGO_URL in config/fastapi_market.local.env"
+        ) from None
+    finally:
+        client.close()
+
+
+def bootstrap(profile: str) -> bool:
+    """Run every step; True when anything changed."""
+    from apps.django_core.env import load_settings as django_settings
+    from apps.fastapi_market.settings import load_settings as market_settings
+
+    os.environ["APP_ENV"] = profile  # Django's settings read the same profile
+    mysql = django_settings(profile).mysql
+    market = market_settings(profile)
+
+    created = mysql_database_ensure(mysql)
+    say(f"MySQL {mysql.address}: database {mysql.database} {'created' if created else 'already exists'}")
+    applied = django_migrate()
+    say(f"Django migrations: {f'applied {applied}' if applied else 'up to date'}")
+    indexes = mongo_indexes_ensure(market.mongo, market.mongo_timeout_ms)
+    say(
+        f"MongoDB {market.mongo.address}: ping ok; database {market.mongo.database}: "
+        f"{'created indexes ' + ', '.join(indexes) if indexes else 'indexes up to date'}"
+    )
+    return bool(created or applied or indexes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.bootstrap_db", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--profile", help="config profile (default: APP_ENV, else dev)")
+    args = parser.parse_args(argv)
+    try:
+        changed = bootstrap(args.profile or current_profile())
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except (BootstrapError, ValueError) as exc:
+        say(f"failed: {exc}")
+        return 1
+    say("done" if changed else "nothing to do: everything was already in place")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Say, before anything starts, whether the stack's ports are free.
+
+    python -m scripts.ports [--profile dev]
+
+Exits 1 with one line per port already in use (and which process holds it, when that can be
+known), instead of one service failing with a traceback and the whole stack going down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import socket
+import sys
+
+from apps.common.config import SERVICES, ConfigError, current_profile
+
+
+def port_holder(host: str, port: int) -> str | None:
+    """None when ``port`` can be bound on ``host``; else who holds it, as well as can be told."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+        else:
+            return None
+    return _listener(port) or "another process"
+
+
+def _listener(port: int) -> str | None:
+    try:
+        import psutil
+    except ImportError:
+        return None
+    try:
+        connections = psutil.net_connections(kind="tcp")
+    except psutil.AccessDenied:
+        return None
+    for conn in connections:
+        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port and conn.pid:
+            try:
+                name = " ".join(psutil.Process(conn.pid).cmdline()[:3]) or psutil.Process(conn.pid).name()
+            except psutil.Error:
+                name = "?"
+            return f"pid {conn.pid} ({name})"
+    return None
+
+
+def service_ports(profile: str) -> dict[str, tuple[str, int]]:
+    """Each service's (bind host, port) under ``profile``."""
+    from apps.django_core.env import load_settings as django_settings
+    from apps.fastapi_market.settings import load_settings as market_settings
+    from apps.flask_regime.settings import load_settings as regime_settings
+
+    loaded = {
+        "django_core": django_settings(profile),
+        "fastapi_market": market_settings(profile),
+        "flask_regime": regime_settings(profile),
+    }
+    return {name: (loaded[name].common.bind_host, loaded[name].port) for name in SERVICES}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.ports", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", help="config profile (default: APP_ENV, else dev)")
+    args = parser.parse_args(argv)
+    try:
+        ports = service_ports(args.profile or current_profile())
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    busy = 0
+    for service, (host, port) in ports.items():
+        holder = port_holder(host, port)
+        if holder is not None:
+            busy += 1
+            print(f"ports: {service} cannot start: port {port} on {host} is in use by {holder}", file=sys.stderr)
+    if not busy:
+        print(f"ports: {', '.join(str(p) for _, p in ports.values())} free", file=sys.stderr)
+    return 1 if busy else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
