@@ -69,7 +69,7 @@ class ServiceConfig:
         self.service = service
         self.profile = profile or current_profile(service)
         self.files = config_files(service, self.profile, config_dir)
-        self.env = Env(eager=False, expand_vars=True)
+        self.env = Env(eager=False)
         for path in self.files:
             self.env.read_env(path, recurse=False)
 
@@ -115,9 +115,11 @@ class ServiceConfig:
         return f"fix it in {source}"
 
 
-def load(service: str, parse: Callable[[ServiceConfig], T], profile: str | None = None) -> T:
+def load(
+    service: str, parse: Callable[[ServiceConfig], T], profile: str | None = None, config_dir: Path = CONFIG_DIR
+) -> T:
     """Build a service's settings with ``parse`` and fail once, listing every problem."""
-    config = ServiceConfig(service, profile)
+    config = ServiceConfig(service, profile, config_dir)
     settings = parse(config)
     config.seal()
     return settings
@@ -148,9 +150,9 @@ def parse_common(config: ServiceConfig) -> CommonSettings:
         profile=config.profile,
         bind_host=env.str("BIND_HOST"),
         log_level=env.str("LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])),
-        django_core_url=_base_url(env, "DJANGO_CORE_URL"),
-        fastapi_market_url=_base_url(env, "FASTAPI_MARKET_URL"),
-        flask_regime_url=_base_url(env, "FLASK_REGIME_URL"),
+        django_core_url=_service_url(env, "django_core"),
+        fastapi_market_url=_service_url(env, "fastapi_market"),
+        flask_regime_url=_service_url(env, "flask_regime"),
     )
 
 
@@ -159,14 +161,18 @@ def load_common(service: str = "config", profile: str | None = None) -> CommonSe
     return load(service, parse_common, profile)
 
 
-def _base_url(env: Env, name: str) -> str:
-    url = env.url(name, schemes={"http", "https"}, require_tld=False)
-    return url.geturl().rstrip("/") if url else ""
+def _service_url(env: Env, service: str) -> str:
+    """``<SERVICE>_URL`` if set, else the service's own port on this machine."""
+    port = env.int(f"{service.upper()}_PORT")
+    url = env.url(f"{service.upper()}_URL", None, schemes={"http", "https"}, require_tld=False)
+    return url.geturl().rstrip("/") if url else f"http://127.0.0.1:{port}"
 
 
 def _reason(messages) -> str:
-    text = "; ".join(str(m) for m in messages) if isinstance(messages, list) else str(messages)
-    return "not set" if text == "Environment variable not set." else text.rstrip(".")
+    # A variable read twice (a port, by its service and by the URL built on it) fails twice alike.
+    unique = dict.fromkeys(str(m).rstrip(".") for m in messages) if isinstance(messages, list) else {str(messages): 0}
+    text = "; ".join(unique)
+    return "not set" if text == "Environment variable not set" else text
 
 
 def _display(path: Path) -> str:

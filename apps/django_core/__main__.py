@@ -1,7 +1,7 @@
 """django_core's manage.py: ``python -m apps.django_core <command>``.
 
-``serve`` runs the development server on the configured host and port (extra options, such as
-``--noreload``, pass through to ``runserver``).
+``serve`` runs the development server on the configured host and port (``--noreload`` and
+runserver's other options apply), and starts even while MySQL is down.
 """
 
 import os
@@ -18,13 +18,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.django_core.settings")
     sys.stdout.reconfigure(line_buffering=True)
     try:
-        settings = load_settings()  # fail here, in one line a problem, rather than deep in Django
+        load_settings()  # fail here, in one line a problem, rather than deep in Django
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    if len(argv) > 1 and argv[1] == "serve":
-        address = f"{settings.common.bind_host}:{settings.port}"
-        argv = [argv[0], "runserver", address, *argv[2:]]
     execute_from_command_line(argv)
     return 0
 

@@ -31,7 +31,7 @@ def problem_middleware(get_response):
             return response
         if response.status_code >= 500 and settings.DEBUG:
             return response
-        return problem_response(request, response.status_code)
+        return _with_headers_of(response, problem_response(request, response.status_code))
 
     return middleware
 
@@ -48,9 +48,14 @@ def drf_exception_handler(exc, context):
         problem = problem_response(request, response.status_code, str(data["detail"]))
     else:
         problem = problem_response(request, response.status_code, "The request is invalid.", errors=data)
-    for header in ("WWW-Authenticate", "Allow", "Retry-After"):
-        if header in response:
-            problem[header] = response[header]
+    return _with_headers_of(response, problem)
+
+
+def _with_headers_of(original: HttpResponse, problem: HttpResponse) -> HttpResponse:
+    """Keep the headers that tell a client what to do next."""
+    for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+        if header in original:
+            problem[header] = original[header]
     return problem
 
 

@@ -1,6 +1,7 @@
 """django_core's own endpoints: health."""
 
 from django.db import connection
+from django.views.decorators.http import require_safe
 from django.http import HttpRequest, JsonResponse
 
 from apps.common.health import health_report, run_check
@@ -17,6 +18,7 @@ def mysql_ping() -> None:
         raise
 
 
+@require_safe
 def read_health(request: HttpRequest) -> JsonResponse:
     """Readiness: 200 when MySQL answers, 503 naming it when not."""
     status, body = health_report("django_core", {"mysql": run_check(mysql_ping)})

@@ -1,0 +1,86 @@
+"""scripts/bootstrap_db.py against the test stack's real MySQL and MongoDB."""
+
+import subprocess
+import sys
+import uuid
+
+import MySQLdb
+import pytest
+from pymongo import MongoClient
+
+from apps.django_core.env import load_settings as django_settings
+from apps.fastapi_market.settings import load_settings as market_settings
+from scripts import bootstrap_db
+from tests.stack import clean_env
+
+
+def schemas(target) -> set[str]:
+    conn = MySQLdb.connect(host=target.host, port=target.port, user=target.user, password=target.password)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA")
+            return {row[0] for row in cursor.fetchall()}
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def fresh_names(test_stack):
+    """A database name of this test's own on each server, dropped afterwards."""
+    mysql, mongo = django_settings("test").mysql, market_settings("test").mongo
+    name = f"aetherion_boot_{uuid.uuid4().hex[:8]}"
+    yield mysql, mongo, name
+    conn = MySQLdb.connect(host=mysql.host, port=mysql.port, user=mysql.user, password=mysql.password)
+    conn.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
+    conn.close()
+    with MongoClient(mongo.url) as client:
+        client.drop_database(name)
+
+
+def run_bootstrap(**env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.bootstrap_db"], env=clean_env(**env),
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_creates_migrates_indexes_then_has_nothing_to_do(fresh_names):
+    mysql, mongo, name = fresh_names
+    env = {"MYSQL_URL": f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{name}", "MONGO_DB": name}
+
+    first = run_bootstrap(**env)
+    assert first.returncode == 0, first.stderr
+    assert f"database {name} created" in first.stderr
+    assert "Django migrations: applied" in first.stderr
+    assert "created indexes bars.bars_symbol_timeframe_ts" in first.stderr
+    assert name in schemas(mysql)
+    with MongoClient(mongo.url) as client:
+        index = client[name]["bars"].index_information()["bars_symbol_timeframe_ts"]
+    assert index["unique"] and index["key"] == [("symbol", 1), ("timeframe", 1), ("ts", 1)]
+
+    second = run_bootstrap(**env)
+    assert second.returncode == 0, second.stderr
+    assert f"database {name} already exists" in second.stderr
+    assert "Django migrations: up to date" in second.stderr
+    assert "indexes up to date" in second.stderr
+    assert second.stderr.strip().endswith("nothing to do: everything was already in place")
+
+
+@pytest.mark.parametrize("name", ["x; DROP DATABASE mysql", "core`; DROP TABLE t; --", "a b"])
+def test_refuses_a_database_name_that_is_not_an_identifier(name, test_stack, monkeypatch, capsys):
+    mysql = django_settings("test").mysql
+    before = schemas(mysql)
+    monkeypatch.setenv("MYSQL_URL", f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{name}")
+    assert bootstrap_db.main(["--profile", "test"]) == 2
+    error = capsys.readouterr().err
+    assert "MYSQL_URL: database name" in error and "is not a plain identifier" in error
+    assert schemas(mysql) == before
+
+
+def test_unreachable_mysql_is_one_clear_line(monkeypatch, capsys):
+    monkeypatch.setenv("MYSQL_URL", "mysql://app:secret@127.0.0.1:1/aetherion_core")
+    assert bootstrap_db.main(["--profile", "test"]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("bootstrap: failed: MySQL at 127.0.0.1:1: cannot connect")
+    assert "MYSQL_URL in config/django_core.local.env" in lines[0]

@@ -1,0 +1,207 @@
+"""The hermetic test stack (Procfile.test under honcho), as tests start, probe and stop it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import psutil
+from dotenv import dotenv_values
+
+from apps.common.config import CONFIG_DIR, REPO_ROOT
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def service_variables() -> set[str]:
+    """Every variable the committed config files set: a developer's shell must not change them."""
+    names = {"APP_ENV", "PORT", "DJANGO_SETTINGS_MODULE"}
+    for path in CONFIG_DIR.glob("*.env"):
+        names.update(dotenv_values(path))
+    return names
+
+
+def clean_env(**overrides: str) -> dict[str, str]:
+    """The environment for a child process: no stray service variables, the venv first on PATH."""
+    scrubbed = service_variables()
+    env = {k: v for k, v in os.environ.items() if k not in scrubbed and not k.startswith("APP_")}
+    env.update(
+        APP_ENV="test",
+        PYTHONUNBUFFERED="1",
+        PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+    )
+    env.update(overrides)
+    return env
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, what: str, interval: float = 0.2) -> float:
+    """Poll ``predicate`` until true; return the seconds it took, or raise TimeoutError naming ``what``."""
+    started = time.monotonic()
+    while True:
+        if predicate():
+            return time.monotonic() - started
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"{what}: not within {timeout:g} s")
+        time.sleep(interval)
+
+
+def http_status(url: str, timeout: float = 2.0) -> int | None:
+    """The status ``url`` answers with, or None when nothing answers."""
+    try:
+        return httpx.get(url, timeout=timeout).status_code
+    except httpx.HTTPError:
+        return None
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    from scripts.ports import port_holder
+
+    return port_holder(host, port) is None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def isolated_ports() -> dict[str, int]:
+    """Free ports for every Procfile.test process, for a stack beside the shared one."""
+    return {name: free_port() for name in ("mysql", "mongo", "django_core", "fastapi_market", "flask_regime")}
+
+
+def stack_env(ports: dict[str, int]) -> dict[str, str]:
+    """A child environment that puts every Procfile.test process on ``ports``."""
+    from apps.django_core.env import load_settings
+
+    mysql = load_settings("test").mysql
+    return clean_env(
+        MYSQL_URL=f"mysql://{mysql.user}:{mysql.password}@127.0.0.1:{ports['mysql']}/{mysql.database}",
+        MONGO_URL=f"mongodb://127.0.0.1:{ports['mongo']}/",
+        DJANGO_CORE_PORT=str(ports["django_core"]),
+        FASTAPI_MARKET_PORT=str(ports["fastapi_market"]),
+        FLASK_REGIME_PORT=str(ports["flask_regime"]),
+    )
+
+
+def health_urls(ports: dict[str, int]) -> list[str]:
+    return [
+        f"http://127.0.0.1:{ports['django_core']}/health/",
+        f"http://127.0.0.1:{ports['fastapi_market']}/health",
+        f"http://127.0.0.1:{ports['flask_regime']}/health",
+    ]
+
+
+class HonchoStack:
+    """``honcho -f <procfile> start`` in its own session, its output in a log file."""
+
+    _started = re.compile(r"system\s+\| (\S+?)(?:\.\d+)? started \(pid=(\d+)\)")
+
+    def __init__(self, procfile: str, log_path: Path, env: dict[str, str]):
+        self.procfile = procfile
+        self.log_path = log_path
+        self.env = env
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [str(VENV_BIN / "honcho"), "-f", self.procfile, "start"],
+                cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def alive(self) -> bool:
+        """True while honcho runs; raises with its log when it has stopped (a process died)."""
+        if not self.running:
+            raise AssertionError(f"honcho exited (rc={self.process.returncode})")
+        return True
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+    def pids(self) -> dict[str, int]:
+        """Each Procfile process's pid (honcho starts each in a process group of its own)."""
+        return {name: int(pid) for name, pid in self._started.findall(self.log_text())}
+
+    def group_members(self) -> list[psutil.Process]:
+        """Every live process in the groups honcho started, and honcho itself."""
+        groups = set(self.pids().values())
+        members = []
+        for proc in psutil.process_iter(["pid"]):
+            try:
+                if os.getpgid(proc.pid) in groups and proc.status() != psutil.STATUS_ZOMBIE:
+                    members.append(proc)
+            except (ProcessLookupError, psutil.Error):
+                continue
+        if self.running:
+            members.append(psutil.Process(self.process.pid))
+        return members
+
+    def signal_group(self, name: str, sig: int) -> None:
+        os.killpg(self.pids()[name], sig)
+
+    def bring_up(self, ports: dict[str, int], timeout: float = 180) -> float:
+        """Start, wait for the databases, bootstrap them, wait for three healthy services.
+
+        Returns the seconds from start to healthy; on failure stops the stack and raises
+        AssertionError with the end of honcho's log.
+        """
+        started = time.monotonic()
+        self.start()
+        try:
+            wait_until(lambda: self.alive() and not port_is_free(ports["mysql"]) and not port_is_free(ports["mongo"]),
+                       timeout, "private MySQL and MongoDB listening")
+            wait_until(self._bootstrap, 60, "scripts/bootstrap_db.py succeeding", interval=0.5)
+            wait_until(lambda: self.alive() and all(http_status(u) == 200 for u in health_urls(ports)), 60,
+                       "all three /health = 200")
+        except (AssertionError, TimeoutError) as exc:
+            if self.running:
+                self.stop()
+            raise AssertionError(f"test stack did not come up: {exc}\n--- honcho log ---\n{self.log_tail()}") from None
+        return time.monotonic() - started
+
+    def _bootstrap(self) -> bool:
+        result = subprocess.run([sys.executable, "-m", "scripts.bootstrap_db"], env=self.env,
+                                capture_output=True, text=True, timeout=120, check=False)
+        self.last_bootstrap = result.stderr
+        return result.returncode == 0
+
+    def remove_private_data(self, ports: dict[str, int]) -> None:
+        """Delete the throw-away data of this stack's private servers."""
+        state = REPO_ROOT / ".var" / "test"
+        for name in ("mysql", "mongo"):
+            shutil.rmtree(state / f"{name}-{ports[name]}", ignore_errors=True)
+            (state / f"{name}-{ports[name]}.log").unlink(missing_ok=True)
+        (state / f"mysql-{ports['mysql']}-init.sql").unlink(missing_ok=True)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> float:
+        """Signal honcho and wait for it; return the seconds it took to exit."""
+        assert self.process is not None
+        started = time.monotonic()
+        if self.running:
+            self.process.send_signal(sig)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            for member in self.group_members():
+                member.kill()
+            self.process.wait()
+        return time.monotonic() - started
