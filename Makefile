@@ -8,12 +8,12 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup databases bootstrap smoke stop-databases clean
+.PHONY: help run test setup config doctor databases bootstrap smoke stop-databases clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
 
-run: setup databases bootstrap  ## start the dev stack: Django :8000, FastAPI :8001, Flask :8002
+run: setup config databases bootstrap  ## start the dev stack: Django :8000, FastAPI :8001, Flask :8002
 	$(PY) -m scripts.ports
 	honcho start
 
@@ -29,6 +29,12 @@ $(VENV)/.installed: requirements/*.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	touch $@
 
+config: setup  ## validate every service's configuration (`python -m apps.common.config show` prints it)
+	$(PY) -m apps.common.config check
+
+doctor: setup  ## pre-flight checks: Python, requirements, config, ports, MySQL, MongoDB, Flask
+	$(PY) -m scripts.doctor
+
 databases: setup  ## make MySQL and MongoDB answer (private servers under .var/ if needed)
 	$(PY) -m scripts.local_db ensure
 
@@ -38,7 +44,13 @@ bootstrap: setup  ## create the MySQL database, migrate, create MongoDB indexes
 smoke: setup  ## check a running stack's health endpoints and /check-regime
 	$(PY) -m scripts.smoke
 
-stop-databases: setup  ## stop the private database servers `make run` started
+stop-config: setup  ## validate every service's configuration (`python -m apps.common.config show` prints it)
+	$(PY) -m apps.common.config check
+
+doctor: setup  ## pre-flight checks: Python, requirements, config, ports, MySQL, MongoDB, Flask
+	$(PY) -m scripts.doctor
+
+databases: setup  ## stop the private database servers `make run` started
 	$(PY) -m scripts.local_db stop
 
 clean: stop-databases  ## stop private servers, remove .var/ and the virtual environment

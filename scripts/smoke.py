@@ -16,17 +16,17 @@ import time
 from dataclasses import asdict, dataclass
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from apps.common.config import ConfigError, load_common
-
-CHECK_REGIME_BODY = {"status": "flask_regime running"}
+from apps.common.contracts import CheckRegimeResponse, HealthReport
 
 
 @dataclass(frozen=True)
 class Check:
     name: str
     url: str
-    expected_body: dict | None = None
+    contract: type[BaseModel] = HealthReport
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def checks_for(urls: dict[str, str]) -> list[Check]:
         Check("django_core /health/", f"{urls['django_core']}/health/"),
         Check("fastapi_market /health", f"{urls['fastapi_market']}/health"),
         Check("flask_regime /health", f"{urls['flask_regime']}/health"),
-        Check("fastapi_market /check-regime", f"{urls['fastapi_market']}/check-regime", CHECK_REGIME_BODY),
+        Check("fastapi_market /check-regime", f"{urls['fastapi_market']}/check-regime", CheckRegimeResponse),
     ]
 
 
@@ -56,10 +56,13 @@ async def run_one(client: httpx.AsyncClient, check: Check) -> CheckOutcome:
     else:
         ok = response.status_code == 200
         result = f"{response.status_code}"
-        if ok and check.expected_body is not None and _json(response) != check.expected_body:
-            ok, result = False, f"200 but unexpected body {response.text[:80]!r}"
-        elif not ok:
+        if not ok:
             result += f" {_json(response) or response.text[:80]}"
+        else:
+            try:
+                check.contract.model_validate_json(response.content)
+            except ValidationError:
+                ok, result = False, f"200 but not a {check.contract.__name__}: {response.text[:80]!r}"
     latency = round((time.perf_counter() - started) * 1000, 1)
     return CheckOutcome(check.name, check.url, ok, result, latency)
 

@@ -3,22 +3,29 @@
 A value is taken from the first of these that sets it:
 
 1. the process environment,
-2. ``config/test.env`` (only when ``APP_ENV=test``: the hermetic test stack's ports and servers),
+2. ``config/<profile>.env`` for the test and production profiles (``test.env``, ``production.env``),
 3. ``config/<service>.local.env`` (git-ignored: a developer's own servers and secrets),
 4. ``config/<service>.env`` (committed dev defaults),
 5. ``config/common.env`` (committed, shared by every service).
 
 ``APP_ENV`` itself (dev, test or production) comes from the process environment only, since it
 chooses which files are read.
+
+    python -m apps.common.config check [--profile P]          validate every service's settings
+    python -m apps.common.config show [SERVICE] [--profile P] each value and where it came from
 """
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from dotenv import dotenv_values
 from environs import Env, EnvError, EnvValidationError
@@ -28,6 +35,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = REPO_ROOT / "config"
 PROFILES = ("dev", "test", "production")
 SERVICES = ("django_core", "fastapi_market", "flask_regime")
+# Where each service declares its settings: a module with SERVICE and parse_settings(config).
+SETTINGS_MODULES = {
+    "django_core": "apps.django_core.env",
+    "fastapi_market": "apps.fastapi_market.settings",
+    "flask_regime": "apps.flask_regime.settings",
+}
+DEV_INTERNAL_API_TOKEN = "dev-internal-token"
+MASK = "********"
 
 T = TypeVar("T")
 
@@ -53,13 +68,22 @@ def current_profile(service: str = "config") -> str:
 
 def config_files(service: str, profile: str, config_dir: Path = CONFIG_DIR) -> list[Path]:
     """The files read for ``service`` under ``profile``, the winning one first."""
-    files = [config_dir / "test.env"] if profile == "test" else []
+    files = [config_dir / f"{profile}.env"] if profile != "dev" else []
     files += [
         config_dir / f"{service}.local.env",
         config_dir / f"{service}.env",
         config_dir / "common.env",
     ]
     return files
+
+
+@dataclass(frozen=True)
+class SettingView:
+    """One resolved setting as ``show`` prints it: secrets masked."""
+
+    name: str
+    value: str
+    source: str
 
 
 class ServiceConfig:
@@ -70,10 +94,14 @@ class ServiceConfig:
         self.profile = profile or current_profile(service)
         self.files = config_files(service, self.profile, config_dir)
         self.env = Env(eager=False)
+        self._file_values = []
         for path in self.files:
-            self.env.read_env(path, recurse=False)
+            if self.env.read_env(path, recurse=False):
+                self._file_values.append((path, dotenv_values(path)))
+        self.secrets: set[str] = set()
+        self._refused: dict[str, str] = {}
 
-    def converted(self, name: str, convert: Callable[[str], T]) -> T | None:
+    def converted(self, name: str, convert: Callable[[str], T], default=...) -> T | None:
         """Read ``name`` and pass it through ``convert``; its ValueError becomes a problem."""
 
         def parse(value: str) -> T:
@@ -84,35 +112,88 @@ class ServiceConfig:
 
         parser = f"_converted_{name.lower()}"
         self.env.add_parser(parser, parse)
-        return getattr(self.env, parser)(name)
+        return getattr(self.env, parser)(name, default)
+
+    def secret(self, name: str, dev_value: str) -> str:
+        """A secret: masked when shown; outside the dev profile it must be set, and not to ``dev_value``."""
+        self.secrets.add(name)
+        value = self.env.str(name, "") or ""
+        if self.profile != "dev" and not value:
+            self.refuse(name, f"required in the {self.profile} profile")
+        elif self.profile != "dev" and value == dev_value:
+            self.refuse(name, f"the dev value is refused in the {self.profile} profile; set a real secret")
+        return value
+
+    def refuse(self, name: str, reason: str) -> None:
+        """Record a problem with a value that parsed but may not be used."""
+        self._refused[name] = reason
 
     def source(self, name: str) -> str | None:
         """``"environment"``, the file that sets ``name``, or None when nothing sets it."""
         if name in os.environ:
             return "environment"
-        for path in self.files:
-            if path.exists() and name in dotenv_values(path):
+        for path, values in self._file_values:
+            if name in values:
                 return _display(path)
         return None
 
-    def seal(self) -> None:
-        """Raise one ConfigError listing every missing or invalid value."""
+    def problems(self) -> list[str]:
+        """Every missing, invalid or refused value, one line each (clears environs' list)."""
+        found: dict[str, str] = {}
         try:
             self.env.seal()
         except EnvValidationError as exc:
-            problems = [
-                f"{name}: {_reason(messages)} ({self._where(name)})"
-                for name, messages in exc.error_messages.items()
-            ]
-            raise ConfigError(self.service, problems) from None
+            found = {name: _reason(messages) for name, messages in exc.error_messages.items()}
+        for name, reason in self._refused.items():
+            found.setdefault(name, reason)
+        return [f"{name}: {reason} ({self._where(name)})" for name, reason in found.items()]
+
+    def seal(self) -> None:
+        """Raise one ConfigError listing every problem."""
+        problems = self.problems()
+        if problems:
+            raise ConfigError(self.service, problems)
+
+    def views(self) -> list[SettingView]:
+        """Every setting the service read, its value (secrets masked) and where it came from."""
+        parsed = self.env.dump()
+        views = []
+        for name in sorted(set(parsed) | set(self._refused)):
+            source = self.source(name)
+            if source == "environment":
+                raw = os.environ[name]
+            elif source is not None:
+                raw = next(values[name] for path, values in self._file_values if name in values) or ""
+            else:
+                raw = "" if parsed.get(name) in (None, "") else str(parsed[name])
+            views.append(SettingView(name, self.masked(name, raw), source or "default"))
+        return views
+
+    def masked(self, name: str, value: str) -> str:
+        if not value:
+            return "(not set)"
+        return MASK if name in self.secrets else mask_url_password(value)
 
     def _where(self, name: str) -> str:
         source = self.source(name)
-        if source is None:
+        if name in self._refused and self.profile != "dev":
+            return "set it in the environment"
+        if source is None or name in self._refused:
             return f"set it in config/{self.service}.local.env or the environment"
         if source == "environment":
             return "fix it in the environment"
         return f"fix it in {source}"
+
+
+def mask_url_password(value: str) -> str:
+    """``scheme://user:****@host/…`` for a URL with a password; anything else unchanged."""
+    if "://" not in value:
+        return value
+    parts = urlsplit(value)
+    if not parts.password:
+        return value
+    netloc = parts.netloc.replace(f":{parts.password}@", f":{MASK}@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def load(
@@ -125,6 +206,13 @@ def load(
     return settings
 
 
+def inspect(service: str, profile: str | None = None) -> ServiceConfig:
+    """Read ``service``'s settings without raising: ask the result for problems() and views()."""
+    config = ServiceConfig(service, profile)
+    importlib.import_module(SETTINGS_MODULES[service]).parse_settings(config)
+    return config
+
+
 @dataclass(frozen=True)
 class CommonSettings:
     """What every service knows: its profile, where to bind, and where the others live."""
@@ -132,6 +220,8 @@ class CommonSettings:
     profile: str
     bind_host: str
     log_level: str
+    log_format: str
+    internal_api_token: str
     django_core_url: str
     fastapi_market_url: str
     flask_regime_url: str
@@ -150,9 +240,11 @@ def parse_common(config: ServiceConfig) -> CommonSettings:
         profile=config.profile,
         bind_host=env.str("BIND_HOST"),
         log_level=env.str("LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])),
-        django_core_url=_service_url(env, "django_core"),
-        fastapi_market_url=_service_url(env, "fastapi_market"),
-        flask_regime_url=_service_url(env, "flask_regime"),
+        log_format=env.str("LOG_FORMAT", "plain", validate=OneOf(["plain", "json"])),
+        internal_api_token=config.secret("INTERNAL_API_TOKEN", DEV_INTERNAL_API_TOKEN),
+        django_core_url=_service_url(config, "django_core"),
+        fastapi_market_url=_service_url(config, "fastapi_market"),
+        flask_regime_url=_service_url(config, "flask_regime"),
     )
 
 
@@ -161,11 +253,20 @@ def load_common(service: str = "config", profile: str | None = None) -> CommonSe
     return load(service, parse_common, profile)
 
 
-def _service_url(env: Env, service: str) -> str:
+def _service_url(config: ServiceConfig, service: str) -> str:
     """``<SERVICE>_URL`` if set, else the service's own port on this machine."""
-    port = env.int(f"{service.upper()}_PORT")
-    url = env.url(f"{service.upper()}_URL", None, schemes={"http", "https"}, require_tld=False)
-    return url.geturl().rstrip("/") if url else f"http://127.0.0.1:{port}"
+    port = config.env.int(f"{service.upper()}_PORT")
+    url = config.converted(f"{service.upper()}_URL", _http_base_url, "")
+    return url or f"http://127.0.0.1:{port}"
+
+
+def _http_base_url(value: str) -> str:
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    return value.rstrip("/")
 
 
 def _reason(messages) -> str:
@@ -180,3 +281,62 @@ def _display(path: Path) -> str:
         return str(path.relative_to(REPO_ROOT))
     except ValueError:
         return str(path)
+
+
+def check(profile: str) -> int:
+    """Print each service's verdict; 0 when all are valid."""
+    failed = 0
+    for service in SERVICES:
+        problems = inspect(service, profile).problems()
+        if problems:
+            failed += 1
+            for problem in problems:
+                print(f"{service}: {problem}")
+        else:
+            print(f"{service}: ok")
+    return 1 if failed else 0
+
+
+def show(services: list[str], profile: str) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(soft_wrap=True)
+    for service in services:
+        config = inspect(service, profile)
+        table = Table(title=f"{service} ({profile} profile)", title_justify="left")
+        for column in ("variable", "value", "source"):
+            table.add_column(column)
+        for view in config.views():
+            table.add_row(view.name, view.value, view.source)
+        console.print(table)
+        for problem in config.problems():
+            console.print(f"[red]problem[/]: {problem}", highlight=False)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m apps.common.config", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--profile", choices=PROFILES, help="config profile (default: APP_ENV, else dev)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("check", help="validate every service's configuration")
+    show_parser = commands.add_parser("show", help="print resolved settings and their sources")
+    show_parser.add_argument("service", nargs="?", choices=SERVICES)
+    args = parser.parse_args(argv)
+    try:
+        profile = args.profile or current_profile()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.command == "check":
+        return check(profile)
+    return show([args.service] if args.service else list(SERVICES), profile)
+
+
+if __name__ == "__main__":
+    # Run through the package module, so the classes are the ones the services import.
+    from apps.common.config import main as package_main
+
+    sys.exit(package_main())

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from apps.common.contracts.health import HealthReport
+
 OK = "ok"
 UNAVAILABLE = "unavailable"
 
@@ -60,11 +62,17 @@ async def run_check_async(probe: Callable[[], Awaitable[object]], timeout: float
 
 
 def health_report(service: str, checks: Mapping[str, CheckResult]) -> tuple[int, dict[str, Any]]:
-    """HTTP status and body for ``/health``: 200 if all checks are ok, else 503."""
+    """HTTP status and body (the HealthReport contract) for ``/health``: 200 if all checks pass, else 503."""
     failing = [name for name, result in checks.items() if result.status != OK]
-    body: dict[str, Any] = {"service": service, "status": UNAVAILABLE if failing else OK}
-    if checks:
-        body["checks"] = {name: result.as_dict() for name, result in checks.items()}
-    if failing:
-        body["failing"] = failing
-    return (503 if failing else 200), body
+    report = HealthReport(
+        service=service,
+        status=UNAVAILABLE if failing else OK,
+        checks={name: result.as_dict() for name, result in checks.items()} or None,
+        failing=failing or None,
+    )
+    return (503 if failing else 200), report.model_dump(exclude_none=True)
+
+
+def liveness_report(service: str) -> dict[str, Any]:
+    """Body for ``/health/live``: the process answers; no dependency is called."""
+    return HealthReport(service=service, status=OK).model_dump(exclude_none=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+from apps.common.request_id import current_request_id
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
@@ -17,7 +19,10 @@ def problem_body(
     problem_type: str = "about:blank",
     **extensions: Any,
 ) -> dict[str, Any]:
-    """A problem document; ``title`` defaults to the status phrase, extensions follow."""
+    """A problem document (the Problem contract); ``title`` defaults to the status phrase.
+
+    ``request_id`` is the current request's, so a client can quote it and we can find the log line.
+    """
     phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     body: dict[str, Any] = {
         "type": problem_type,
@@ -25,6 +30,15 @@ def problem_body(
         "status": status,
         "detail": detail or title or phrase,
         "instance": instance,
+        "request_id": current_request_id(),
     }
     body.update(extensions)
     return body
+
+
+def invalid_fields(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Pydantic-style errors (``loc``, ``msg``) as the ``errors`` extension: one entry per field."""
+    return [
+        {"field": ".".join(str(part) for part in error.get("loc", ())) or "body", "message": error.get("msg", "")}
+        for error in errors
+    ]

@@ -23,14 +23,21 @@ class DjangoCoreSettings:
     mysql_read_timeout: int
 
 
-def _parse(config: ServiceConfig) -> DjangoCoreSettings:
+def parse_settings(config: ServiceConfig) -> DjangoCoreSettings:
     env = config.env
+    debug = env.bool("DJANGO_DEBUG", False)
+    allowed_hosts = env.list("DJANGO_ALLOWED_HOSTS", [])
+    if config.profile == "production":
+        if debug:
+            config.refuse("DJANGO_DEBUG", "must be false in the production profile")
+        if not allowed_hosts:
+            config.refuse("DJANGO_ALLOWED_HOSTS", "required in the production profile (the hosts this site serves)")
     return DjangoCoreSettings(
         common=parse_common(config),
         port=env.int("DJANGO_CORE_PORT"),
-        secret_key=env.str("DJANGO_SECRET_KEY"),
-        debug=env.bool("DJANGO_DEBUG", False),
-        allowed_hosts=env.list("DJANGO_ALLOWED_HOSTS"),
+        secret_key=config.secret("DJANGO_SECRET_KEY", DEV_SECRET_KEY),
+        debug=debug,
+        allowed_hosts=allowed_hosts,
         mysql=config.converted("MYSQL_URL", MySQLTarget.from_url),
         mysql_connect_timeout=env.int("MYSQL_CONNECT_TIMEOUT", 2),
         mysql_read_timeout=env.int("MYSQL_READ_TIMEOUT", 5),
@@ -38,4 +45,4 @@ def _parse(config: ServiceConfig) -> DjangoCoreSettings:
 
 
 def load_settings(profile: str | None = None) -> DjangoCoreSettings:
-    return load(SERVICE, _parse, profile)
+    return load(SERVICE, parse_settings, profile)

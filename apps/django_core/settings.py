@@ -1,8 +1,10 @@
 """Django settings for django_core. Every value comes from config/ through apps.django_core.env."""
 
-from apps.django_core.env import load_settings
+from apps.common.logging import configure_logging
+from apps.django_core.env import SERVICE, load_settings
 
 CONFIG = load_settings()
+PRODUCTION = CONFIG.common.profile == "production"
 
 # --- Core ---------------------------------------------------------------------------------
 SECRET_KEY = CONFIG.secret_key
@@ -27,6 +29,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.django_core.request_context.request_context_middleware",
     "django.middleware.security.SecurityMiddleware",
     "apps.django_core.problems.problem_middleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -79,11 +82,17 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apps.django_core.problems.drf_exception_handler",
 }
 
-# --- Logging: plain lines on stderr (Honcho adds time and colour) --------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["stderr"], "level": CONFIG.common.log_level},
-}
+# --- Logging: one line per request, plain or JSON (apps.common.logging) ---------------------
+LOGGING_CONFIG = None
+configure_logging(SERVICE, CONFIG.common.log_level, CONFIG.common.log_format)
+
+# --- Production: HTTPS only (`manage.py check --deploy` passes with no warning) -------------
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^health/"]  # probes from the platform speak plain HTTP inside it
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True

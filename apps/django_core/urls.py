@@ -1,10 +1,13 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import path, re_path
 
 from apps.django_core import views
 
 urlpatterns = [
     path("health/", views.read_health, name="health"),
+    re_path(r"^health/live/?$", views.read_liveness, name="health-live"),
+    path("internal/settings/", views.read_settings, name="internal-settings"),
+    path("internal/log-level/", views.update_log_level, name="internal-log-level"),
     path("admin/", admin.site.urls),
 ]
 

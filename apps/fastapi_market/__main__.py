@@ -9,7 +9,8 @@ import sys
 import uvicorn
 
 from apps.common.config import ConfigError
-from apps.fastapi_market.settings import load_settings
+from apps.common.logging import configure_logging
+from apps.fastapi_market.settings import SERVICE, load_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
+    configure_logging(SERVICE, settings.common.log_level, settings.common.log_format)
     uvicorn.run(
         "apps.fastapi_market.main:create_app",
         factory=True,
@@ -28,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         port=settings.port,
         reload=args.reload,
         reload_dirs=["apps"] if args.reload else None,
-        log_level=settings.common.log_level.lower(),
+        log_config=None,  # our handler and format (apps.common.logging), set up in create_app too
+        access_log=False,  # the request middleware writes one line per request instead
     )
     return 0
 

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI
 from pymongo import AsyncMongoClient
 
+from apps.common.http import async_service_client
+from apps.common.logging import configure_logging
+from apps.fastapi_market.middleware import RequestContextMiddleware
 from apps.fastapi_market.problems import install_problem_handlers
-from apps.fastapi_market.routes import health, regime
-from apps.fastapi_market.settings import Settings, load_settings
-
-log = logging.getLogger(__name__)
+from apps.fastapi_market.routes import health, internal, regime
+from apps.fastapi_market.settings import SERVICE, Settings, load_settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; clients are opened in the lifespan, on the loop that will use them."""
     settings = settings or load_settings()
+    configure_logging(SERVICE, settings.common.log_level, settings.common.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -30,13 +30,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             connectTimeoutMS=settings.mongo_timeout_ms,
             tz_aware=True,
         )
-        app.state.http = httpx.AsyncClient(
-            timeout=httpx.Timeout(
-                settings.regime_read_timeout,
-                connect=settings.regime_connect_timeout,
-                pool=settings.regime_connect_timeout,
-            ),
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        app.state.http = async_service_client(
+            token=settings.common.internal_api_token,
+            connect_timeout=settings.regime_connect_timeout,
+            read_timeout=settings.regime_read_timeout,
         )
         try:
             yield
@@ -50,7 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(regime.router)
+    app.include_router(internal.router)
     return app

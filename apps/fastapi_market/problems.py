@@ -9,7 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from apps.common.problems import PROBLEM_MEDIA_TYPE, problem_body
+from apps.common.http import ServiceCallError
+from apps.common.problems import PROBLEM_MEDIA_TYPE, invalid_fields, problem_body
+from apps.common.request_id import REQUEST_ID_HEADER, current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -17,10 +19,11 @@ log = logging.getLogger(__name__)
 class ProblemError(Exception):
     """Raise from a route to answer with a problem document."""
 
-    def __init__(self, status: int, detail: str, **extensions):
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None, **extensions):
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.headers = headers
         self.extensions = extensions
 
 
@@ -32,7 +35,7 @@ def problem_response(request: Request, status: int, detail: str | None = None, h
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def on_problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return problem_response(request, exc.status, exc.detail, **exc.extensions)
+        return problem_response(request, exc.status, exc.detail, headers=exc.headers, **exc.extensions)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -41,13 +44,15 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": ".".join(str(p) for p in err.get("loc", ())), "message": err.get("msg", "")}
-            for err in exc.errors()
-        ]
-        return problem_response(request, 422, "The request is invalid.", errors=errors)
+        return problem_response(request, 422, "The request is invalid.", errors=invalid_fields(list(exc.errors())))
+
+    @app.exception_handler(ServiceCallError)
+    async def on_service_call_error(request: Request, exc: ServiceCallError) -> JSONResponse:
+        return problem_response(request, exc.status, exc.detail)
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(request, 500, "The server failed to handle this request.")
+        # Answered outside the request middleware: add the ID it would have added.
+        headers = {REQUEST_ID_HEADER: current_request_id() or ""}
+        return problem_response(request, 500, "The server failed to handle this request.", headers=headers)

@@ -24,7 +24,7 @@ class Settings:
         return self.common.flask_regime_url
 
 
-def _parse(config: ServiceConfig) -> Settings:
+def parse_settings(config: ServiceConfig) -> Settings:
     env = config.env
     mongo_url = env.url("MONGO_URL", schemes={"mongodb", "mongodb+srv"}, require_tld=False)
     return Settings(
@@ -38,4 +38,4 @@ def _parse(config: ServiceConfig) -> Settings:
 
 
 def load_settings(profile: str | None = None) -> Settings:
-    return load(SERVICE, _parse, profile)
+    return load(SERVICE, parse_settings, profile)

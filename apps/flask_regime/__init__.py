@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Flask
 
-from apps.flask_regime.settings import load_settings
+from apps.common.logging import configure_logging
+from apps.flask_regime.settings import SERVICE, load_settings
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -14,12 +15,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     settings = load_settings()
     app.config.from_mapping(REGIME_SETTINGS=settings)
-    app.json.sort_keys = False  # keep documents in the order they are built
     if test_config:
         app.config.update(test_config)
+    app.json.sort_keys = False  # keep documents in the order they are built
+    configure_logging(SERVICE, settings.common.log_level, settings.common.log_format)
 
-    from apps.flask_regime import health, problems
+    from apps.flask_regime import health, internal, problems, request_context
 
+    request_context.init_app(app)
     problems.init_app(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(internal.bp)
     return app

@@ -4,6 +4,7 @@
 """
 
 import argparse
+import os
 import sys
 
 from apps.common.config import ConfigError
@@ -22,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     settings = app.config["REGIME_SETTINGS"]
+    if not args.reload or os.environ.get("WERKZEUG_RUN_MAIN") == "true":  # once, in the serving process
+        app.logger.info("flask_regime listening on http://%s:%s", settings.common.bind_host, settings.port)
     app.run(host=settings.common.bind_host, port=settings.port, use_reloader=args.reload, threaded=True)
     return 0
 

@@ -2,7 +2,8 @@
 
 from flask import Blueprint, jsonify
 
-from apps.common.health import health_report
+from apps.common.health import health_report, liveness_report
+from apps.flask_regime.settings import SERVICE
 
 bp = Blueprint("health", __name__)
 
@@ -10,5 +11,11 @@ bp = Blueprint("health", __name__)
 @bp.get("/health")
 def read_health():
     """Readiness: no dependencies to check."""
-    status, body = health_report("flask_regime", {})
+    status, body = health_report(SERVICE, {})
     return jsonify(body), status
+
+
+@bp.get("/health/live")
+def read_liveness():
+    """Liveness: the process answers."""
+    return jsonify(liveness_report(SERVICE))

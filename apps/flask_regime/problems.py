@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from apps.common.problems import PROBLEM_MEDIA_TYPE, problem_body
+from apps.common.problems import PROBLEM_MEDIA_TYPE, invalid_fields, problem_body
+from apps.flask_regime.bodies import InvalidBody
 
 
 def problem_response(status: int, detail: str | None = None, headers=None, **extensions) -> Response:
@@ -15,7 +16,8 @@ def problem_response(status: int, detail: str | None = None, headers=None, **ext
 
 def on_http_error(exc: HTTPException) -> Response:
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
-    return problem_response(exc.code or 500, exc.description, headers=headers)
+    extensions = {"errors": invalid_fields(exc.errors)} if isinstance(exc, InvalidBody) else {}
+    return problem_response(exc.code or 500, exc.description, headers=headers, **extensions)
 
 
 def on_unexpected(exc: Exception) -> Response:

@@ -15,9 +15,9 @@ class Settings:
     port: int
 
 
-def _parse(config: ServiceConfig) -> Settings:
+def parse_settings(config: ServiceConfig) -> Settings:
     return Settings(common=parse_common(config), port=config.env.int("FLASK_REGIME_PORT"))
 
 
 def load_settings(profile: str | None = None) -> Settings:
-    return load(SERVICE, _parse, profile)
+    return load(SERVICE, parse_settings, profile)

@@ -1,0 +1,8 @@
+"""Payloads that cross service boundaries, defined once: providers build them, consumers parse them."""
+
+from apps.common.contracts.health import CheckReport, HealthReport
+from apps.common.contracts.operations import LogLevelChange, LogLevelState
+from apps.common.contracts.problem import Problem
+from apps.common.contracts.regime import CheckRegimeResponse
+
+__all__ = ["CheckRegimeResponse", "CheckReport", "HealthReport", "LogLevelChange", "LogLevelState", "Problem"]

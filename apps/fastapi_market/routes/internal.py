@@ -1,0 +1,23 @@
+"""Internal endpoints: for the other services and operators, behind the shared token."""
+
+from fastapi import APIRouter, Depends
+
+from apps.common.contracts import LogLevelChange, LogLevelState
+from apps.common.internal import log_level_change, settings_report
+from apps.fastapi_market.auth import require_internal_token
+from apps.fastapi_market.dependencies import SettingsDep
+from apps.fastapi_market.settings import SERVICE
+
+router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[Depends(require_internal_token)])
+
+
+@router.get("/settings", summary="This service's resolved settings and their sources, secrets masked")
+async def read_settings(settings: SettingsDep) -> dict:
+    """What `python -m apps.common.config show fastapi_market` prints, over HTTP."""
+    return settings_report(SERVICE, settings.common.profile)
+
+
+@router.put("/log-level", summary="Change this process's log level until it restarts")
+async def update_log_level(change: LogLevelChange) -> LogLevelState:
+    """Set the root log level, e.g. to DEBUG while chasing a problem."""
+    return log_level_change(SERVICE, change)

@@ -1,0 +1,84 @@
+"""Inter-service HTTP: failures become 502/503/504, and every call carries the request ID and token."""
+
+import asyncio
+import socket
+import time
+
+import httpx
+import pytest
+
+from apps.common.contracts import HealthReport
+from apps.common.http import (
+    ServiceCallError,
+    async_service_client,
+    get_contract,
+    get_contract_sync,
+    parse_contract,
+    sync_service_client,
+)
+from apps.common.request_id import bind_request_id, reset_request_id
+from tests.stack import free_port
+
+TIMEOUTS = {"token": "tok", "connect_timeout": 0.3, "read_timeout": 0.5}
+
+
+@pytest.fixture
+def silent_server():
+    """A socket that accepts connections and never answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def test_unreachable_service_is_503():
+    url = f"http://127.0.0.1:{free_port()}/health"
+    with sync_service_client(**TIMEOUTS) as client, pytest.raises(ServiceCallError) as caught:
+        get_contract_sync(client, "svc", url, HealthReport)
+    assert caught.value.status == 503 and "svc is unreachable" in caught.value.detail
+
+
+def test_silent_service_is_504_within_the_timeout(silent_server):
+    started = time.monotonic()
+    with sync_service_client(**TIMEOUTS) as client, pytest.raises(ServiceCallError) as caught:
+        get_contract_sync(client, "svc", f"{silent_server}/health", HealthReport)
+    assert caught.value.status == 504
+    assert time.monotonic() - started < 1.5
+
+
+def test_async_client_maps_the_same_way(silent_server):
+    async def call():
+        async with async_service_client(**TIMEOUTS) as client:
+            await get_contract(client, "svc", f"{silent_server}/health", HealthReport)
+
+    with pytest.raises(ServiceCallError) as caught:
+        asyncio.run(call())
+    assert caught.value.status == 504
+
+
+def response(status: int, body: bytes) -> httpx.Response:
+    return httpx.Response(status, content=body, request=httpx.Request("GET", "http://svc/health"))
+
+
+def test_an_error_status_is_502():
+    with pytest.raises(ServiceCallError) as caught:
+        parse_contract(response(500, b"oops"), HealthReport, "svc")
+    assert caught.value.status == 502 and "svc answered 500" in caught.value.detail
+
+
+def test_a_broken_contract_is_502_naming_the_field():
+    with pytest.raises(ServiceCallError) as caught:
+        parse_contract(response(200, b'{"service": "svc", "status": "fine"}'), HealthReport, "svc")
+    assert caught.value.status == 502 and "broke its contract" in caught.value.detail and "status" in caught.value.detail
+
+
+def test_calls_carry_the_current_request_id_and_the_token(test_stack, test_urls):
+    token = bind_request_id("propagated-rid-1")
+    try:
+        with sync_service_client(**TIMEOUTS) as client:
+            answer = client.get(f"{test_urls['flask_regime']}/health")
+    finally:
+        reset_request_id(token)
+    assert answer.request.headers["Authorization"] == "Bearer tok"
+    assert answer.request.headers["X-Request-ID"] == "propagated-rid-1"
+    assert answer.headers["X-Request-ID"] == "propagated-rid-1"  # Flask took it as its own

@@ -1,0 +1,66 @@
+"""Profiles: dev ships dev secrets; production refuses them, and passes Django's deploy checks."""
+
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+from apps.common.config import inspect
+from tests.stack import clean_env
+
+REAL = {
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "INTERNAL_API_TOKEN": secrets.token_urlsafe(32),
+    "DJANGO_ALLOWED_HOSTS": "core.example.com",
+}
+
+
+def production_problems(monkeypatch, **env) -> list[str]:
+    for name, value in {**REAL, **env}.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    return inspect("django_core", "production").problems()
+
+
+def test_production_with_real_values_is_valid(monkeypatch):
+    assert production_problems(monkeypatch) == []
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"DJANGO_SECRET_KEY": None}, "DJANGO_SECRET_KEY: the dev value is refused in the production profile"),
+        ({"DJANGO_SECRET_KEY": ""}, "DJANGO_SECRET_KEY: required in the production profile"),
+        ({"INTERNAL_API_TOKEN": None}, "INTERNAL_API_TOKEN: the dev value is refused in the production profile"),
+        ({"INTERNAL_API_TOKEN": "dev-internal-token"}, "INTERNAL_API_TOKEN: the dev value is refused"),
+        ({"DJANGO_DEBUG": "true"}, "DJANGO_DEBUG: must be false in the production profile"),
+        ({"DJANGO_ALLOWED_HOSTS": None}, "DJANGO_ALLOWED_HOSTS: required in the production profile"),
+    ],
+)
+def test_production_refuses_dev_values(monkeypatch, env, expected):
+    problems = production_problems(monkeypatch, **env)
+    assert len(problems) == 1 and problems[0].startswith(expected)
+    assert problems[0].endswith("(set it in the environment)")
+
+
+def test_dev_profile_ships_working_dev_values():
+    assert inspect("django_core", "dev").problems() == []
+
+
+def test_production_refuses_to_start_a_service_with_the_dev_token():
+    result = subprocess.run([sys.executable, "-m", "apps.flask_regime"], env=clean_env(APP_ENV="production"),
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("flask_regime: config error: INTERNAL_API_TOKEN: the dev value is refused")
+
+
+def test_django_deploy_checks_pass_in_production():
+    result = subprocess.run(
+        [sys.executable, "-m", "apps.django_core", "check", "--deploy", "--fail-level", "WARNING"],
+        env=clean_env(APP_ENV="production", **REAL), capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout

@@ -1,0 +1,48 @@
+"""Contract tests: each consumer's parsing, run against the real provider of the test stack.
+
+A provider that changes a payload the other side reads fails here, not in production.
+"""
+
+import asyncio
+
+import httpx
+import pytest
+
+from apps.common.contracts import CheckRegimeResponse, HealthReport, Problem
+from apps.common.http import async_service_client, get_contract
+from apps.fastapi_market.settings import load_settings as market_settings
+
+
+def test_fastapi_reads_flask_health_with_its_own_client(test_stack):
+    """fastapi_market (consumer) → flask_regime /health (provider), as /check-regime calls it."""
+    settings = market_settings("test")
+
+    async def consume() -> HealthReport:
+        client = async_service_client(token=settings.common.internal_api_token,
+                                      connect_timeout=settings.regime_connect_timeout,
+                                      read_timeout=settings.regime_read_timeout)
+        async with client:
+            return await get_contract(client, "flask_regime", f"{settings.flask_regime_url}/health", HealthReport)
+
+    assert asyncio.run(consume()) == HealthReport(service="flask_regime", status="ok")
+
+
+@pytest.mark.parametrize(("service", "path"), [("django_core", "/health/"), ("fastapi_market", "/health"),
+                                               ("flask_regime", "/health")])
+def test_every_health_endpoint_keeps_the_health_contract(test_stack, test_urls, service, path):
+    report = HealthReport.model_validate_json(httpx.get(f"{test_urls[service]}{path}", timeout=5).content)
+    assert report.service == service and report.status == "ok"
+
+
+def test_check_regime_keeps_its_contract(test_stack, test_urls):
+    """scripts/smoke.py and the Control Tower read /check-regime with this model."""
+    body = httpx.get(f"{test_urls['fastapi_market']}/check-regime", timeout=5).content
+    assert CheckRegimeResponse.model_validate_json(body).status == "flask_regime running"
+
+
+@pytest.mark.parametrize("service", ["django_core", "fastapi_market", "flask_regime"])
+def test_every_error_keeps_the_problem_contract(test_stack, test_urls, service):
+    response = httpx.get(f"{test_urls[service]}/no-such-route/", headers={"X-Request-ID": f"contract-{service}"}, timeout=5)
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = Problem.model_validate_json(response.content)
+    assert problem.status == 404 and problem.request_id == f"contract-{service}"
