@@ -1,0 +1,483 @@
+"""Pre-flight checks for a newcomer: is this machine ready to run the stack, and if not, what to do.
+
+    python -m scripts.doctor [--profile dev] [--json]
+
+Checks, in order: the Python version, the pinned requirements, the configuration, the three
+service ports, MySQL, MongoDB, and whether Flask answers where FastAPI will call it. Each one
+says ok, warn or FAIL, with one line saying what to do. Prints a table (or JSON with --json) on
+stdout; exits 1 when a check failed, 0 otherwise (warnings do not fail).
+
+It runs on a broken setup too: packages that are not installed, or an invalid configuration,
+are reported as checks, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import os
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+REQUIREMENTS_DIR = REPO_ROOT / "requirements"
+MIN_PYTHON = (3, 11)
+DB_TIMEOUT_S = 2
+PORT_PROBE_TIMEOUT_S = 1.0
+FLASK_TIMEOUT_S = 2.0
+SHOWN_AT_MOST = 3
+
+OK, WARN, FAIL = "ok", "warn", "fail"
+SERVICES = ("django_core", "fastapi_market", "flask_regime")
+HEALTH_PATHS = {"django_core": "/health/", "fastapi_market": "/health", "flask_regime": "/health"}
+CONFIG_FIX = "run `python -m apps.common.config check` and fix the lines it prints"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's verdict: ``fix`` is one line saying exactly what to do (empty when ok)."""
+
+    name: str
+    status: str
+    detail: str
+    fix: str = ""
+
+
+def skipped(name: str) -> CheckResult:
+    """A check that needs settings which do not load."""
+    return CheckResult(name, WARN, "config invalid", "fix the config first (see the config check)")
+
+
+def in_repo_venv() -> bool:
+    return Path(sys.prefix).resolve() == (REPO_ROOT / ".venv").resolve()
+
+
+def setup_fix() -> str:
+    if in_repo_venv():
+        return "run `make setup` (or `.venv/bin/pip install -r requirements/dev.txt`)"
+    return f"run `make setup`, then run this with .venv/bin/python (this is {sys.executable})"
+
+
+def setting_home(variable: str, service: str, profile: str) -> str:
+    """Where a developer changes ``variable``: the environment when it is set there (or in the
+    profile's own file, which is read before the local one), else the service's local file."""
+    if variable in os.environ:
+        return "the environment"
+    profile_file = REPO_ROOT / "config" / f"{profile}.env"
+    if profile != "dev" and profile_file.is_file():
+        from dotenv import dotenv_values
+
+        if variable in dotenv_values(profile_file):
+            return "the environment"
+    return f"config/{service}.local.env"
+
+
+def shown(path: str | Path) -> str:
+    """``path`` relative to the repository when it is inside it."""
+    try:
+        return str(Path(path).relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def scrub(text: str, secret: str) -> str:
+    return text.replace(secret, "********") if secret else text
+
+
+# --- 1. Python ------------------------------------------------------------------------------
+
+
+def check_python() -> CheckResult:
+    version = ".".join(str(part) for part in sys.version_info[:3])
+    if sys.version_info[:2] < MIN_PYTHON:
+        return CheckResult("python", FAIL, f"Python {version} ({shown(sys.executable)}) is too old",
+                           "install Python 3.11+ and run `make setup` with it")
+    return CheckResult("python", OK, f"{version} ({shown(sys.executable)})")
+
+
+# --- 2. Requirements ------------------------------------------------------------------------
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def read_pins(path: Path, seen: set[Path] | None = None) -> dict[str, str]:
+    """``{normalized name: version}`` for every ``name==version`` in ``path`` and the files it ``-r`` includes."""
+    seen = set() if seen is None else seen
+    if path in seen:
+        return {}
+    seen.add(path)
+    pins: dict[str, str] = {}
+    for raw in path.read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line.startswith(("-r ", "--requirement ")):
+            pins.update(read_pins(path.parent / line.split(None, 1)[1].strip(), seen))
+        elif "==" in line:
+            name, version = (part.strip() for part in line.split("==", 1))
+            pins[normalize(name.split("[", 1)[0])] = version.split(";", 1)[0].strip()
+    return pins
+
+
+def unmet_pins(pins: dict[str, str]) -> list[str]:
+    """One phrase per pin that is not installed at its version, in file order."""
+    unmet = []
+    for name, wanted in pins.items():
+        try:
+            installed = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            unmet.append(f"{name} missing")
+            continue
+        if installed != wanted:
+            unmet.append(f"{name} {installed} (pinned {wanted})")
+    return unmet
+
+
+def check_requirements() -> CheckResult:
+    dev = REQUIREMENTS_DIR / "dev.txt"
+    try:
+        pins = read_pins(dev)
+    except OSError as exc:
+        return CheckResult("requirements", FAIL, f"cannot read the pins: {exc}",
+                           "run this from a complete checkout of the repository")
+    unmet = unmet_pins(pins)
+    if not unmet:
+        return CheckResult("requirements", OK, f"{len(pins)} pinned packages installed")
+    named = ", ".join(unmet[:SHOWN_AT_MOST])
+    more = f" and {len(unmet) - SHOWN_AT_MOST} more" if len(unmet) > SHOWN_AT_MOST else ""
+    return CheckResult("requirements", FAIL, f"{len(unmet)} of {len(pins)} pins not met: {named}{more}", setup_fix())
+
+
+# --- 3. Config ------------------------------------------------------------------------------
+
+
+def check_config(profile: str) -> CheckResult:
+    from apps.common.config import inspect as inspect_config
+
+    problems = [f"{service}: {p}" for service in SERVICES for p in inspect_config(service, profile).problems()]
+    if not problems:
+        return CheckResult("config", OK, f"all {len(SERVICES)} services valid")
+    count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+    return CheckResult("config", FAIL, f"{problems[0]} — {count} in all", CONFIG_FIX)
+
+
+# --- 4. Ports -------------------------------------------------------------------------------
+
+
+def served_by(service: str, port: int) -> bool:
+    """True when ``service`` itself answers its health endpoint on ``port``."""
+    import httpx
+
+    try:
+        response = httpx.get(f"http://127.0.0.1:{port}{HEALTH_PATHS[service]}", timeout=PORT_PROBE_TIMEOUT_S)
+        body = response.json()
+    except (httpx.HTTPError, ValueError):
+        return False
+    return isinstance(body, dict) and body.get("service") == service
+
+
+def port_fix(variables: list[str], profile: str) -> str:
+    names = " and ".join(variables)
+    stop = "stop that process" if len(variables) == 1 else "stop those processes"
+    if all(setting_home(v, "flask_regime", profile) == "the environment" for v in variables):
+        return f"{stop}, or set {names} to a free port in the environment"
+    # Every service reads all three ports (to reach the others): one local file is not enough.
+    return f"{stop}, or set {names} to a free port in each config/<service>.local.env (all three read it)"
+
+
+def check_ports(profile: str) -> CheckResult:
+    from apps.common.config import ConfigError
+    from scripts.ports import port_holder, service_ports
+
+    try:
+        ports = service_ports(profile)
+    except ConfigError:
+        return skipped("ports")
+    free, served, busy, variables = [], [], [], []
+    for service, (host, port) in ports.items():
+        try:
+            holder = port_holder(host, port)
+        except OSError as exc:
+            home = setting_home("BIND_HOST", service, profile)
+            return CheckResult("ports", FAIL, f"cannot bind {host}:{port} for {service}: {exc.strerror}",
+                               f"set BIND_HOST to an address of this machine in {home}")
+        if holder is None:
+            free.append(str(port))
+        elif served_by(service, port):
+            served.append(f"{port} served by a running {service}")
+        else:
+            busy.append(f"port {port} in use by {holder}")
+            variables.append(f"{service.upper()}_PORT")
+    if busy:
+        return CheckResult("ports", FAIL, "; ".join(busy), port_fix(variables, profile))
+    return CheckResult("ports", OK, "; ".join(([f"{', '.join(free)} free"] if free else []) + served))
+
+
+# --- 5. MySQL -------------------------------------------------------------------------------
+
+
+def mysql_failure(target, exc: Exception, profile: str) -> CheckResult:
+    """One line for a MySQLdb.OperationalError: what happened at the server, and what to do."""
+    code, message = (tuple(exc.args) + (0, ""))[:2]
+    message = scrub(str(message), target.password)
+    where = f"MySQL at {target.address}"
+    home = setting_home("MYSQL_URL", "django_core", profile)
+    if code == 2013 or "timed out" in message or "Lost connection" in message or "(110)" in message:
+        return CheckResult("mysql", FAIL, f"{where} does not answer within {DB_TIMEOUT_S} s",
+                           f"the server at {target.address} does not answer in {DB_TIMEOUT_S} s: "
+                           "check the host, a firewall, or that it is MySQL")
+    if code in (2002, 2003):
+        start = ("start it: `make databases` starts a private one" if target.is_local
+                 else f"start the server at {target.address}")
+        return CheckResult("mysql", FAIL, f"{where}: connection refused", f"{start}, or fix MYSQL_URL in {home}")
+    if code == 1045:
+        return CheckResult("mysql", FAIL, f"{where}: access denied for user '{target.user}'",
+                           f"fix the user/password in MYSQL_URL ({home})")
+    if code == 1049:
+        return CheckResult("mysql", FAIL, f"{where}: unknown database '{target.database}'",
+                           "run `make bootstrap` (creates the database and migrates)")
+    if code == 1044:
+        return CheckResult("mysql", FAIL, f"{where}: user '{target.user}' may not use database '{target.database}'",
+                           "grant the user rights on the database, or create it as an admin")
+    return CheckResult("mysql", FAIL, f"{where}: error {code}: {message}",
+                       f"check that server's log, or point MYSQL_URL in {home} at another server")
+
+
+def check_mysql(profile: str) -> CheckResult:
+    from apps.common.config import ConfigError
+    from apps.django_core.env import load_settings
+
+    try:
+        target = load_settings(profile).mysql
+    except ConfigError:
+        return skipped("mysql")
+    import MySQLdb
+
+    try:
+        conn = MySQLdb.connect(host=target.host, port=target.port, user=target.user, password=target.password,
+                               database=target.database, connect_timeout=DB_TIMEOUT_S)
+    except MySQLdb.OperationalError as exc:
+        return mysql_failure(target, exc, profile)
+    try:
+        server = conn.get_server_info()
+    finally:
+        conn.close()
+    flavour = "MariaDB" if "mariadb" in server.lower() else "MySQL"
+    return CheckResult("mysql", OK, f"{flavour} {server.split('-')[0]} at {target.address}, database {target.database}")
+
+
+# --- 6. MongoDB -----------------------------------------------------------------------------
+
+
+def check_mongo(profile: str) -> CheckResult:
+    from apps.common.config import ConfigError
+    from apps.fastapi_market.settings import load_settings
+
+    try:
+        settings = load_settings(profile)
+    except ConfigError:
+        return skipped("mongo")
+    from pymongo import MongoClient
+    from pymongo.errors import OperationFailure, PyMongoError, ServerSelectionTimeoutError
+
+    target, timeout_ms = settings.mongo, min(2000, settings.mongo_timeout_ms)
+    password = _url_password(target.url)
+    where = f"MongoDB at {target.address}"
+    home = setting_home("MONGO_URL", "fastapi_market", profile)
+    client = None
+    try:
+        client = MongoClient(target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
+        client.admin.command("ping")
+    except ServerSelectionTimeoutError as exc:
+        if "refused" in str(exc):
+            start = ("start it: `make databases` starts a private one" if target.is_local
+                     else f"start the server at {target.address}")
+            return CheckResult("mongo", FAIL, f"{where}: connection refused", f"{start}, or fix MONGO_URL in {home}")
+        return CheckResult("mongo", FAIL, f"{where} does not answer within {timeout_ms / 1000:g} s",
+                           f"the server at {target.address} does not answer in {timeout_ms / 1000:g} s: "
+                           f"check the host, a firewall, or that it is MongoDB (MONGO_URL in {home})")
+    except OperationFailure as exc:
+        reason = scrub(str(exc.details.get("errmsg") if exc.details else exc), password)
+        return CheckResult("mongo", FAIL, f"{where}: {reason}", f"fix the user/password in MONGO_URL ({home})")
+    except PyMongoError as exc:
+        first_line = scrub(str(exc).splitlines()[0][:200], password)
+        return CheckResult("mongo", FAIL, f"{where}: {first_line}", f"fix MONGO_URL in {home}")
+    finally:
+        if client is not None:
+            client.close()
+    return CheckResult("mongo", OK, f"{where}, ping ok")
+
+
+def _url_password(url: str) -> str:
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        return unquote(urlsplit(url).password or "")
+    except ValueError:
+        return ""
+
+
+# --- 7. Flask, from FastAPI's point of view -------------------------------------------------
+
+
+def check_flask(profile: str) -> CheckResult:
+    from apps.common.config import ConfigError
+    from apps.fastapi_market.settings import load_settings
+
+    try:
+        url = load_settings(profile).flask_regime_url + "/health"
+    except ConfigError:
+        return skipped("flask")
+    import httpx
+
+    target = "FLASK_REGIME_URL" if "FLASK_REGIME_URL" in os.environ else "FLASK_REGIME_URL / FLASK_REGIME_PORT"
+    try:
+        response = httpx.get(url, timeout=FLASK_TIMEOUT_S)
+    except httpx.ConnectError:
+        return CheckResult("flask", WARN, f"nothing answers at {url} (the stack is not running)",
+                           "start the stack with `make run`")
+    except httpx.TimeoutException:
+        return CheckResult("flask", FAIL, f"{url} does not answer within {FLASK_TIMEOUT_S:g} s",
+                           f"restart Flask if it is stuck, or check that {target} point at it")
+    except httpx.HTTPError as exc:
+        return CheckResult("flask", FAIL, f"{url}: {type(exc).__name__}: {exc}",
+                           f"check that {target} point at flask_regime")
+    if response.status_code != 200:
+        return CheckResult("flask", FAIL, f"{url} answered {response.status_code}",
+                           f"read flask_regime's lines in the `make run` output, or check {target}")
+    try:
+        service = response.json().get("service")
+    except (ValueError, AttributeError):
+        service = None
+    if service != "flask_regime":
+        return CheckResult("flask", FAIL, f"{url} answers 200, but not as flask_regime ({service or 'no service'})",
+                           f"point {target} at flask_regime")
+    return CheckResult("flask", OK, f"flask_regime answers at {url}")
+
+
+# --- Running and reporting ------------------------------------------------------------------
+
+
+def guarded(name: str, check: Callable[..., CheckResult], *args) -> CheckResult:
+    """Run one check; a missing package or an unexpected error becomes its verdict, not a traceback."""
+    try:
+        return check(*args)
+    except ModuleNotFoundError as exc:
+        return CheckResult(name, FAIL, f"needs the Python package {exc.name!r}, which is not installed", setup_fix())
+    except Exception as exc:  # the doctor reports every failure, it never crashes
+        return CheckResult(name, FAIL, f"the check itself failed: {type(exc).__name__}: {exc}",
+                           "run `python -m scripts.doctor` again; if it repeats, report this line")
+
+
+def resolve_profile(requested: str | None) -> tuple[str, str | None]:
+    """The profile to check, and the problem with ``APP_ENV`` when it names none."""
+    if requested:
+        return requested, None
+    try:
+        from apps.common.config import ConfigError, current_profile
+    except ModuleNotFoundError:
+        return os.environ.get("APP_ENV", "dev"), None  # the config check will name the missing package
+    try:
+        return current_profile(), None
+    except ConfigError as exc:
+        return os.environ.get("APP_ENV", ""), exc.problems[0]
+
+
+CHECKS: tuple[tuple[str, Callable[[str], CheckResult]], ...] = (
+    ("config", check_config), ("ports", check_ports), ("mysql", check_mysql), ("mongo", check_mongo),
+    ("flask", check_flask),
+)
+
+
+def run_checks(profile: str, profile_problem: str | None = None,
+               progress: Callable[[str], None] = lambda name: None) -> list[CheckResult]:
+    """Every check in order; ``progress`` is told each one's name before it runs."""
+    results = []
+    for name, check in (("python", check_python), ("requirements", check_requirements)):
+        progress(name)
+        results.append(guarded(name, check))
+    if profile_problem is not None:
+        results.append(CheckResult("config", FAIL, profile_problem, "set APP_ENV to dev, test or production, or unset it"))
+        return results + [skipped(name) for name, _ in CHECKS[1:]]
+    for name, check in CHECKS:
+        progress(name)
+        results.append(guarded(name, check, profile))
+    return results
+
+
+def run_with_spinner(profile: str, profile_problem: str | None) -> list[CheckResult]:
+    """run_checks, showing which check runs on a terminal's stderr (nothing when it is not one)."""
+    try:
+        from rich.console import Console
+    except ModuleNotFoundError:
+        return run_checks(profile, profile_problem)
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return run_checks(profile, profile_problem)
+    with console.status("checking…") as status:
+        return run_checks(profile, profile_problem, lambda name: status.update(f"checking {name}…"))
+
+
+def print_table(results: list[CheckResult], profile: str) -> None:
+    try:
+        from rich.console import Console
+        from rich.markup import escape
+        from rich.table import Table
+    except ModuleNotFoundError:
+        print_plain(results, profile)
+        return
+    badge = {OK: "[green]ok[/]", WARN: "[yellow]warn[/]", FAIL: "[red]FAIL[/]"}
+    table = Table(title=f"Aetherion doctor ({profile} profile)")
+    table.add_column("check")
+    table.add_column("result")
+    table.add_column("what to do")
+    for r in results:
+        table.add_row(r.name, f"{badge[r.status]} {escape(r.detail)}", escape(r.fix))
+    console = Console(soft_wrap=False)
+    console.print(table)
+    console.print(summary(results), highlight=False)
+
+
+def print_plain(results: list[CheckResult], profile: str) -> None:
+    print(f"Aetherion doctor ({profile} profile)")
+    for r in results:
+        print(f"{r.name:<13} {'FAIL' if r.status == FAIL else r.status:<5} {r.detail}")
+        if r.fix:
+            print(f"{'':<19} -> {r.fix}")
+    print(summary(results))
+
+
+def summary(results: list[CheckResult]) -> str:
+    failed = [r.name for r in results if r.status == FAIL]
+    warned = [r.name for r in results if r.status == WARN]
+    if failed:
+        return f"{len(failed)} check(s) failed: {', '.join(failed)}. Do what it says, then run this again."
+    if warned:
+        return f"No check failed; warnings: {', '.join(warned)}."
+    return "All checks passed."
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.doctor", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", choices=("dev", "test", "production"),
+                        help="config profile (default: APP_ENV, else dev)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+
+    profile, problem = resolve_profile(args.profile)
+    results = run_checks(profile, problem) if args.json else run_with_spinner(profile, problem)
+    passed = all(r.status != FAIL for r in results)
+    if args.json:
+        print(json.dumps({"ok": passed, "profile": profile, "checks": [asdict(r) for r in results]}, indent=2))
+    else:
+        print_table(results, profile)
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
