@@ -47,8 +47,18 @@ def drf_exception_handler(exc, context):
     if isinstance(data, dict) and set(data) == {"detail"}:
         problem = problem_response(request, response.status_code, str(data["detail"]))
     else:
-        problem = problem_response(request, response.status_code, "The request is invalid.", errors=data)
+        problem = problem_response(request, response.status_code, "The request is invalid.", errors=_field_errors(data))
     return _with_headers_of(response, problem)
+
+
+def _field_errors(data, field: str = "") -> list[dict[str, str]]:
+    """DRF's nested error data as the shared ``errors`` list: one entry per field and message."""
+    if isinstance(data, dict):
+        return [e for key, value in data.items() for e in _field_errors(value, f"{field}.{key}" if field else str(key))]
+    if isinstance(data, list):
+        return [e for item in data for e in _field_errors(item, field)]
+    name = "body" if field in ("", "non_field_errors") else field
+    return [{"field": name, "message": str(data)}]
 
 
 def _with_headers_of(original: HttpResponse, problem: HttpResponse) -> HttpResponse:

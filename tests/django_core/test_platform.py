@@ -5,6 +5,9 @@ import logging
 import pytest
 from django.http import HttpResponse
 from django.urls import path
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from apps.common.contracts import Problem
 from apps.django_core.urls import urlpatterns as real_patterns
@@ -16,7 +19,22 @@ def boom(request) -> HttpResponse:
     raise RuntimeError("secret internals")
 
 
-urlpatterns = [*real_patterns, path("boom/", boom)]  # this module doubles as a URLconf for one test
+class SymbolSerializer(serializers.Serializer):
+    symbol = serializers.RegexField(r"^[A-Z]{1,10}$")
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class SymbolView(APIView):
+    """A DRF endpoint like the Control Tower's own will be."""
+
+    def post(self, request):
+        serializer = SymbolSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(serializer.validated_data)
+
+
+# This module doubles as a URLconf for the tests marked with it.
+urlpatterns = [*real_patterns, path("boom/", boom), path("drf/symbols/", SymbolView.as_view())]
 
 
 @pytest.fixture(autouse=True)
@@ -79,3 +97,22 @@ def test_unexpected_error_is_a_problem_without_a_trace(client, settings):
     response = client.get("/boom/", HTTP_X_REQUEST_ID="boom-rid-3")
     assert problem(response, 500).request_id == "boom-rid-3"
     assert "secret internals" not in response.content.decode()
+
+
+@pytest.mark.urls(__name__)
+def test_drf_validation_errors_are_problems_listing_each_field(client):
+    response = client.post("/drf/symbols/", {"symbol": "aapl!", "quantity": 0}, content_type="application/json")
+    errors = problem(response, 400).extension("errors")
+    assert {e["field"] for e in errors} == {"symbol", "quantity"}
+    assert {"field": "quantity", "message": "Ensure this value is greater than or equal to 1."} in errors
+    assert client.post("/drf/symbols/", {"symbol": "AAPL", "quantity": 3}, content_type="application/json").json() == {
+        "symbol": "AAPL", "quantity": 3,
+    }
+
+
+@pytest.mark.urls(__name__)
+def test_drf_malformed_json_and_wrong_method_are_problems(client):
+    assert "JSON parse error" in problem(
+        client.post("/drf/symbols/", "{nope", content_type="application/json"), 400
+    ).detail
+    assert problem(client.get("/drf/symbols/"), 405)
