@@ -44,13 +44,7 @@ bootstrap: setup  ## create the MySQL database, migrate, create MongoDB indexes
 smoke: setup  ## check a running stack's health endpoints and /check-regime
 	$(PY) -m scripts.smoke
 
-stop-config: setup  ## validate every service's configuration (`python -m apps.common.config show` prints it)
-	$(PY) -m apps.common.config check
-
-doctor: setup  ## pre-flight checks: Python, requirements, config, ports, MySQL, MongoDB, Flask
-	$(PY) -m scripts.doctor
-
-databases: setup  ## stop the private database servers `make run` started
+stop-databases: setup  ## stop the private database servers `make run` started
 	$(PY) -m scripts.local_db stop
 
 clean: stop-databases  ## stop private servers, remove .var/ and the virtual environment
