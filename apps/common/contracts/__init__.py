@@ -3,6 +3,16 @@
 from apps.common.contracts.health import CheckReport, HealthReport
 from apps.common.contracts.operations import LogLevelChange, LogLevelState
 from apps.common.contracts.problem import Problem
-from apps.common.contracts.regime import CheckRegimeResponse
+from apps.common.contracts.regime import (
+    CheckRegimeResponse,
+    MarketRegime,
+    RegimeBar,
+    RegimeParams,
+    RegimeRequest,
+    RegimeResponse,
+)
 
-__all__ = ["CheckRegimeResponse", "CheckReport", "HealthReport", "LogLevelChange", "LogLevelState", "Problem"]
+__all__ = [
+    "CheckRegimeResponse", "CheckReport", "HealthReport", "LogLevelChange", "LogLevelState", "MarketRegime",
+    "Problem", "RegimeBar", "RegimeParams", "RegimeRequest", "RegimeResponse",
+]
