@@ -57,6 +57,7 @@ class RegimeRequest(BaseModel):
     closes: list[float] = Field(min_length=1, max_length=MAX_CLOSES, description="closing prices, oldest first")
     timestamps: list[AwareDatetime] | None = Field(None, description="one per close, strictly increasing")
     params: RegimeParams = Field(default_factory=RegimeParams)
+    include_bars: bool = Field(True, description="answer every bar, not only the latest")
 
     @field_validator("closes")
     @classmethod
@@ -96,7 +97,7 @@ class RegimeBar(BaseModel):
 class RegimeResponse(BaseModel):
     params: RegimeParams
     latest: RegimeBar
-    bars: list[RegimeBar]
+    bars: list[RegimeBar] | None = Field(description="oldest first; null when include_bars was false")
 
 
 class MarketRegime(BaseModel):

@@ -1,0 +1,45 @@
+"""``POST /regime``: regimes for a series of closes (internal: FastAPI calls it with the token)."""
+
+from __future__ import annotations
+
+import numpy as np
+from flask import Blueprint, jsonify
+
+from apps.common.contracts import RegimeRequest
+from apps.flask_regime.auth import require_internal_token
+from apps.flask_regime.bodies import parse_body
+from apps.flask_regime.engine import RegimeSeries, regimes_detect
+
+bp = Blueprint("regime", __name__)
+bp.before_request(require_internal_token)
+
+_FEATURES = ("sma_fast", "sma_slow", "trend_spread", "annual_volatility")
+
+
+@bp.post("/regime")
+def create_regime():
+    """Detect trend and volatility regimes for the posted closes."""
+    request = parse_body(RegimeRequest)
+    series = regimes_detect(np.asarray(request.closes, dtype=float), request.params)
+    bars = _bars(request, series)
+    return jsonify(
+        params=request.params.model_dump(),
+        latest=bars[-1],
+        bars=bars if request.include_bars else None,
+    )
+
+
+def _bars(request: RegimeRequest, series: RegimeSeries) -> list[dict]:
+    """Per-bar documents, built column by column (the maths is already done, vectorised)."""
+    start = 0 if request.include_bars else len(request.closes) - 1
+    columns = {
+        "ts": [ts.isoformat() for ts in request.timestamps[start:]] if request.timestamps else None,
+        "close": request.closes[start:],
+        "trend": series.trend[start:].tolist(),
+        "volatility": series.volatility[start:].tolist(),
+    }
+    for name in _FEATURES:
+        values = getattr(series, name)[start:]
+        columns[name] = np.where(np.isfinite(values), values, None).tolist()
+    names = [name for name, column in columns.items() if column is not None]
+    return [dict(zip(names, row)) for row in zip(*(columns[name] for name in names))]
