@@ -83,8 +83,16 @@ def parse_contract(response: httpx.Response, model: type[M], service: str, ok_st
 
 async def get_contract(client: httpx.AsyncClient, service: str, url: str, model: type[M], ok_statuses=(200,)) -> M:
     """GET ``url`` and parse it as ``model``, failures as ServiceCallError."""
+    return await send_contract(client, "GET", service, url, model, ok_statuses=ok_statuses)
+
+
+async def send_contract(client: httpx.AsyncClient, method: str, service: str, url: str, model: type[M],
+                        body: BaseModel | None = None, ok_statuses=(200,)) -> M:
+    """Send ``body`` (a contract model, as JSON) and parse the answer as ``model``."""
+    content = body.model_dump_json().encode() if body is not None else None
+    headers = {"Content-Type": "application/json"} if body is not None else None
     try:
-        response = await client.get(url)
+        response = await client.request(method, url, content=content, headers=headers)
     except httpx.HTTPError as exc:
         raise call_error(exc, service, url) from None
     return parse_contract(response, model, service, ok_statuses)

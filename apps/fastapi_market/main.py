@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,7 +13,7 @@ from apps.common.http import async_service_client
 from apps.common.logging import configure_logging
 from apps.fastapi_market.middleware import RequestContextMiddleware
 from apps.fastapi_market.problems import install_problem_handlers
-from apps.fastapi_market.routes import health, internal, regime
+from apps.fastapi_market.routes import bars, health, internal, market_regime, regime
 from apps.fastapi_market.settings import SERVICE, Settings, load_settings
 
 
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             connect_timeout=settings.regime_connect_timeout,
             read_timeout=settings.regime_read_timeout,
         )
+        app.state.bar_setup_lock = asyncio.Lock()
+        app.state.bar_write_policy = None  # learnt from the server on the first write
         try:
             yield
         finally:
@@ -51,5 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(regime.router)
+    app.include_router(bars.router)
+    app.include_router(market_regime.router)
     app.include_router(internal.router)
     return app

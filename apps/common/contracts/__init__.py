@@ -1,6 +1,7 @@
 """Payloads that cross service boundaries, defined once: providers build them, consumers parse them."""
 
 from apps.common.contracts.health import CheckReport, HealthReport
+from apps.common.contracts.market import Bar, BarPage, IngestReport, RejectedBar
 from apps.common.contracts.operations import LogLevelChange, LogLevelState
 from apps.common.contracts.problem import Problem
 from apps.common.contracts.regime import (
@@ -13,6 +14,7 @@ from apps.common.contracts.regime import (
 )
 
 __all__ = [
+    "Bar", "BarPage", "IngestReport", "RejectedBar",
     "CheckRegimeResponse", "CheckReport", "HealthReport", "LogLevelChange", "LogLevelState", "MarketRegime",
     "Problem", "RegimeBar", "RegimeParams", "RegimeRequest", "RegimeResponse",
 ]

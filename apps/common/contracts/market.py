@@ -1,0 +1,73 @@
+"""Market data as fastapi_market takes and gives it: bars, ingest reports, pages."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Timeframe = Literal["1m", "5m", "15m", "1h", "4h", "1d", "1w"]
+SYMBOL_PATTERN = r"^[A-Z0-9][A-Z0-9.\-]{0,19}$"
+MAX_BATCH = 10_000
+MAX_PAGE = 1_000
+
+
+class Bar(BaseModel):
+    """One OHLCV bar. ``ts`` is the bar's open time, timezone-aware, stored in UTC to the millisecond."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    symbol: str = Field(pattern=SYMBOL_PATTERN, examples=["AAPL"])
+    timeframe: Timeframe = Field(examples=["1d"])
+    ts: AwareDatetime = Field(examples=["2013-03-01T00:00:00Z"])
+    open: float = Field(gt=0, examples=[438.0])
+    high: float = Field(gt=0, examples=[438.18])
+    low: float = Field(gt=0, examples=[429.98])
+    close: float = Field(gt=0, examples=[430.47])
+    volume: float = Field(ge=0, examples=[11469500])
+
+    @field_validator("open", "high", "low", "close", "volume")
+    @classmethod
+    def check_finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+    @field_validator("ts")
+    @classmethod
+    def to_utc_millis(cls, ts: datetime) -> datetime:
+        ts = ts.astimezone(UTC)
+        return ts.replace(microsecond=ts.microsecond // 1000 * 1000)
+
+    @model_validator(mode="after")
+    def check_range(self) -> Bar:
+        if self.high < max(self.open, self.close):
+            raise ValueError(f"high {self.high} is below max(open, close) {max(self.open, self.close)}")
+        if self.low > min(self.open, self.close):
+            raise ValueError(f"low {self.low} is above min(open, close) {min(self.open, self.close)}")
+        return self
+
+
+class RejectedBar(BaseModel):
+    index: int = Field(description="the row's position in the batch, from 0")
+    reasons: list[str]
+
+
+class IngestReport(BaseModel):
+    """What ``POST /bars`` did: every received row is counted exactly once."""
+
+    received: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    rejections: list[RejectedBar]
+
+
+class BarPage(BaseModel):
+    symbol: str
+    timeframe: Timeframe
+    bars: list[Bar]
+    next_after: datetime | None = Field(description="pass as `after` for the next page; null on the last page")

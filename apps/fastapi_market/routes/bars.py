@@ -1,0 +1,121 @@
+"""Market data endpoints: ingest bars (JSON or CSV), read them back page by page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import AwareDatetime
+
+from apps.common.contracts import Bar, BarPage, IngestReport, Problem
+from apps.common.contracts.market import MAX_BATCH, MAX_PAGE, SYMBOL_PATTERN, Timeframe
+from apps.fastapi_market.auth import require_internal_token
+from apps.fastapi_market.bars import WritePolicy, bars_ingest, bars_page, indexes_ensure
+from apps.fastapi_market.dependencies import MarketDbDep
+from apps.fastapi_market.problems import ProblemError
+
+router = APIRouter(tags=["bars"])
+SymbolPath = Annotated[str, Path(pattern=SYMBOL_PATTERN, examples=["AAPL"])]
+CSV_COLUMNS = ["symbol", "timeframe", "ts", "open", "high", "low", "close", "volume"]
+_EXAMPLE_BAR = {"symbol": "AAPL", "timeframe": "1d", "ts": "2013-03-01T00:00:00Z", "open": 438.0,
+                "high": 438.18, "low": 429.98, "close": 430.47, "volume": 11469500}
+_INGEST_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": f"At most {MAX_BATCH} bars: JSON `{{\"bars\": [...]}}`, a CSV body (`text/csv`), or a CSV "
+        f"file uploaded as form field `file`. CSV columns: {', '.join(CSV_COLUMNS)}.",
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "required": ["bars"],
+                           "properties": {"bars": {"type": "array", "items": {"$ref": "#/components/schemas/Bar"}}}},
+                "example": {"bars": [_EXAMPLE_BAR]},
+            },
+            "text/csv": {"schema": {"type": "string"},
+                         "example": ",".join(CSV_COLUMNS) + "\nAAPL,1d,2013-03-01T00:00:00Z,438.0,438.18,429.98,430.47,11469500\n"},
+            "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
+        },
+    }
+}
+
+
+@router.post(
+    "/bars",
+    summary="Ingest a batch of OHLCV bars (JSON or CSV); idempotent",
+    response_model=IngestReport,
+    dependencies=[Depends(require_internal_token)],
+    openapi_extra=_INGEST_BODY,
+    responses={401: {"model": Problem}, 403: {"model": Problem}, 413: {"model": Problem}, 415: {"model": Problem},
+               422: {"model": Problem}},
+)
+async def create_bars(request: Request, db: MarketDbDep) -> IngestReport:
+    """Validate each bar and upsert the valid ones in one bulk write.
+
+    Re-sending the same bars changes nothing; rows that fail validation are listed with their reasons.
+    """
+    rows = await _rows(request)
+    if len(rows) > MAX_BATCH:
+        raise ProblemError(413, f"{len(rows)} bars in one request; send at most {MAX_BATCH} per request")
+    collection = db["bars"]
+    state = request.app.state
+    async with state.bar_setup_lock:  # once per process, never concurrently: learn the server, make the indexes
+        if state.bar_write_policy is None:
+            await indexes_ensure(collection)
+            state.bar_write_policy = await WritePolicy.for_server(collection)
+    return await bars_ingest(collection, rows, state.bar_write_policy)
+
+
+async def _rows(request: Request) -> list[Any]:
+    """The request's rows, whatever the accepted format; a body that is none of them is a problem."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        try:
+            body = json.loads(await request.body())
+        except ValueError as exc:
+            raise ProblemError(422, f"The body is not valid JSON: {exc}") from None
+        if not isinstance(body, dict) or not isinstance(body.get("bars"), list):
+            raise ProblemError(422, 'The JSON body must be an object with a "bars" list.')
+        return body["bars"]
+    if content_type == "text/csv":
+        return _csv_rows(await request.body())
+    if content_type == "multipart/form-data":
+        async with request.form(max_files=1, max_fields=1) as form:
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise ProblemError(422, 'Upload the CSV as the form field "file".')
+            return _csv_rows(await upload.read())
+    raise ProblemError(415, "Send JSON (application/json), CSV (text/csv) or a CSV upload (multipart/form-data).")
+
+
+def _csv_rows(data: bytes) -> list[dict[str, str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ProblemError(422, "The CSV is not UTF-8 text.") from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ProblemError(422, f"The CSV header lacks: {', '.join(missing)} (columns: {', '.join(CSV_COLUMNS)})")
+    # Blank cells are missing values (so they are reported as such), not empty strings.
+    return [{k: v for k, v in row.items() if k in CSV_COLUMNS and v not in ("", None)} for row in reader]
+
+
+@router.get("/bars/{symbol}", summary="Read bars, oldest first, a page at a time", response_model=BarPage)
+async def read_bars(
+    symbol: SymbolPath,
+    db: MarketDbDep,
+    timeframe: Timeframe = "1d",
+    start: Annotated[AwareDatetime | None, Query(description="from this time, inclusive")] = None,
+    end: Annotated[AwareDatetime | None, Query(description="up to this time, inclusive")] = None,
+    after: Annotated[AwareDatetime | None, Query(description="`next_after` of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"bars per page, at most {MAX_PAGE}")] = 500,
+) -> BarPage:
+    """Bars of one symbol and timeframe, sorted by time; follow `next_after` for the next page."""
+    if start and end and start > end:
+        raise ProblemError(422, "start must not be after end")
+    bars, next_after = await bars_page(
+        db["bars"], symbol=symbol, timeframe=timeframe, start=start, end=end, after=after, limit=limit
+    )
+    return BarPage(symbol=symbol, timeframe=timeframe, bars=bars, next_after=next_after)

@@ -1,0 +1,57 @@
+"""``GET /regime/{symbol}``: the regime of a symbol's latest bar, computed by flask_regime."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from apps.common.contracts import MarketRegime, Problem, RegimeParams, RegimeRequest, RegimeResponse
+from apps.common.contracts.market import SYMBOL_PATTERN, Timeframe
+from apps.common.contracts.regime import MAX_CLOSES
+from apps.common.http import send_contract
+from apps.fastapi_market.bars import closes_latest
+from apps.fastapi_market.dependencies import HttpDep, MarketDbDep, SettingsDep
+from apps.fastapi_market.problems import ProblemError
+
+router = APIRouter(tags=["regime"])
+_FEATURES = ("sma_fast", "sma_slow", "trend_spread", "annual_volatility")
+
+
+@router.get(
+    "/regime/{symbol}",
+    summary="The trend and volatility regime of a symbol's latest bar",
+    response_model=MarketRegime,
+    responses={404: {"model": Problem, "description": "no bars for this symbol and timeframe"},
+               422: {"model": Problem, "description": "too few bars for the method"},
+               502: {"model": Problem}, 503: {"model": Problem}, 504: {"model": Problem}},
+)
+async def read_regime(
+    symbol: Annotated[str, Path(pattern=SYMBOL_PATTERN, examples=["AAPL"])],
+    db: MarketDbDep,
+    http: HttpDep,
+    settings: SettingsDep,
+    timeframe: Timeframe = "1d",
+    lookback: Annotated[int, Query(ge=2, le=MAX_CLOSES, description="newest bars sent to the method")] = 1000,
+) -> MarketRegime:
+    """Read the newest bars from MongoDB and ask flask_regime for their regimes."""
+    timestamps, closes = await closes_latest(db["bars"], symbol=symbol, timeframe=timeframe, count=lookback)
+    if not closes:
+        raise ProblemError(404, f"No {timeframe} bars for {symbol}.")
+    params = RegimeParams()
+    if len(closes) < params.min_closes:
+        raise ProblemError(422, f"{symbol} has {len(closes)} {timeframe} bars; the method needs at least {params.min_closes}.")
+    request = RegimeRequest(closes=closes, timestamps=timestamps, params=params, include_bars=False)
+    answer = await send_contract(http, "POST", "flask_regime", f"{settings.flask_regime_url}/regime", RegimeResponse,
+                                 body=request)
+    latest = answer.latest
+    return MarketRegime(
+        symbol=symbol,
+        timeframe=timeframe,
+        as_of=timestamps[-1],
+        trend=latest.trend,
+        volatility=latest.volatility,
+        bars_used=len(closes),
+        features={name: getattr(latest, name) for name in _FEATURES},
+        params=answer.params,
+    )

@@ -1,0 +1,162 @@
+"""POST /bars and GET /bars/{symbol} on the real MongoDB-compatible server of the test stack."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from pymongo import MongoClient
+
+from apps.common.contracts import BarPage, IngestReport, Problem
+from apps.fastapi_market.settings import load_settings
+
+TOKEN = {"Authorization": "Bearer test-internal-token-not-a-secret"}
+START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def bar(i: int, symbol: str = "TEST", close: float = 100.0, **changes) -> dict:
+    row = {"symbol": symbol, "timeframe": "1d", "ts": (START + timedelta(days=i)).isoformat(), "open": close,
+           "high": close + 1, "low": close - 1, "close": close, "volume": 1000 + i}
+    row.update(changes)
+    return row
+
+
+@pytest.fixture
+def bars_collection(market_settings):
+    with MongoClient(market_settings.mongo.url) as client:
+        collection = client[market_settings.mongo.database]["bars"]
+        collection.delete_many({})
+        yield collection
+
+
+def ingest(client, rows) -> IngestReport:
+    response = client.post("/bars", json={"bars": rows}, headers=TOKEN)
+    assert response.status_code == 200, response.text
+    return IngestReport.model_validate(response.json())
+
+
+def test_ingest_counts_and_is_idempotent(client, bars_collection):
+    rows = [bar(i) for i in range(50)]
+    first = ingest(client, rows)
+    assert (first.received, first.inserted, first.updated, first.unchanged, first.rejected) == (50, 50, 0, 0, 0)
+    again = ingest(client, rows)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 50)
+    changed = ingest(client, [bar(0, close=101.0), bar(1), bar(50)])
+    assert (changed.inserted, changed.updated, changed.unchanged) == (1, 1, 1)
+    assert bars_collection.count_documents({}) == 51
+    assert bars_collection.find_one({"ts": START})["close"] == 101.0
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"high": 99.0}, "high 99.0 is below max(open, close) 100.0"),
+        ({"low": 100.5}, "low 100.5 is above min(open, close) 100.0"),
+        ({"volume": -5}, "volume: Input should be greater than or equal to 0"),
+        ({"timeframe": "2d"}, "timeframe: Input should be '1m', '5m', '15m', '1h', '4h', '1d' or '1w'"),
+        ({"symbol": "aapl; drop"}, "symbol: String should match pattern"),
+        ({"ts": "2024-01-01T00:00:00"}, "ts: Input should have timezone info"),
+        ({"open": "Infinity"}, "open: Value error, must be a finite number"),
+        ({"open": 0}, "open: Input should be greater than 0"),
+    ],
+)
+def test_each_invalid_bar_is_rejected_with_its_reason_and_the_rest_kept(client, bars_collection, changes, reason):
+    report = ingest(client, [bar(0), bar(1, **changes), bar(2)])
+    assert (report.inserted, report.rejected) == (2, 1)
+    assert report.rejections[0].index == 1
+    assert any(reason in r for r in report.rejections[0].reasons), report.rejections[0].reasons
+    assert bars_collection.count_documents({}) == 2
+
+
+def test_csv_body_and_csv_upload(client, bars_collection):
+    csv = "symbol,timeframe,ts,open,high,low,close,volume\n" + "".join(
+        f"CSV,1d,{(START + timedelta(days=i)).isoformat()},10,11,9,10.5,{i}\n" for i in range(5)
+    ) + "CSV,1d,,10,11,9,10.5,7\n"
+    body = client.post("/bars", content=csv, headers={**TOKEN, "Content-Type": "text/csv"})
+    report = IngestReport.model_validate(body.json())
+    assert (report.received, report.inserted, report.rejected) == (6, 5, 1)
+    assert report.rejections[0].reasons == ["ts: Field required"]
+    upload = IngestReport.model_validate(client.post("/bars", files={"file": ("bars.csv", csv)}, headers=TOKEN).json())
+    assert (upload.inserted, upload.unchanged, upload.rejected) == (0, 5, 1)
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status"),
+    [
+        ("{nope", "application/json", 422),
+        ('{"rows": []}', "application/json", 422),
+        ("a,b\n1,2\n", "text/csv", 422),
+        ("<bars/>", "application/xml", 415),
+    ],
+)
+def test_malformed_bodies_are_problems(client, content, content_type, status):
+    response = client.post("/bars", content=content, headers={**TOKEN, "Content-Type": content_type})
+    assert response.status_code == status
+    assert Problem.model_validate(response.json()).status == status
+
+
+def test_too_many_bars_in_one_request_is_413(client):
+    response = client.post("/bars", json={"bars": [{}] * 10_001}, headers=TOKEN)
+    assert response.status_code == 413
+
+
+def test_ingest_needs_the_token(client):
+    assert client.post("/bars", json={"bars": [bar(0)]}).status_code == 401
+    assert client.post("/bars", json={"bars": [bar(0)]}, headers={"Authorization": "Bearer no"}).status_code == 403
+
+
+def test_concurrent_writers_with_duplicates_leave_exactly_the_unique_set(test_stack, test_urls):
+    """Eight writers post overlapping batches at once to the running service: one bar per key."""
+    unique = [bar(i, symbol=f"CONC{i % 5}") for i in range(400)]
+    batches = [[unique[(w * 37 + j) % 400] for j in range(150)] for w in range(8)]  # overlapping windows
+
+    def post(batch):
+        response = httpx.post(f"{test_urls['fastapi_market']}/bars", json={"bars": batch}, headers=TOKEN, timeout=60)
+        assert response.status_code == 200, response.text
+        return IngestReport.model_validate(response.json())
+
+    settings = load_settings("test")
+    with MongoClient(settings.mongo.url) as mongo:
+        collection = mongo[settings.mongo.database]["bars"]
+        collection.delete_many({"symbol": {"$regex": "^CONC"}})
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            reports = list(pool.map(post, batches))
+        stored = collection.count_documents({"symbol": {"$regex": "^CONC"}})
+    touched = {(row["symbol"], row["ts"]) for batch in batches for row in batch}
+    assert stored == len(touched) == sum(r.inserted for r in reports)
+    for report in reports:
+        assert report.inserted + report.updated + report.unchanged + report.rejected == report.received == 150
+        assert report.updated == 0
+
+
+def test_pages_are_sorted_bounded_and_chained(client, bars_collection):
+    ingest(client, [bar(i) for i in range(30)] + [bar(i, timeframe="1w") for i in range(3)])
+    first = BarPage.model_validate(client.get("/bars/TEST", params={"limit": 12}).json())
+    assert [b.ts for b in first.bars] == sorted(b.ts for b in first.bars) and len(first.bars) == 12
+    second = BarPage.model_validate(
+        client.get("/bars/TEST", params={"limit": 12, "after": first.next_after.isoformat()}).json()
+    )
+    third = BarPage.model_validate(
+        client.get("/bars/TEST", params={"limit": 12, "after": second.next_after.isoformat()}).json()
+    )
+    assert len(third.bars) == 6 and third.next_after is None
+    assert len({b.ts for b in first.bars + second.bars + third.bars}) == 30
+    ranged = client.get("/bars/TEST", params={"start": (START + timedelta(days=5)).isoformat(),
+                                              "end": (START + timedelta(days=9)).isoformat()}).json()
+    assert len(ranged["bars"]) == 5
+    assert len(client.get("/bars/TEST", params={"timeframe": "1w"}).json()["bars"]) == 3
+
+
+@pytest.mark.parametrize(
+    "params", [{"limit": 1001}, {"limit": 0}, {"timeframe": "2d"}, {"start": "yesterday"}, {"start": "2024-01-01T00:00:00"}],
+)
+def test_bad_queries_are_problems(client, params):
+    response = client.get("/bars/TEST", params=params)
+    assert response.status_code == 422
+    assert Problem.model_validate(response.json()).extension("errors")
+
+
+def test_bad_symbol_and_inverted_range_are_problems(client):
+    assert client.get("/bars/not%20a%20symbol").status_code == 422
+    inverted = client.get("/bars/TEST", params={"start": "2024-02-01T00:00:00Z", "end": "2024-01-01T00:00:00Z"})
+    assert inverted.status_code == 422 and "start must not be after end" in inverted.json()["detail"]
