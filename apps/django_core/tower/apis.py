@@ -19,6 +19,7 @@ from apps.django_core.tower.pagination import paginated_response
 from apps.django_core.tower.permissions import InternalTokenForWrites
 from apps.django_core.tower.selectors import instrument_list, snapshot_list
 from apps.django_core.tower.services import instrument_create, instrument_delete, instrument_update
+from apps.django_core.tower.stack_health import stack_health_report
 
 
 def validated_query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -140,3 +141,9 @@ class SnapshotDetailApi(APIView):
         snapshot = get_object_or_404(RegimeSnapshot.objects.select_related("instrument"), pk=snapshot_id)
         return Response(SnapshotOutputSerializer(snapshot).data)
 
+
+class ServicesApi(APIView):
+    """``GET /api/services/``: every service's health, checked at once; 200 even when some are down."""
+
+    def get(self, request: Request) -> Response:
+        return Response(stack_health_report())

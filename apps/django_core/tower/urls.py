@@ -9,4 +9,5 @@ urlpatterns = [
     path("instruments/<str:symbol>/", apis.InstrumentDetailApi.as_view(), name="instrument-detail"),
     path("snapshots/", apis.SnapshotListApi.as_view(), name="snapshot-list"),
     path("snapshots/<int:snapshot_id>/", apis.SnapshotDetailApi.as_view(), name="snapshot-detail"),
+    path("services/", apis.ServicesApi.as_view(), name="services"),
 ]
