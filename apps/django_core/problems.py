@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework.exceptions import ValidationError
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 from apps.common.problems import PROBLEM_MEDIA_TYPE, problem_body
@@ -37,7 +40,12 @@ def problem_middleware(get_response):
 
 
 def drf_exception_handler(exc, context):
-    """DRF's handler, re-shaped as a problem; validation errors list each invalid field."""
+    """DRF's handler, re-shaped as a problem; validation errors list each invalid field.
+
+    A Django ValidationError (from a model's ``full_clean`` in a service function) is a 400 too.
+    """
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(as_serializer_error(exc))
     response = exception_handler(exc, context)
     request = context["request"]
     if response is None:

@@ -79,6 +79,9 @@ DATABASES = {
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # No session authentication (and so no CSRF check): writes carry the internal token, which
+    # InternalTokenForWrites checks; BearerChallenge only names the scheme in 401 answers.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.django_core.tower.permissions.BearerChallenge"],
     "EXCEPTION_HANDLER": "apps.django_core.problems.drf_exception_handler",
 }
 

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from apps.django_core import views
 
@@ -8,6 +8,7 @@ urlpatterns = [
     re_path(r"^health/live/?$", views.read_liveness, name="health-live"),
     path("internal/settings/", views.read_settings, name="internal-settings"),
     path("internal/log-level/", views.update_log_level, name="internal-log-level"),
+    path("api/", include("apps.django_core.tower.urls")),
     path("admin/", admin.site.urls),
 ]
 

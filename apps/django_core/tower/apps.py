@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class TowerConfig(AppConfig):
-    """The Control Tower: django_core's own app (commands now; models as the platform grows)."""
+    """The Control Tower: instruments, regime snapshots, the stack's health, and the commands."""
 
     name = "apps.django_core.tower"
     label = "tower"

@@ -1,0 +1,40 @@
+"""Page-number pagination for the Control Tower's lists: ``?page=`` and ``?page_size=``."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from rest_framework import serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+
+
+class Pagination(PageNumberPagination):
+    """50 items a page by default; ``page_size`` above 500 is capped, and one below 1 or not a number is a 400."""
+
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = serializers.IntegerField(min_value=1).run_validation(raw)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({self.page_size_query_param: exc.detail}) from None
+        return min(size, self.max_page_size)
+
+
+def paginated_response(
+    *, queryset: QuerySet, serializer_class: type[serializers.Serializer], request: Request, view: APIView
+) -> Response:
+    """One page of ``queryset``, serialized: ``{"count", "next", "previous", "results"}``."""
+    paginator = Pagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)

@@ -1,0 +1,152 @@
+"""``refresh_regimes`` against the real test-stack FastAPI, which has no /regime yet (a 404
+problem for every symbol), and against a stand-in that answers regimes."""
+
+import dataclasses
+import io
+import json
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+from django.core.management import CommandError, call_command
+
+from apps.common.config import REPO_ROOT
+from apps.django_core.tower.models import RegimeSnapshot
+from apps.django_core.tower.services import instrument_create
+from tests.django_core.regimes import market_regime
+from tests.stack import clean_env
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = {"Authorization": "Bearer test-internal-token-not-a-secret"}
+
+
+def refresh(*args: str) -> tuple[list[str], CommandError | None]:
+    """Run the command in this process; its output lines and the CommandError it raised, if any."""
+    out = io.StringIO()
+    try:
+        call_command("refresh_regimes", *args, stdout=out, no_color=True)
+    except CommandError as exc:
+        return out.getvalue().splitlines(), exc
+    return out.getvalue().splitlines(), None
+
+
+@pytest.fixture
+def instruments():
+    instrument_create(symbol="AAPL", name="Apple Inc.", asset_class="equity")
+    instrument_create(symbol="BTC-USD", name="Bitcoin", asset_class="crypto")
+    instrument_create(symbol="XAU", name="Gold spot", asset_class="commodity", active=False)
+
+
+def test_every_instrument_fails_and_the_command_goes_on_and_exits_1(instruments, test_urls):
+    lines, error = refresh()
+    market = test_urls["fastapi_market"]
+    assert lines == [
+        f"AAPL: failed: fastapi_market answered 404 at {market}/regime/AAPL?timeframe=1d",
+        f"BTC-USD: failed: fastapi_market answered 404 at {market}/regime/BTC-USD?timeframe=1d",
+        "2 instruments: 0 recorded, 0 unchanged, 2 failed",
+    ]
+    assert str(error) == "2 of 2 instruments failed" and error.returncode == 1
+    assert not RegimeSnapshot.objects.exists()
+
+
+def test_given_symbols_are_refreshed_active_or_not_and_unknown_ones_fail(instruments, test_urls):
+    lines, error = refresh("--symbol", "xau", "NOPE", "--symbol", "AAPL", "--timeframe", "1h")
+    market = test_urls["fastapi_market"]
+    assert lines == [
+        "NOPE: failed: not a known instrument",
+        f"AAPL: failed: fastapi_market answered 404 at {market}/regime/AAPL?timeframe=1h",
+        f"XAU: failed: fastapi_market answered 404 at {market}/regime/XAU?timeframe=1h",
+        "3 instruments: 0 recorded, 0 unchanged, 3 failed",
+    ]
+    assert error is not None
+
+
+def test_nothing_to_refresh_is_a_success():
+    assert refresh() == (["0 instruments: 0 recorded, 0 unchanged, 0 failed"], None)
+
+
+def test_the_real_command_exits_1_on_the_test_stack(test_stack, test_urls):
+    """As an operator runs it: a process on the test stack's own database (aetherion_core)."""
+    django, market = test_urls["django_core"], test_urls["fastapi_market"]
+    created = httpx.post(f"{django}/api/instruments/", headers=TOKEN,
+                         json={"symbol": "ZZTEST", "name": "Refresh test", "asset_class": "other"})
+    assert created.status_code == 201, created.text
+    try:
+        result = subprocess.run([sys.executable, "-m", "apps.django_core", "refresh_regimes"], cwd=REPO_ROOT,
+                                env=clean_env(), capture_output=True, text=True, timeout=60, check=False)
+    finally:
+        assert httpx.delete(f"{django}/api/instruments/ZZTEST/", headers=TOKEN).status_code == 204
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert f"ZZTEST: failed: fastapi_market answered 404 at {market}/regime/ZZTEST?timeframe=1d" in lines
+    assert lines[-1].endswith(" failed") and "0 recorded" in lines[-1]
+    assert "CommandError:" in result.stderr and "Traceback" not in result.stderr
+
+
+# --- Against a stand-in for the future GET /regime/{symbol} ----------------------------------
+
+@pytest.fixture
+def regime_server(settings):
+    """An HTTP server answering ``GET /regime/<symbol>`` with ``answers[symbol]`` (status, body);
+    Django's settings point at it as fastapi_market."""
+    answers: dict[str, tuple[int, bytes]] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            status, body = answers.get(self.path.split("/")[-1].split("?")[0], (404, b"{}"))
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    common = dataclasses.replace(settings.CONFIG.common, fastapi_market_url=f"http://127.0.0.1:{server.server_port}")
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, common=common)
+    yield answers
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_regimes_are_recorded_then_unchanged(instruments, regime_server):
+    for symbol in ("AAPL", "BTC-USD"):
+        regime_server[symbol] = (200, market_regime(symbol).model_dump_json().encode())
+    first, error = refresh()
+    assert error is None
+    assert first == [
+        "AAPL: recorded: bull/normal as of 2026-03-02T21:00:00+00:00",
+        "BTC-USD: recorded: bull/normal as of 2026-03-02T21:00:00+00:00",
+        "2 instruments: 2 recorded, 0 unchanged, 0 failed",
+    ]
+    regime_server["BTC-USD"] = (200, market_regime("BTC-USD", trend="bear").model_dump_json().encode())
+    second, error = refresh()
+    assert error is None
+    assert second == [
+        "AAPL: unchanged: bull/normal as of 2026-03-02T21:00:00+00:00",
+        "BTC-USD: recorded: bear/normal as of 2026-03-02T21:00:00+00:00",
+        "2 instruments: 1 recorded, 1 unchanged, 0 failed",
+    ]
+    assert RegimeSnapshot.objects.count() == 2
+
+
+def test_a_broken_or_mismatched_answer_fails_that_instrument_only(instruments, regime_server):
+    regime_server["AAPL"] = (200, json.dumps({"symbol": "AAPL", "trend": "up"}).encode())
+    regime_server["BTC-USD"] = (200, market_regime("ETH-USD").model_dump_json().encode())
+    regime_server["XAU"] = (200, market_regime("XAU", timeframe="x" * 17).model_dump_json().encode())
+    lines, error = refresh("--symbol", "AAPL", "BTC-USD", "XAU", "SPY")
+    assert lines[0] == "SPY: failed: not a known instrument"
+    assert lines[1].startswith("AAPL: failed: fastapi_market broke its contract at ")
+    assert lines[2] == "BTC-USD: failed: the regime is for ETH-USD, not BTC-USD"
+    assert lines[3] == "XAU: failed: timeframe: Ensure this value has at most 16 characters (it has 17)."
+    assert lines[4] == "4 instruments: 0 recorded, 0 unchanged, 4 failed"
+    assert error is not None and not RegimeSnapshot.objects.exists()

@@ -1,0 +1,227 @@
+"""The Control Tower's REST API through Django's test client, on the real MySQL."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+
+from apps.common.contracts import Problem
+from apps.django_core.tower.models import Instrument
+from apps.django_core.tower.services import instrument_create, regime_snapshot_record
+from tests.django_core.regimes import AS_OF, market_regime
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = {"HTTP_AUTHORIZATION": "Bearer test-internal-token-not-a-secret"}
+APPLE = {"symbol": "AAPL", "name": "Apple Inc.", "asset_class": "equity"}
+
+
+def problem(response, status: int) -> Problem:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    return Problem.model_validate(response.json())
+
+
+def invalid_fields(response) -> set[str]:
+    return {error["field"] for error in problem(response, 400).extension("errors")}
+
+
+@pytest.fixture
+def instruments() -> list[Instrument]:
+    return [
+        instrument_create(symbol="AAPL", name="Apple Inc.", asset_class="equity"),
+        instrument_create(symbol="BTC-USD", name="Bitcoin", asset_class="crypto"),
+        instrument_create(symbol="SPY", name="SPDR S&P 500 ETF", asset_class="etf"),
+        instrument_create(symbol="XAU", name="Gold spot", asset_class="commodity", active=False),
+    ]
+
+
+def symbols(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [item["symbol"] for item in response.json()["results"]]
+
+
+# --- Instruments: reads ---------------------------------------------------------------------
+
+def test_instruments_are_listed_by_symbol(client, instruments):
+    body = client.get("/api/instruments/").json()
+    assert body["count"] == 4 and body["next"] is None
+    assert [item["symbol"] for item in body["results"]] == ["AAPL", "BTC-USD", "SPY", "XAU"]
+    assert set(body["results"][0]) == {"symbol", "name", "asset_class", "active", "created", "updated"}
+
+
+def test_instruments_filter_and_search(client, instruments):
+    assert symbols(client.get("/api/instruments/?active=false")) == ["XAU"]
+    assert symbols(client.get("/api/instruments/?active=true&asset_class=etf")) == ["SPY"]
+    assert symbols(client.get("/api/instruments/?search=btc")) == ["BTC-USD"]  # symbol, any case
+    assert symbols(client.get("/api/instruments/?search=gold")) == ["XAU"]  # name
+    assert symbols(client.get("/api/instruments/?search=")) == ["AAPL", "BTC-USD", "SPY", "XAU"]
+
+
+def test_an_instrument_is_read_by_symbol(client, instruments):
+    assert client.get("/api/instruments/BTC-USD/").json()["name"] == "Bitcoin"
+    assert problem(client.get("/api/instruments/NOPE/"), 404)
+
+
+def test_bad_instrument_query_parameters_are_400_problems(client):
+    response = client.get("/api/instruments/?active=maybe&asset_class=stocks")
+    assert invalid_fields(response) == {"active", "asset_class"}
+
+
+def test_page_size_is_capped_at_500(client):
+    Instrument.objects.bulk_create(
+        Instrument(symbol=f"S{n:04d}", name=f"Stock {n}", asset_class="equity") for n in range(501)
+    )
+    default = client.get("/api/instruments/").json()
+    assert default["count"] == 501 and len(default["results"]) == 50
+    capped = client.get("/api/instruments/?page_size=100000").json()
+    assert len(capped["results"]) == 500 and "page=2" in capped["next"]
+    last = client.get("/api/instruments/?page_size=100000&page=2").json()
+    assert [item["symbol"] for item in last["results"]] == ["S0500"]
+    assert symbols(client.get("/api/instruments/?page_size=2&page=3")) == ["S0004", "S0005"]
+
+
+@pytest.mark.parametrize("page_size", ["0", "-1", "many"])
+def test_a_bad_page_size_is_a_400_problem(client, page_size):
+    assert invalid_fields(client.get(f"/api/instruments/?page_size={page_size}")) == {"page_size"}
+
+
+def test_a_page_past_the_end_is_a_404_problem(client, instruments):
+    assert problem(client.get("/api/instruments/?page=9"), 404)
+
+
+# --- Instruments: writes ----------------------------------------------------------------------
+
+def test_creating_needs_the_token(client):
+    missing = client.post("/api/instruments/", APPLE, content_type="application/json")
+    assert "internal token" in problem(missing, 401).detail
+    assert missing["WWW-Authenticate"] == "Bearer"
+    wrong = client.post("/api/instruments/", APPLE, content_type="application/json", HTTP_AUTHORIZATION="Bearer no")
+    assert problem(wrong, 403).detail == "The internal token is wrong."
+    assert not Instrument.objects.exists()
+
+
+def test_creating_with_the_token_needs_no_csrf_token():
+    # A service calling with the internal token has no session and no CSRF cookie.
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/api/instruments/", APPLE, content_type="application/json", **TOKEN)
+    assert response.status_code == 201
+    body = response.json()
+    assert {key: body[key] for key in (*APPLE, "active")} == {**APPLE, "active": True}
+    assert Instrument.objects.get().symbol == "AAPL"
+
+
+def test_an_invalid_body_is_a_400_problem_listing_each_field(client):
+    response = client.post(
+        "/api/instruments/", {"symbol": "aapl!", "asset_class": "stocks", "active": "maybe"},
+        content_type="application/json", **TOKEN,
+    )
+    assert invalid_fields(response) == {"symbol", "name", "asset_class", "active"}
+    assert problem(client.post("/api/instruments/", "{nope", content_type="application/json", **TOKEN), 400)
+
+
+def test_a_taken_symbol_is_a_400_problem(client, instruments):
+    response = client.post("/api/instruments/", APPLE, content_type="application/json", **TOKEN)
+    errors = problem(response, 400).extension("errors")
+    assert errors == [{"field": "symbol", "message": "Instrument with this Symbol already exists."}]
+
+
+def test_updating_and_deleting_need_the_token(client, instruments):
+    assert problem(client.patch("/api/instruments/AAPL/", {"active": False}, content_type="application/json"), 401)
+    assert problem(client.put("/api/instruments/AAPL/", APPLE, content_type="application/json"), 401)
+    assert problem(client.delete("/api/instruments/AAPL/", HTTP_AUTHORIZATION="Bearer no"), 403)
+    assert Instrument.objects.get(symbol="AAPL").active is True
+
+
+def test_patch_changes_some_fields_and_put_every_field(client, instruments):
+    patched = client.patch("/api/instruments/AAPL/", {"active": False}, content_type="application/json", **TOKEN)
+    assert patched.status_code == 200 and patched.json()["active"] is False
+    assert patched.json()["name"] == "Apple Inc."
+    assert invalid_fields(client.put(
+        "/api/instruments/AAPL/", {"name": "Apple"}, content_type="application/json", **TOKEN
+    )) == {"symbol", "asset_class"}
+    renamed = client.put(
+        "/api/instruments/AAPL/", {**APPLE, "symbol": "AAPL.US", "active": True},
+        content_type="application/json", **TOKEN,
+    )
+    assert renamed.status_code == 200 and renamed.json()["symbol"] == "AAPL.US"
+    assert client.get("/api/instruments/AAPL.US/").status_code == 200
+
+
+def test_deleting_an_instrument(client, instruments):
+    assert client.delete("/api/instruments/SPY/", **TOKEN).status_code == 204
+    assert problem(client.get("/api/instruments/SPY/"), 404)
+    assert problem(client.delete("/api/instruments/SPY/", **TOKEN), 404)
+
+
+# --- Snapshots --------------------------------------------------------------------------------
+
+@pytest.fixture
+def snapshots(instruments):
+    apple, bitcoin = instruments[0], instruments[1]
+    for day, trend, volatility in [(0, "bull", "low"), (1, "bull", "normal"), (2, "sideways", "high")]:
+        as_of = AS_OF + timedelta(days=day)
+        regime_snapshot_record(instrument=apple, regime=market_regime(as_of=as_of, trend=trend, volatility=volatility))
+        regime_snapshot_record(
+            instrument=bitcoin, regime=market_regime("BTC-USD", as_of=as_of, trend="bear", volatility=volatility)
+        )
+
+
+def dates(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [(item["symbol"], item["as_of"][:10]) for item in response.json()["results"]]
+
+
+def test_snapshots_are_listed_newest_first(client, snapshots):
+    body = client.get("/api/snapshots/").json()
+    assert body["count"] == 6
+    first = body["results"][0]
+    assert set(first) == {
+        "id", "symbol", "timeframe", "as_of", "trend", "volatility", "features", "source", "created",
+    }
+    assert first["as_of"] == "2026-03-04T21:00:00Z" and first["features"]["trend_spread"] == 0.0213
+    assert [as_of for _, as_of in dates(client.get("/api/snapshots/"))] == [
+        "2026-03-04", "2026-03-04", "2026-03-03", "2026-03-03", "2026-03-02", "2026-03-02",
+    ]
+    assert dates(client.get("/api/snapshots/?ordering=as_of&symbol=AAPL")) == [
+        ("AAPL", "2026-03-02"), ("AAPL", "2026-03-03"), ("AAPL", "2026-03-04"),
+    ]
+
+
+def test_snapshots_filter(client, snapshots):
+    assert dates(client.get("/api/snapshots/?symbol=BTC-USD&volatility=high")) == [("BTC-USD", "2026-03-04")]
+    assert dates(client.get("/api/snapshots/?trend=sideways")) == [("AAPL", "2026-03-04")]
+    assert dates(client.get("/api/snapshots/?symbol=AAPL&as_of_after=2026-03-03T21:00:00Z")) == [
+        ("AAPL", "2026-03-04"), ("AAPL", "2026-03-03"),
+    ]
+    assert dates(client.get(
+        "/api/snapshots/?symbol=AAPL&as_of_after=2026-03-03T00:00:00Z&as_of_before=2026-03-03T21:00:00Z"
+    )) == [("AAPL", "2026-03-03")]
+    assert dates(client.get("/api/snapshots/?timeframe=1h")) == []
+
+
+def test_a_snapshot_is_read_by_id(client, snapshots):
+    listed = client.get("/api/snapshots/?symbol=AAPL&page_size=1").json()["results"][0]
+    assert client.get(f"/api/snapshots/{listed['id']}/").json() == listed
+    assert problem(client.get("/api/snapshots/999999999/"), 404)
+
+
+def test_snapshot_pages_do_not_overlap(client, snapshots):
+    pages = [client.get(f"/api/snapshots/?page_size=4&page={n}").json()["results"] for n in (1, 2)]
+    ids = [item["id"] for page in pages for item in page]
+    assert len(ids) == 6 == len(set(ids))
+
+
+def test_bad_snapshot_query_parameters_are_400_problems(client):
+    response = client.get(
+        "/api/snapshots/?symbol=a!&trend=up&volatility=wild&as_of_after=yesterday&as_of_before=soon&ordering=trend"
+    )
+    assert invalid_fields(response) == {"symbol", "trend", "volatility", "as_of_after", "as_of_before", "ordering"}
+    backwards = client.get("/api/snapshots/?as_of_after=2026-03-04T00:00:00Z&as_of_before=2026-03-02T00:00:00Z")
+    assert invalid_fields(backwards) == {"as_of_before"}
+
+
+def test_snapshots_are_read_only(client, snapshots):
+    assert problem(client.post("/api/snapshots/", {}, content_type="application/json", **TOKEN), 405)
+    snapshot_id = client.get("/api/snapshots/").json()["results"][0]["id"]
+    assert problem(client.delete(f"/api/snapshots/{snapshot_id}/", **TOKEN), 405)

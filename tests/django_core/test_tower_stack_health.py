@@ -1,0 +1,80 @@
+"""``GET /api/services/`` against the live test stack, and with services dead or silent."""
+
+import dataclasses
+import socket
+import time
+
+import pytest
+
+from tests.stack import free_port, wait_until
+
+pytestmark = pytest.mark.django_db
+
+SERVICES = {"django_core", "fastapi_market", "flask_regime"}
+
+
+def point(settings, **urls: str) -> None:
+    """Make this test's Django settings reach services at other URLs (``flask_regime_url=…``)."""
+    common = dataclasses.replace(settings.CONFIG.common, **urls)
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, common=common)
+
+
+@pytest.fixture
+def silent_url():
+    """A socket that accepts connections and never answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def test_every_service_is_ok_on_the_live_stack(client, test_urls):
+    response = client.get("/api/services/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok" and set(body["services"]) == SERVICES
+    for name, entry in body["services"].items():
+        assert entry["status"] == "ok" and "error" not in entry
+        assert entry["latency_ms"] > 0 and entry["url"] == test_urls[name]
+
+
+def test_a_dead_service_is_reported_unavailable_quickly(client, settings):
+    dead = f"http://127.0.0.1:{free_port()}"
+    point(settings, flask_regime_url=dead)
+    started = time.monotonic()
+    response = client.get("/api/services/")
+    assert time.monotonic() - started < 1.5
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    flask = body["services"]["flask_regime"]
+    assert flask["status"] == "unavailable" and flask["url"] == dead
+    assert flask["error"].startswith(f"flask_regime is unreachable at {dead}/health")
+    assert body["services"]["fastapi_market"]["status"] == "ok"
+    assert body["services"]["django_core"]["status"] == "ok"
+
+
+def test_silent_services_are_checked_at_the_same_time(client, settings, silent_url):
+    point(settings, fastapi_market_url=silent_url, flask_regime_url=silent_url)
+    started = time.monotonic()
+    body = client.get("/api/services/").json()
+    elapsed = time.monotonic() - started
+    # Each times out after the 2 s read timeout; one after the other would take 4 s.
+    assert 1.9 < elapsed < 3.5
+    for name in ("fastapi_market", "flask_regime"):
+        assert body["services"][name]["status"] == "unavailable"
+        assert "did not answer within the timeout" in body["services"][name]["error"]
+    assert body["services"]["django_core"]["status"] == "ok" and body["status"] == "degraded"
+
+
+def test_the_checks_carry_the_request_id(client, test_stack):
+    response = client.get("/api/services/", HTTP_X_REQUEST_ID="tower-services-1")
+    assert response.json()["status"] == "ok"
+
+    def both_logged() -> bool:
+        # Honcho's lines: "08:12:01 flask_regime.1   | GET /health 200 0.1ms rid=…"
+        lines = [line for line in test_stack.log_text().splitlines() if line.endswith("rid=tower-services-1")]
+        return all(any(f" {name}." in line and "| GET /health 200" in line for line in lines)
+                   for name in ("fastapi_market", "flask_regime"))
+
+    wait_until(both_logged, 5, "both services logging the Control Tower's request ID")
