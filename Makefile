@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup config doctor databases bootstrap smoke stop-databases clean
+.PHONY: help run test setup config doctor databases bootstrap smoke demo stop-databases clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -43,6 +43,9 @@ bootstrap: setup  ## create the MySQL database, migrate, create MongoDB indexes
 
 smoke: setup  ## check a running stack's health endpoints and /check-regime
 	$(PY) -m scripts.smoke
+
+demo: setup  ## load real sample prices into the running dev stack and record their regimes
+	$(PY) -m scripts.load_sample_data
 
 stop-databases: setup  ## stop the private database servers `make run` started
 	$(PY) -m scripts.local_db stop

@@ -1,0 +1,145 @@
+"""Load real daily prices into the running stack, then record their regimes.
+
+    python -m scripts.load_sample_data [--symbols AAPL IBM ...] [--batch-size 1000] [--no-refresh]
+
+The prices are the daily OHLCV of AAPL, GOOG, IBM and MSFT from 2000 to 2013 (public domain),
+shipped inside the bokeh_sampledata package: nothing is downloaded. Everything goes through the
+public APIs: instruments are registered in django_core (/api/instruments/), bars are posted to
+fastapi_market (/bars), then `refresh_regimes` records each instrument's regime. Running it
+again changes nothing. Progress goes to stderr, a summary to stdout; exit 1 on any failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import importlib.resources
+import io
+import subprocess
+import sys
+from collections import defaultdict
+
+import httpx
+
+from apps.common.auth import authorization_header
+from apps.common.config import ConfigError, load_common
+
+NAMES = {
+    "AAPL": "Apple Inc.",
+    "GOOG": "Alphabet Inc. (Google)",
+    "IBM": "International Business Machines",
+    "MSFT": "Microsoft Corporation",
+}
+
+
+class LoadError(Exception):
+    """A step that failed; the message says which and why."""
+
+
+def read_sample_bars(symbols: list[str]) -> dict[str, list[dict]]:
+    """The package's daily bars for ``symbols``, oldest first, as POST /bars rows."""
+    packed = importlib.resources.files("bokeh_sampledata").joinpath("_data/stocks.csv.gz").read_bytes()
+    bars: dict[str, list[dict]] = defaultdict(list)
+    for row in csv.DictReader(io.StringIO(gzip.decompress(packed).decode())):
+        if row["Ticker"] in symbols:
+            bars[row["Ticker"]].append({
+                "symbol": row["Ticker"], "timeframe": "1d", "ts": f"{row['Date']}T00:00:00Z",
+                "open": float(row["Open"]), "high": float(row["High"]), "low": float(row["Low"]),
+                "close": float(row["Close"]), "volume": float(row["Volume"]),
+            })
+    return {symbol: sorted(rows, key=lambda r: r["ts"]) for symbol, rows in bars.items()}
+
+
+def instrument_register(client: httpx.Client, django_url: str, symbol: str) -> str:
+    """Create the instrument unless it exists; say which."""
+    found = client.get(f"{django_url}/api/instruments/{symbol}/")
+    if found.status_code == 200:
+        return "already registered"
+    body = {"symbol": symbol, "name": NAMES[symbol], "asset_class": "equity", "active": True}
+    created = client.post(f"{django_url}/api/instruments/", json=body)
+    if created.status_code != 201:
+        raise LoadError(f"registering {symbol} in django_core: {created.status_code} {created.text[:200]}")
+    return "registered"
+
+
+def bars_post(client: httpx.Client, fastapi_url: str, rows: list[dict], batch_size: int, advance) -> dict[str, int]:
+    """Post ``rows`` in batches; the summed counts of the ingest reports."""
+    totals = {"inserted": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+    for start in range(0, len(rows), batch_size):
+        batch = rows[start : start + batch_size]
+        response = client.post(f"{fastapi_url}/bars", json={"bars": batch})
+        if response.status_code != 200:
+            raise LoadError(f"posting bars to fastapi_market: {response.status_code} {response.text[:200]}")
+        report = response.json()
+        for key in totals:
+            totals[key] += report[key]
+        advance(len(batch))
+    return totals
+
+
+def latest_snapshot(client: httpx.Client, django_url: str, symbol: str) -> dict | None:
+    page = client.get(f"{django_url}/api/snapshots/", params={"symbol": symbol, "page_size": 1}).json()
+    return page["results"][0] if page.get("results") else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.load_sample_data", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--symbols", nargs="+", choices=sorted(NAMES), default=sorted(NAMES), metavar="SYMBOL",
+                        help=f"which of {', '.join(sorted(NAMES))} (default: all)")
+    parser.add_argument("--batch-size", type=int, default=1000, help="bars per POST /bars (default 1000)")
+    parser.add_argument("--no-refresh", action="store_true", help="load only; do not run refresh_regimes")
+    args = parser.parse_args(argv)
+    if not 1 <= args.batch_size <= 10_000:
+        parser.error("--batch-size must be between 1 and 10000")
+    try:
+        common = load_common("load_sample_data")
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    err = Console(stderr=True)
+    bars = read_sample_bars(args.symbols)
+    summary: dict[str, dict] = {}
+    try:
+        with httpx.Client(headers=authorization_header(common.internal_api_token), timeout=60) as client:
+            with Progress(console=err, transient=True) as progress:
+                for symbol in args.symbols:
+                    registered = instrument_register(client, common.django_core_url, symbol)
+                    task = progress.add_task(f"{symbol} bars", total=len(bars[symbol]))
+                    counts = bars_post(client, common.fastapi_market_url, bars[symbol], args.batch_size,
+                                       lambda n, task=task: progress.advance(task, n))
+                    summary[symbol] = {"instrument": registered, **counts}
+                    err.print(f"{symbol}: {registered}; bars " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+            refresh_failed = False
+            if not args.no_refresh:
+                refresh = subprocess.run(
+                    [sys.executable, "-m", "apps.django_core", "refresh_regimes", "--symbol", *args.symbols],
+                    capture_output=True, text=True, timeout=300, check=False,
+                )
+                err.print(refresh.stdout.strip() or refresh.stderr.strip(), highlight=False)
+                refresh_failed = refresh.returncode != 0
+            for symbol in args.symbols:
+                summary[symbol]["regime"] = latest_snapshot(client, common.django_core_url, symbol)
+    except (LoadError, httpx.HTTPError) as exc:
+        err.print(f"[red]load_sample_data failed:[/] {exc}", highlight=False)
+        return 1
+
+    table = Table(title="Sample data and latest regimes")
+    for column in ("symbol", "instrument", "inserted", "updated", "unchanged", "rejected", "as of", "trend", "volatility"):
+        table.add_column(column)
+    for symbol, row in summary.items():
+        regime = row.get("regime") or {}
+        table.add_row(symbol, row["instrument"], *(str(row[k]) for k in ("inserted", "updated", "unchanged", "rejected")),
+                      (regime.get("as_of") or "-")[:10], regime.get("trend", "-"), regime.get("volatility", "-"))
+    Console(soft_wrap=True).print(table)
+    return 1 if refresh_failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
