@@ -20,6 +20,13 @@ DUPLICATE_KEY = 11000
 _VALUES = ("open", "high", "low", "close", "volume")
 
 
+class WriteRefused(Exception):
+    """The database refused some writes for a reason other than a duplicate key."""
+
+    def __init__(self, count: int, first_reason: str):
+        super().__init__(f"the database refused {count} writes; the first: {first_reason}")
+
+
 @dataclass
 class WritePolicy:
     """How this process writes bars to the server it found.
@@ -72,6 +79,16 @@ def bars_validate(rows: list[Any]) -> tuple[dict[int, Bar], list[RejectedBar], i
     return bars, rejected, repeats
 
 
+def bar_key(bar: Bar) -> str:
+    """The bar's natural key as its ``_id``: ``AAPL:1d:2013-03-01T00:00:00.000Z``.
+
+    Upserting by ``_id`` makes each write a key lookup on any server (FerretDB's SQLite backend
+    scans the collection for other filters), and one bar per key is guaranteed twice: by ``_id``
+    and by the unique (symbol, timeframe, ts) index.
+    """
+    return f"{bar.symbol}:{bar.timeframe}:{bar.ts.strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z"
+
+
 async def indexes_ensure(collection: AsyncCollection) -> None:
     """Create the bars indexes if missing (idempotent)."""
     await collection.create_indexes(INDEXES["bars"])
@@ -88,35 +105,49 @@ async def bars_upsert(collection: AsyncCollection, bars: list[Bar], policy: Writ
 
 
 async def _upsert_chunk(collection: AsyncCollection, bars: list[Bar]) -> tuple[int, int, int]:
-    """One bulk write. The unique index on (symbol, timeframe, ts) decides races between
-    concurrent writers: an upsert that loses one is retried as the update it now is."""
+    """Write one chunk by natural key: insert the new bars, update the changed ones, count the rest.
+
+    The counts come from comparing with what is stored, not from the server's reply (FerretDB
+    leaves ``nModified`` out of some replies). A bar another writer inserted first is compared
+    again on the next pass; the unique keys keep one bar per key.
+    """
     inserted = updated = unchanged = 0
-    pending = bars
+    pending = {bar_key(bar): bar for bar in bars}
     for _ in range(3):
         if not pending:
             break
-        ops = [
-            UpdateOne(
-                {"symbol": bar.symbol, "timeframe": bar.timeframe, "ts": bar.ts},
-                {"$set": {name: getattr(bar, name) for name in _VALUES}},
-                upsert=True,
+        stored = {doc["_id"]: doc async for doc in collection.find({"_id": {"$in": list(pending)}})}
+        new = [key for key in pending if key not in stored]
+        changed = [key for key, bar in pending.items() if key in stored and _differs(bar, stored[key])]
+        unchanged += len(pending) - len(new) - len(changed)
+        if changed:
+            await collection.bulk_write(
+                [UpdateOne({"_id": key}, {"$set": _document(pending[key])}) for key in changed], ordered=False
             )
-            for bar in pending
-        ]
-        try:
-            result = (await collection.bulk_write(ops, ordered=False)).bulk_api_result
-            retry: list[int] = []
-        except BulkWriteError as exc:
-            result = exc.details
-            errors = result.get("writeErrors", [])
-            if any(error["code"] != DUPLICATE_KEY for error in errors):
-                raise
-            retry = [error["index"] for error in errors]
-        inserted += result["nUpserted"]
-        updated += result["nModified"]
-        unchanged += result["nMatched"] - result["nModified"]
-        pending = [pending[i] for i in retry]
+            updated += len(changed)
+        lost: set[str] = set()
+        if new:
+            try:
+                await collection.insert_many([{"_id": key, **_document(pending[key])} for key in new], ordered=False)
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors", [])
+                refused = [error for error in errors if error.get("code") != DUPLICATE_KEY]
+                if refused:
+                    raise WriteRefused(len(refused), refused[0].get("errmsg", "unknown error")) from None
+                lost = {new[error["index"]] for error in errors}  # another writer inserted these first
+            inserted += len(new) - len(lost)
+        pending = {key: pending[key] for key in lost}
+    if pending:  # stored under another _id (not written by this service): never drop them from the counts
+        raise WriteRefused(len(pending), f"{next(iter(pending))} is stored under another _id")
     return inserted, updated, unchanged
+
+
+def _document(bar: Bar) -> dict[str, Any]:
+    return {"symbol": bar.symbol, "timeframe": bar.timeframe, "ts": bar.ts, **{name: getattr(bar, name) for name in _VALUES}}
+
+
+def _differs(bar: Bar, stored: dict[str, Any]) -> bool:
+    return any(stored.get(name) != getattr(bar, name) for name in _VALUES)
 
 
 async def bars_ingest(collection: AsyncCollection, rows: list[Any], policy: WritePolicy) -> IngestReport:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -13,10 +14,11 @@ from pydantic import AwareDatetime
 from apps.common.contracts import Bar, BarPage, IngestReport, Problem
 from apps.common.contracts.market import MAX_BATCH, MAX_PAGE, SYMBOL_PATTERN, Timeframe
 from apps.fastapi_market.auth import require_internal_token
-from apps.fastapi_market.bars import WritePolicy, bars_ingest, bars_page, indexes_ensure
+from apps.fastapi_market.bars import WritePolicy, WriteRefused, bars_ingest, bars_page, indexes_ensure
 from apps.fastapi_market.dependencies import MarketDbDep
 from apps.fastapi_market.problems import ProblemError
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["bars"])
 SymbolPath = Annotated[str, Path(pattern=SYMBOL_PATTERN, examples=["AAPL"])]
 CSV_COLUMNS = ["symbol", "timeframe", "ts", "open", "high", "low", "close", "volume"]
@@ -64,7 +66,11 @@ async def create_bars(request: Request, db: MarketDbDep) -> IngestReport:
         if state.bar_write_policy is None:
             await indexes_ensure(collection)
             state.bar_write_policy = await WritePolicy.for_server(collection)
-    return await bars_ingest(collection, rows, state.bar_write_policy)
+    try:
+        return await bars_ingest(collection, rows, state.bar_write_policy)
+    except WriteRefused as exc:
+        log.warning("POST /bars: %s", exc)
+        raise ProblemError(503, f"{exc}. Bars acknowledged before it are stored; re-send the batch.") from None
 
 
 async def _rows(request: Request) -> list[Any]:

@@ -1,0 +1,41 @@
+"""End to end: the sample data through the public APIs, regimes refreshed, snapshots read back."""
+
+import re
+import subprocess
+import sys
+
+import httpx
+
+from tests.stack import clean_env
+
+
+def load(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "scripts.load_sample_data", *args], env=clean_env(COLUMNS="200"),
+                          capture_output=True, text=True, timeout=900, check=False)
+
+
+def test_sample_data_to_regime_snapshots_and_idempotent(test_stack, test_urls):
+    first = load()
+    assert first.returncode == 0, first.stdout + first.stderr
+    for symbol, bars in (("AAPL", 3270), ("GOOG", 2148), ("IBM", 3270), ("MSFT", 3270)):
+        assert re.search(rf"{symbol}: (registered|already registered); bars {bars} inserted, 0 updated, 0 unchanged, "
+                         r"0 rejected", first.stderr), first.stderr
+    assert "4 instruments: 4 recorded, 0 unchanged, 0 failed" in first.stderr
+
+    snapshots = httpx.get(f"{test_urls['django_core']}/api/snapshots/", params={"page_size": 50}, timeout=10).json()
+    latest = {s["symbol"]: s for s in snapshots["results"]}
+    assert set(latest) == {"AAPL", "GOOG", "IBM", "MSFT"}
+    for snapshot in latest.values():
+        assert snapshot["as_of"].startswith("2013-03-01")
+        assert snapshot["trend"] in {"bull", "bear", "sideways"}
+        assert snapshot["volatility"] in {"low", "normal", "high"}
+        assert set(snapshot["features"]) == {"sma_fast", "sma_slow", "trend_spread", "annual_volatility"}
+    market = httpx.get(f"{test_urls['fastapi_market']}/regime/IBM", timeout=10).json()
+    assert (market["trend"], market["volatility"]) == (latest["IBM"]["trend"], latest["IBM"]["volatility"])
+
+    again = load()
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "IBM: already registered; bars 0 inserted, 0 updated, 3270 unchanged, 0 rejected" in again.stderr
+    assert "4 instruments: 0 recorded, 4 unchanged, 0 failed" in again.stderr
+    count = httpx.get(f"{test_urls['django_core']}/api/snapshots/", timeout=10).json()["count"]
+    assert count == snapshots["count"]
