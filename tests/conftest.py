@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import pytest
 
@@ -49,3 +50,12 @@ def test_stack(tmp_path_factory, stack_ports) -> HonchoStack:
     yield stack
     if stack.running:
         stack.stop()
+
+
+@pytest.fixture
+def silent_port() -> int:
+    """A port that accepts connections (into the kernel's backlog) and never answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield sock.getsockname()[1]

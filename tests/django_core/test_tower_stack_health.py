@@ -1,7 +1,6 @@
 """``GET /api/services/`` against the live test stack, and with services dead or silent."""
 
 import dataclasses
-import socket
 import time
 
 import pytest
@@ -19,13 +18,6 @@ def point(settings, **urls: str) -> None:
     settings.CONFIG = dataclasses.replace(settings.CONFIG, common=common)
 
 
-@pytest.fixture
-def silent_url():
-    """A socket that accepts connections and never answers."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(8)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 def test_every_service_is_ok_on_the_live_stack(client, test_urls):
@@ -54,7 +46,8 @@ def test_a_dead_service_is_reported_unavailable_quickly(client, settings):
     assert body["services"]["django_core"]["status"] == "ok"
 
 
-def test_silent_services_are_checked_at_the_same_time(client, settings, silent_url):
+def test_silent_services_are_checked_at_the_same_time(client, settings, silent_port):
+    silent_url = f"http://127.0.0.1:{silent_port}"
     point(settings, fastapi_market_url=silent_url, flask_regime_url=silent_url)
     started = time.monotonic()
     body = client.get("/api/services/").json()

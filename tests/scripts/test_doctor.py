@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,13 +24,6 @@ def run_json(capsys, *args: str) -> tuple[int, dict[str, dict]]:
     return code, {check["name"]: check for check in report["checks"]}
 
 
-@pytest.fixture
-def silent_port():
-    """A port that accepts connections (the kernel's backlog) but never says a word."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield sock.getsockname()[1]
 
 
 def test_everything_is_ok_against_the_running_test_stack(test_stack, capsys):

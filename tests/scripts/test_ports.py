@@ -1,7 +1,6 @@
 """The port pre-flight: a port in use is one line naming the port and its holder."""
 
 import os
-import socket
 import subprocess
 import sys
 
@@ -12,25 +11,19 @@ from scripts.ports import port_holder
 from tests.stack import clean_env, free_port
 
 
-@pytest.fixture
-def held_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield sock.getsockname()[1]
 
 
 def test_free_port_has_no_holder():
     assert port_holder("127.0.0.1", free_port()) is None
 
 
-def test_held_port_names_this_process(held_port):
-    assert port_holder("127.0.0.1", held_port).startswith(f"pid {os.getpid()} (")
+def test_silent_port_names_this_process(silent_port):
+    assert port_holder("127.0.0.1", silent_port).startswith(f"pid {os.getpid()} (")
 
 
-def test_command_reports_the_busy_port_in_one_line(held_port):
+def test_command_reports_the_busy_port_in_one_line(silent_port):
     env = clean_env(DJANGO_CORE_PORT=str(free_port()), FASTAPI_MARKET_PORT=str(free_port()),
-                    FLASK_REGIME_PORT=str(held_port))
+                    FLASK_REGIME_PORT=str(silent_port))
     result = subprocess.run(
         [sys.executable, "-m", "scripts.ports"], env=env,
         capture_output=True, text=True, timeout=30, check=False,
@@ -39,5 +32,5 @@ def test_command_reports_the_busy_port_in_one_line(held_port):
     lines = result.stderr.strip().splitlines()
     holder = " ".join(psutil.Process().cmdline()[:3])
     assert lines == [
-        f"ports: flask_regime cannot start: port {held_port} on 127.0.0.1 is in use by pid {os.getpid()} ({holder})"
+        f"ports: flask_regime cannot start: port {silent_port} on 127.0.0.1 is in use by pid {os.getpid()} ({holder})"
     ]
