@@ -21,8 +21,6 @@ from tests.stack import free_port
 TIMEOUTS = {"token": "tok", "connect_timeout": 0.3, "read_timeout": 0.5}
 
 
-
-
 def test_unreachable_service_is_503():
     url = f"http://127.0.0.1:{free_port()}/health"
     with sync_service_client(**TIMEOUTS) as client, pytest.raises(ServiceCallError) as caught:

@@ -18,8 +18,6 @@ def point(settings, **urls: str) -> None:
     settings.CONFIG = dataclasses.replace(settings.CONFIG, common=common)
 
 
-
-
 def test_every_service_is_ok_on_the_live_stack(client, test_urls):
     response = client.get("/api/services/")
     assert response.status_code == 200

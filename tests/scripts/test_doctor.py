@@ -24,8 +24,6 @@ def run_json(capsys, *args: str) -> tuple[int, dict[str, dict]]:
     return code, {check["name"]: check for check in report["checks"]}
 
 
-
-
 def test_everything_is_ok_against_the_running_test_stack(test_stack, capsys):
     code, checks = run_json(capsys)
     assert code == 0

@@ -11,8 +11,6 @@ from scripts.ports import port_holder
 from tests.stack import clean_env, free_port
 
 
-
-
 def test_free_port_has_no_holder():
     assert port_holder("127.0.0.1", free_port()) is None
 
