@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from apps.common.config import CommonSettings, ServiceConfig, load, parse_common
+from apps.common.server import ServerSettings, parse_server
 from apps.common.databases import MySQLTarget
 
 SERVICE = "django_core"
@@ -15,6 +16,7 @@ DEV_SECRET_KEY = "dev-insecure-aetherion-change-me"
 class DjangoCoreSettings:
     common: CommonSettings
     port: int
+    server: ServerSettings
     secret_key: str
     debug: bool
     allowed_hosts: list[str]
@@ -35,6 +37,7 @@ def parse_settings(config: ServiceConfig) -> DjangoCoreSettings:
     return DjangoCoreSettings(
         common=parse_common(config),
         port=env.int("DJANGO_CORE_PORT"),
+        server=parse_server(config),
         secret_key=config.secret("DJANGO_SECRET_KEY", DEV_SECRET_KEY),
         debug=debug,
         allowed_hosts=allowed_hosts,

@@ -1,6 +1,8 @@
 """Run fastapi_market under uvicorn on the configured host and port.
 
-``python -m apps.fastapi_market [--reload]``
+``python -m apps.fastapi_market [--reload]``: without ``--reload`` (production and tests),
+uvicorn runs FASTAPI_MARKET_WORKERS worker processes and gives requests in flight
+SERVER_GRACEFUL_TIMEOUT seconds on SIGTERM.
 """
 
 import argparse
@@ -30,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         port=settings.port,
         reload=args.reload,
         reload_dirs=["apps"] if args.reload else None,
+        workers=None if args.reload else settings.server.workers,
+        timeout_graceful_shutdown=settings.server.graceful_timeout,
         log_config=None,  # our handler and format (apps.common.logging), set up in create_app too
         access_log=False,  # the request middleware writes one line per request instead
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from apps.common.config import CommonSettings, ServiceConfig, load, parse_common
+from apps.common.server import ServerSettings, parse_server
 from apps.common.databases import MongoTarget
 
 SERVICE = "fastapi_market"
@@ -14,6 +15,7 @@ SERVICE = "fastapi_market"
 class Settings:
     common: CommonSettings
     port: int
+    server: ServerSettings
     mongo: MongoTarget
     mongo_timeout_ms: int
     regime_connect_timeout: float
@@ -30,6 +32,7 @@ def parse_settings(config: ServiceConfig) -> Settings:
     return Settings(
         common=parse_common(config),
         port=env.int("FASTAPI_MARKET_PORT"),
+        server=parse_server(config),
         mongo=MongoTarget(url=mongo_url.geturl() if mongo_url else "", database=env.str("MONGO_DB")),
         mongo_timeout_ms=env.int("MONGO_TIMEOUT_MS", 2000),
         regime_connect_timeout=env.float("REGIME_CONNECT_TIMEOUT", 0.5),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from apps.common.config import CommonSettings, ServiceConfig, load, parse_common
+from apps.common.server import ServerSettings, parse_server
 
 SERVICE = "flask_regime"
 
@@ -13,10 +14,15 @@ SERVICE = "flask_regime"
 class Settings:
     common: CommonSettings
     port: int
+    server: ServerSettings
 
 
 def parse_settings(config: ServiceConfig) -> Settings:
-    return Settings(common=parse_common(config), port=config.env.int("FLASK_REGIME_PORT"))
+    return Settings(
+        common=parse_common(config),
+        port=config.env.int("FLASK_REGIME_PORT"),
+        server=parse_server(config),
+    )
 
 
 def load_settings(profile: str | None = None) -> Settings:
