@@ -1,0 +1,48 @@
+"""What the deployment files must provide, derived from the services' own config code (apps.common.config)."""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from apps.common.config import SERVICES, SETTINGS_MODULES, ServiceConfig, inspect
+
+DATABASE_SCHEMES = {"mysql", "mongodb", "mongodb+srv"}
+# Which services scripts/bootstrap_db.py loads the settings of (the migration step needs them all).
+BOOTSTRAP_SERVICES = ("django_core", "fastapi_market")
+HEALTH_PATHS = {"django_core": "/health/", "fastapi_market": "/health", "flask_regime": "/health"}
+
+
+@cache
+def read_by(service: str) -> frozenset[str]:
+    """Every variable ``service`` reads, and APP_ENV, which picks the profile."""
+    return frozenset({view.name for view in inspect(service, "production").views()} | {"APP_ENV"})
+
+
+@cache
+def secrets_of(service: str) -> frozenset[str]:
+    """The secrets ``service`` reads, and its database URLs (they carry passwords)."""
+    config = inspect(service, "production")
+    urls = {view.name for view in config.views() if urlsplit(view.value).scheme in DATABASE_SCHEMES}
+    return frozenset(config.secrets | urls)
+
+
+def all_read() -> set[str]:
+    return set().union(*(read_by(service) for service in SERVICES))
+
+
+def all_secrets() -> set[str]:
+    return set().union(*(secrets_of(service) for service in SERVICES))
+
+
+def problems_with_only(service: str, environment: dict[str, str], monkeypatch, empty_dir: Path) -> list[str]:
+    """``service``'s config problems in the production profile when ``environment`` is all it gets."""
+    for name in all_read():
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    config = ServiceConfig(service, "production", config_dir=empty_dir)
+    importlib.import_module(SETTINGS_MODULES[service]).parse_settings(config)
+    return config.problems()
