@@ -1,13 +1,16 @@
-"""What the deployment files must provide, derived from the services' own config code (apps.common.config)."""
+"""What the deployment files must provide, derived from the services' own config code (apps.common.config),
+and a production environment to start the real servers with here."""
 
 from __future__ import annotations
 
 import importlib
+import secrets
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from apps.common.config import SERVICES, SETTINGS_MODULES, ServiceConfig, inspect
+from tests.stack import clean_env, free_port
 
 DATABASE_SCHEMES = {"mysql", "mongodb", "mongodb+srv"}
 # Which services scripts/bootstrap_db.py loads the settings of (the migration step needs them all).
@@ -46,3 +49,16 @@ def problems_with_only(service: str, environment: dict[str, str], monkeypatch, e
     config = ServiceConfig(service, "production", config_dir=empty_dir)
     importlib.import_module(SETTINGS_MODULES[service]).parse_settings(config)
     return config.problems()
+
+
+def production_env(service: str, port: int) -> dict[str, str]:
+    """The production profile with generated secrets; databases point at nothing (liveness needs none)."""
+    return clean_env(
+        APP_ENV="production",
+        **{f"{service.upper()}_PORT": str(port)},
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        INTERNAL_API_TOKEN=secrets.token_urlsafe(32),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        MYSQL_URL=f"mysql://aetherion:unused@127.0.0.1:{free_port()}/aetherion_core",
+        MONGO_URL=f"mongodb://127.0.0.1:{free_port()}/",
+    )

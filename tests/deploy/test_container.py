@@ -21,7 +21,7 @@ from dockerfile_parse import DockerfileParser
 from honcho.environ import parse_procfile
 
 from apps.common.config import REPO_ROOT, SERVICES, inspect
-from tests.deploy.test_production_servers import production_env
+from tests.deploy.manifests import production_env
 from tests.stack import free_port, wait_until
 
 DOCKERFILE = REPO_ROOT / "deploy" / "Dockerfile"
@@ -119,7 +119,8 @@ def test_image_cmd_starts_the_procfile_server_and_healthcheck_follows_it(service
     cmd = exec_form(instructions(runtime, "CMD")[-1])
     healthcheck = exec_form(instructions(runtime, "HEALTHCHECK")[-1])
     port = free_port()
-    env = production_env(service, port) | {"SERVICE": service, "DJANGO_ALLOWED_HOSTS": "localhost", "BIND_HOST": "127.0.0.1"}
+    # The container's environment: SERVICE from the build; the HEALTHCHECK sends Host: localhost.
+    env = production_env(service, port) | {"SERVICE": service, "DJANGO_ALLOWED_HOSTS": "localhost"}
 
     def probe() -> int:
         return subprocess.run(healthcheck, cwd=REPO_ROOT, env=env, capture_output=True, timeout=30).returncode

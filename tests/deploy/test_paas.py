@@ -20,8 +20,7 @@ from dotenv import dotenv_values
 from honcho.environ import parse_procfile
 
 from apps.common.config import CONFIG_DIR, REPO_ROOT, SERVICES, inspect
-from tests.deploy.manifests import BOOTSTRAP_SERVICES, HEALTH_PATHS, read_by, secrets_of
-from tests.deploy.test_production_servers import production_env
+from tests.deploy.manifests import BOOTSTRAP_SERVICES, HEALTH_PATHS, production_env, read_by, secrets_of
 from tests.stack import free_port, port_is_free, wait_until
 
 RENDER = REPO_ROOT / "render.yaml"
@@ -29,6 +28,13 @@ RAILWAY = REPO_ROOT / "deploy" / "railway"
 BOOTSTRAP = "python -m scripts.bootstrap_db"
 # Variables a platform reads itself (Render's Python version), not the services.
 PLATFORM_VARIABLES = {"PYTHON_VERSION"}
+# What a user might answer when Render asks for a `sync: false` value.
+ASKED_SAMPLES = {
+    "MYSQL_URL": "mysql://aetherion:sample@db.example.com:3306/aetherion_core",
+    "MONGO_URL": "mongodb://mongo.example.com:27017/",
+    "FLASK_REGIME_URL": "https://aetherion-flask-regime.example.com",
+    "DJANGO_ALLOWED_HOSTS": "aetherion-django-core.example.com",
+}
 # Render runs a start command in a shell; Railway runs a Dockerfile service's start command without one,
 # so its command brings its own. Either way one shell, which exec's the server: SIGTERM reaches it.
 START = re.compile(r"^(?P<variable>\w+)=\$\{PORT:-(?P<default>\d+)\} exec (?P<command>[^']+)$")
@@ -109,13 +115,10 @@ def test_render_env_vars_are_config_names_with_secrets_never_in_the_file(service
         if entry["key"] in set().union(*(secrets_of(s) for s in loaded)):
             assert "value" not in entry and (entry.get("sync") is False or entry.get("generateValue") is True), entry
     # With values for what is asked at setup or generated, the production profile is satisfied.
-    environment = {e["key"]: str(e.get("value", f"placeholder-{e['key'].lower()}")) for e in env_vars}
-    environment |= {"MYSQL_URL": "mysql://u:p@db.example.com:3306/aetherion_core",
-                    "MONGO_URL": "mongodb://mongo.example.com:27017/",
-                    "FLASK_REGIME_URL": "https://regime.example.com", f"{service.upper()}_PORT": "10000"}
-    for name, value in environment.items():
-        if name in keys or name.endswith("_PORT"):
-            monkeypatch.setenv(name, value)
+    environment = {e["key"]: str(e.get("value", ASKED_SAMPLES.get(e["key"], f"sample-{e['key'].lower()}")))
+                   for e in env_vars}
+    for name, value in (environment | {f"{service.upper()}_PORT": "10000"}).items():  # from PORT at start
+        monkeypatch.setenv(name, value)
     for loaded_service in loaded:
         assert inspect(loaded_service, "production").problems() == []
 

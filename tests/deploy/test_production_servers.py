@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import shlex
 import signal
 import subprocess
@@ -14,7 +13,8 @@ from honcho.environ import parse_procfile
 
 from apps.common.config import REPO_ROOT, inspect
 from apps.common.server import parse_server
-from tests.stack import clean_env, free_port, port_is_free, wait_until
+from tests.deploy.manifests import production_env
+from tests.stack import free_port, port_is_free, wait_until
 
 PROCFILE = REPO_ROOT / "deploy" / "Procfile.prod"
 LIVENESS = {"django_core": "/health/live", "fastapi_market": "/health/live", "flask_regime": "/health/live"}
@@ -29,19 +29,6 @@ MARGIN = 5
 
 def production_commands() -> dict[str, str]:
     return parse_procfile(PROCFILE.read_text()).processes
-
-
-def production_env(service: str, port: int) -> dict[str, str]:
-    """The production profile with generated secrets; databases point at nothing (liveness needs none)."""
-    return clean_env(
-        APP_ENV="production",
-        **{f"{service.upper()}_PORT": str(port)},
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        INTERNAL_API_TOKEN=secrets.token_urlsafe(32),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        MYSQL_URL=f"mysql://aetherion:unused@127.0.0.1:{free_port()}/aetherion_core",
-        MONGO_URL=f"mongodb://127.0.0.1:{free_port()}/",
-    )
 
 
 def test_procfile_prod_runs_the_three_services_under_production_servers():
