@@ -4,7 +4,10 @@ and a production environment to start the real servers with here."""
 from __future__ import annotations
 
 import importlib
+import os
 import secrets
+import signal
+import subprocess
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -62,3 +65,12 @@ def production_env(service: str, port: int) -> dict[str, str]:
         MYSQL_URL=f"mysql://aetherion:unused@127.0.0.1:{free_port()}/aetherion_core",
         MONGO_URL=f"mongodb://127.0.0.1:{free_port()}/",
     )
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL whatever is left of a server started with start_new_session=True, and reap it."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()

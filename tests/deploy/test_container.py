@@ -21,7 +21,7 @@ from dockerfile_parse import DockerfileParser
 from honcho.environ import parse_procfile
 
 from apps.common.config import REPO_ROOT, SERVICES, inspect
-from tests.deploy.manifests import production_env
+from tests.deploy.manifests import kill_group, production_env
 from tests.stack import free_port, wait_until
 
 DOCKERFILE = REPO_ROOT / "deploy" / "Dockerfile"
@@ -137,9 +137,7 @@ def test_image_cmd_starts_the_procfile_server_and_healthcheck_follows_it(service
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
     finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
+        kill_group(server)
 
 
 def load_compose() -> dict:

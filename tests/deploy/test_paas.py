@@ -20,7 +20,9 @@ from dotenv import dotenv_values
 from honcho.environ import parse_procfile
 
 from apps.common.config import CONFIG_DIR, REPO_ROOT, SERVICES, inspect
-from tests.deploy.manifests import BOOTSTRAP_SERVICES, HEALTH_PATHS, production_env, read_by, secrets_of
+from tests.deploy.manifests import (
+    BOOTSTRAP_SERVICES, HEALTH_PATHS, kill_group, production_env, read_by, secrets_of,
+)
 from tests.stack import free_port, port_is_free, wait_until
 
 RENDER = REPO_ROOT / "render.yaml"
@@ -178,6 +180,4 @@ def test_start_command_listens_on_the_platforms_port_and_stops_on_sigterm(platfo
         server.wait(timeout=20)
         assert port_is_free(port)
     finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
+        kill_group(server)

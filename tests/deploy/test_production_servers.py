@@ -13,7 +13,7 @@ from honcho.environ import parse_procfile
 
 from apps.common.config import REPO_ROOT, inspect
 from apps.common.server import parse_server
-from tests.deploy.manifests import production_env
+from tests.deploy.manifests import kill_group, production_env
 from tests.stack import free_port, port_is_free, wait_until
 
 PROCFILE = REPO_ROOT / "deploy" / "Procfile.prod"
@@ -74,6 +74,4 @@ def test_production_server_answers_liveness_then_stops_on_sigterm_within_its_gra
         assert not alive, f"{service} left processes behind: {alive}"
         assert port_is_free(port)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        kill_group(process)
