@@ -5,6 +5,8 @@ from __future__ import annotations
 import shlex
 import signal
 import subprocess
+import socket
+import threading
 
 import httpx
 import psutil
@@ -14,7 +16,7 @@ from honcho.environ import parse_procfile
 from apps.common.config import REPO_ROOT, inspect
 from apps.common.server import parse_server
 from tests.deploy.manifests import kill_group, production_env
-from tests.stack import free_port, port_is_free, wait_until
+from tests.stack import free_port, http_status, port_is_free, wait_until
 
 PROCFILE = REPO_ROOT / "deploy" / "Procfile.prod"
 LIVENESS = {"django_core": "/health/live", "fastapi_market": "/health/live", "flask_regime": "/health/live"}
@@ -75,3 +77,52 @@ def test_production_server_answers_liveness_then_stops_on_sigterm_within_its_gra
         assert port_is_free(port)
     finally:
         kill_group(process)
+
+
+# A request whose handler calls a dependency that accepts the connection and never answers: it stays
+# in flight for that call's timeout (MySQL's 2 s, flask_regime's 1 s read), and the test sees it start.
+SLOW_REQUESTS = {
+    "django_core": ("/health/", lambda port: {"MYSQL_URL": f"mysql://aetherion:x@127.0.0.1:{port}/aetherion_core"}),
+    "fastapi_market": ("/check-regime", lambda port: {"FLASK_REGIME_URL": f"http://127.0.0.1:{port}"}),
+}
+
+
+@pytest.mark.parametrize("service", sorted(SLOW_REQUESTS))
+def test_request_in_flight_at_sigterm_gets_its_answer_before_the_server_exits(service, tmp_path):
+    path, dependency = SLOW_REQUESTS[service]
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        silent.settimeout(30)
+        port = free_port()
+        env = production_env(service, port) | dependency(silent.getsockname()[1])
+        graceful = parse_server(inspect(service, "production")).graceful_timeout
+        with (tmp_path / "server.log").open("wb") as log:
+            process = subprocess.Popen(shlex.split(production_commands()[service]), cwd=REPO_ROOT, env=env,
+                                       stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_until(lambda: process.poll() is None and http_status(f"{base}/health/live") == 200, 60,
+                       f"{service} live")
+            answers: list[httpx.Response | Exception] = []
+
+            def ask() -> None:
+                try:
+                    answers.append(httpx.get(base + path, timeout=graceful + MARGIN))
+                except httpx.HTTPError as exc:
+                    answers.append(exc)
+
+            caller = threading.Thread(target=ask)
+            caller.start()
+            held, _ = silent.accept()  # the handler is now waiting on its dependency
+            with held:
+                process.send_signal(signal.SIGTERM)
+                caller.join(graceful + MARGIN)
+                process.wait(timeout=graceful + MARGIN)
+
+            (answer,) = answers
+            assert isinstance(answer, httpx.Response), f"the request in flight was cut off: {answer!r}"
+            assert answer.status_code == 503 and answer.headers["content-type"].startswith("application/")
+            assert port_is_free(port)
+        finally:
+            kill_group(process)
