@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup config doctor databases bootstrap smoke demo stop-databases clean
+.PHONY: help run test setup config doctor databases bootstrap smoke demo export stop-databases clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -46,6 +46,19 @@ smoke: setup  ## check a running stack's health endpoints and /check-regime
 
 demo: setup  ## load real sample prices into the running dev stack and record their regimes
 	$(PY) -m scripts.load_sample_data
+
+# `make export`: deploy/Procfile.prod as systemd units and a supervisord config (honcho export, with the
+# templates in deploy/export/). Run it in the checkout the server runs from, or set EXPORT_ROOT to it.
+EXPORT_DIR ?= .var/export
+EXPORT_APP ?= aetherion
+EXPORT_USER ?= $(EXPORT_APP)
+EXPORT_ROOT ?= $(CURDIR)
+HONCHO_EXPORT = $(VENV)/bin/honcho export -f $(CURDIR)/deploy/Procfile.prod -d $(EXPORT_ROOT) -e /dev/null \
+	-a $(EXPORT_APP) -u $(EXPORT_USER)
+
+export: setup  ## write systemd units and a supervisord config for deploy/Procfile.prod into .var/export/
+	$(HONCHO_EXPORT) -t $(CURDIR)/deploy/export/systemd systemd $(EXPORT_DIR)/systemd
+	$(HONCHO_EXPORT) -t $(CURDIR)/deploy/export/supervisord -l /var/log/$(EXPORT_APP) supervisord $(EXPORT_DIR)/supervisord
 
 stop-databases: setup  ## stop the private database servers `make run` started
 	$(PY) -m scripts.local_db stop
