@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup config doctor databases bootstrap smoke demo stop-databases clean
+.PHONY: help run test setup config doctor databases bootstrap smoke demo bench stop-databases clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -46,6 +46,11 @@ smoke: setup  ## check a running stack's health endpoints and /check-regime
 
 demo: setup  ## load real sample prices into the running dev stack and record their regimes
 	$(PY) -m scripts.load_sample_data
+
+bench: setup  ## measure every figure beside its ceiling, own servers on free ports (BENCH_ARGS="--json out.json")
+	$(PYTHON) -m scripts.system_packages bench
+	$(PY) -m scripts.local_db prepare
+	$(PY) -m scripts.bench $(BENCH_ARGS)
 
 stop-databases: setup  ## stop the private database servers `make run` started
 	$(PY) -m scripts.local_db stop

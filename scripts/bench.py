@@ -331,34 +331,19 @@ def closes_random_walk(count: int, seed: int = 5) -> list[float]:
 
 
 def regimes_python_loop(closes: list[float], params) -> tuple[list, list]:
-    """The regime method one bar at a time in plain Python (running sums): the engine's baseline."""
+    """The regime method written as a plain Python loop over bars: each bar's windows summed afresh."""
     fast, slow, vol_n = params.fast_window, params.slow_window, params.vol_window
-    fast_sum = slow_sum = ret_sum = ret_sq = 0.0
-    returns: list[float] = []
+    returns = [0.0] + [math.log(closes[i] / closes[i - 1]) for i in range(1, len(closes))]
     trends, vols = [], []
-    for i, close in enumerate(closes):
-        fast_sum += close
-        slow_sum += close
-        if i >= fast:
-            fast_sum -= closes[i - fast]
-        if i >= slow:
-            slow_sum -= closes[i - slow]
-        trend = None
+    for i in range(len(closes)):
+        trend = vol = None
         if i >= slow - 1:
-            spread = (fast_sum / fast) / (slow_sum / slow) - 1.0
+            spread = (sum(closes[i - fast + 1:i + 1]) / fast) / (sum(closes[i - slow + 1:i + 1]) / slow) - 1.0
             trend = "bull" if spread > params.trend_band else "bear" if spread < -params.trend_band else "sideways"
-        if i:
-            r = math.log(close / closes[i - 1])
-            returns.append(r)
-            ret_sum += r
-            ret_sq += r * r
-            if len(returns) > vol_n:
-                old = returns[-vol_n - 1]
-                ret_sum -= old
-                ret_sq -= old * old
-        vol = None
-        if len(returns) >= vol_n:
-            variance = max(ret_sq - ret_sum * ret_sum / vol_n, 0.0) / (vol_n - 1)
+        if i >= vol_n:
+            window = returns[i - vol_n + 1:i + 1]
+            mean = sum(window) / vol_n
+            variance = sum((r - mean) ** 2 for r in window) / (vol_n - 1)
             annual = math.sqrt(variance * params.periods_per_year)
             vol = "low" if annual < params.vol_low else "high" if annual > params.vol_high else "normal"
         trends.append(trend)
@@ -560,7 +545,7 @@ class Bench:
 
     def smoke(self, env: dict[str, str]) -> tuple[float, float]:
         """Median wall time of scripts/smoke.py, and its baseline."""
-        argv = [sys.executable, "-m", "scripts.smoke", "--json", "--django-url", self.ports.url("django_core"),
+        argv = [sys.executable, "-m", "scripts.smoke", "--django-url", self.ports.url("django_core"),
                 "--fastapi-url", self.ports.url("fastapi_market"), "--flask-url", self.ports.url("flask_regime")]
         walls = []
         for _ in range(3):

@@ -5,8 +5,9 @@ Each is a factory, run by the same servers and worker counts as the real service
     gunicorn 'scripts.bench_apps:flask_hello()'         gunicorn 'scripts.bench_apps:django_hello()'
     uvicorn --factory scripts.bench_apps:fastapi_hello   uvicorn --factory scripts.bench_apps:naive_relay
 
-The naive relay (BENCH_FLASK_URL) opens a new connection per call from a sync handler: the
-client choice that apps/common/http.py's pooled client is measured against.
+The naive relay (BENCH_FLASK_URL) opens a new connection per call from a sync handler (the
+standard library's urlopen, like ``requests.get``): what apps/common/http.py's pooled client is
+measured against.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ def fastapi_hello():
 
 
 def naive_relay():
-    import httpx
+    import json
+    import urllib.request
+
     from fastapi import FastAPI
 
     url = f"{os.environ['BENCH_FLASK_URL']}/health"
@@ -35,8 +38,10 @@ def naive_relay():
 
     @app.get("/check-regime")
     def relay() -> dict[str, str]:  # sync: FastAPI runs it in its thread pool
-        response = httpx.get(url, timeout=5)  # a new client and connection per call
-        return {"status": "flask_regime running" if response.status_code == 200 else "down"}
+        # A new connection per call, as requests.get does (httpx.get would also build an SSL context).
+        with urllib.request.urlopen(url, timeout=5) as response:
+            report = json.loads(response.read())
+        return {"status": "flask_regime running" if report.get("status") == "ok" else "down"}
 
     return app
 
