@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-import httpx
+import aiohttp
 from fastapi import Depends, Request
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -14,7 +14,7 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_http(request: Request) -> httpx.AsyncClient:
+def get_http(request: Request) -> aiohttp.ClientSession:
     return request.app.state.http
 
 
@@ -27,6 +27,6 @@ def get_market_db(request: Request) -> AsyncDatabase:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-HttpDep = Annotated[httpx.AsyncClient, Depends(get_http)]
+HttpDep = Annotated[aiohttp.ClientSession, Depends(get_http)]
 MongoDep = Annotated[AsyncMongoClient, Depends(get_mongo)]
 MarketDbDep = Annotated[AsyncDatabase, Depends(get_market_db)]
