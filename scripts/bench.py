@@ -120,7 +120,8 @@ def figures_new() -> dict[str, Figure]:
     rows = [
         Figure("stack_ready", "s from honcho start to all three /health = 200", "s", "ratio ≤ 1.4",
                check=lambda f: f.ratio <= 1.4),
-        Figure("relay_rps", f"/check-regime req/s at {CONNECTIONS} connections (vs hop-free ceiling)", "req/s",
+        Figure("relay_rps", f"/check-regime req/s at {CONNECTIONS} connections (vs hop-free ceiling: FastAPI "
+               "/health/live and Flask /health alone)", "req/s",
                "ratio ≥ 0.6", check=lambda f: f.ratio >= 0.6),
         Figure("relay_vs_naive", "/check-regime req/s (vs naive relay: new connection per call)", "req/s",
                "ratio ≥ 3", check=lambda f: f.ratio >= 3),
@@ -255,16 +256,29 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str, interva
 
 
 def start_ready(stack: Honcho, urls: list[str], timeout: float = 90) -> float:
-    """Start ``stack``; the seconds until every URL answers 200."""
+    """Start ``stack``; the seconds until every URL has answered 200.
+
+    Each URL is polled from its own thread, so a service that is slow to answer does not delay
+    noticing the others (a gunicorn master accepts connections before its workers can answer).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     started = time.monotonic()
     stack.start()
 
-    def ready() -> bool:
+    def ready_after(url: str) -> float:
+        deadline = started + timeout
+        while time.monotonic() < deadline:
+            if http_status(url, timeout=max(0.1, min(5.0, deadline - time.monotonic()))) == 200:
+                return time.monotonic() - started
+            if stack.process.poll() is not None:
+                break
+            time.sleep(0.02)
         stack.check_alive()
-        return all(http_status(url) == 200 for url in urls)
+        raise BenchError(f"{stack.procfile.name}: {url} not answering 200 within {timeout:g} s")
 
-    wait_until(ready, timeout, f"{stack.procfile.name}: {', '.join(urls)} answering 200")
-    return time.monotonic() - started
+    with ThreadPoolExecutor(len(urls)) as pool:
+        return max(pool.map(ready_after, urls))
 
 
 def procfile_write(directory: Path, name: str, lines: dict[str, str]) -> Path:
@@ -297,10 +311,10 @@ class Load:
 _UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
-def wrk(url: str, seconds: int, connections: int = CONNECTIONS) -> Load:
-    """Run wrk against ``url`` and read its summary."""
+def wrk(url: str, seconds: int, connections: int = CONNECTIONS, timeout_s: int = 10) -> Load:
+    """Run wrk against ``url`` and read its summary (a request slower than ``timeout_s`` counts as bad)."""
     threads = min(2, connections)
-    argv = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", url]
+    argv = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout_s}s", url]
     result = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=False)
     out = result.stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
@@ -460,17 +474,20 @@ class Bench:
         say(f"  {procfile.relative_to(REPO_ROOT)}: all three healthy after {took:.2f} s")
         return stack, took, alone_s
 
-    def relay(self, env: dict[str, str]) -> dict[str, Load]:
+    def relay(self, ceilings: bool = True) -> dict[str, Load]:
+        """/check-regime at 32 and at 1 connection, Flask /health at 1 (and both /health at 32 when ``ceilings``)."""
         s = self.scale
         flask, fastapi = self.ports.url("flask_regime"), self.ports.url("fastapi_market")
         wrk(f"{fastapi}/check-regime", 1)  # warm every worker and the pooled connections
-        return {
-            "flask": wrk(f"{flask}/health", s.load_s),
-            "fastapi": wrk(f"{fastapi}/health", s.load_s),
-            "relay": wrk(f"{fastapi}/check-regime", s.load_s),
-            "flask_1": wrk(f"{flask}/health", s.latency_s, connections=1),
-            "relay_1": wrk(f"{fastapi}/check-regime", s.latency_s, connections=1),
-        }
+        loads = {}
+        if ceilings:
+            loads["flask"] = wrk(f"{flask}/health", s.load_s)
+            # FastAPI's hop-free answer: /health pings MongoDB, another hop; /health/live calls nothing.
+            loads["fastapi"] = wrk(f"{fastapi}/health/live", s.load_s)
+        loads["relay"] = wrk(f"{fastapi}/check-regime", s.load_s)
+        loads["flask_1"] = wrk(f"{flask}/health", s.latency_s, connections=1)
+        loads["relay_1"] = wrk(f"{fastapi}/check-regime", s.latency_s, connections=1)
+        return loads
 
     def naive_relay_rps(self) -> float:
         workers = _fastapi_workers(self.prod_env)
@@ -516,6 +533,7 @@ class Bench:
             collection.drop()
         fig.value, fig.baseline = sent / service_s, sent / raw_s
         fig.notes.update(bars=sent, batch=BATCH)
+        self.bars_stored = sent
         if sent < s.ingest_bars:
             fig.notes["stopped_after_s"] = s.ingest_budget_s
         say(f"  POST /bars: {sent:,} bars at {fig.value:,.0f}/s; insert_many {fig.baseline:,.0f}/s")
@@ -532,7 +550,7 @@ class Bench:
         status = http_status(url, timeout=30)
         if status != 200:
             raise BenchError(f"GET {url} answered {status}")
-        load = wrk(url, self.scale.latency_s + 2, connections=1)
+        load = wrk(url, self.scale.latency_s + 2, connections=1, timeout_s=60)
         with MongoClient(self.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
             docs = mongo[BENCH_MONGO_DB]["bars"].find({"symbol": symbol, "timeframe": "1d"}, {"close": True}).sort("ts", 1)
             closes = np.array([doc["close"] for doc in docs], dtype=float)
@@ -541,7 +559,8 @@ class Bench:
         params = RegimeParams()
         fig.value = load.p50_ms
         fig.baseline = best_seconds(lambda: regimes_detect(closes, params), 20) * 1000
-        fig.notes.update(bars=n, p99_ms=_round(load.p99_ms))
+        fig.notes.update(bars=n, p99_ms=_round(load.p99_ms), requests=load.requests,
+                         bars_in_collection=self.bars_stored)
 
     def smoke(self, env: dict[str, str]) -> tuple[float, float]:
         """Median wall time of scripts/smoke.py, and its baseline."""
@@ -600,11 +619,11 @@ class Bench:
         f["stack_ready"].notes["alone_s"] = [_round(a) for a in alone]
 
         say("relay: Flask and FastAPI /health alone, /check-regime")
-        loads = self.relay(self.prod_env)
+        loads = self.relay()
         f["relay_rps"].value = f["relay_vs_naive"].value = loads["relay"].rps
         f["relay_rps"].baseline = 1 / (1 / loads["fastapi"].rps + 1 / loads["flask"].rps)
         f["relay_rps"].notes.update(flask_health_rps=_round(loads["flask"].rps),
-                                    fastapi_health_rps=_round(loads["fastapi"].rps), bad_answers=loads["relay"].bad)
+                                    fastapi_health_live_rps=_round(loads["fastapi"].rps), bad_answers=loads["relay"].bad)
         f["relay_p99_added_ms"].value = loads["relay_1"].p99_ms - loads["flask_1"].p99_ms
         f["relay_p99_added_ms"].notes.update(
             connections=1, at_32_connections=_round(loads["relay"].p99_ms - loads["flask"].p99_ms))
@@ -632,7 +651,7 @@ class Bench:
             say("dev profile: Procfile (runserver-like serve, uvicorn --reload, werkzeug)")
             dev, took, _ = self.stack_ready(DEV_PROCFILE, self.dev_env, alone=False)
             f["stack_ready"].dev = took
-            loads = self.relay(self.dev_env)
+            loads = self.relay(ceilings=False)
             f["relay_rps"].dev = f["relay_vs_naive"].dev = loads["relay"].rps
             f["relay_p99_added_ms"].dev = loads["relay_1"].p99_ms - loads["flask_1"].p99_ms
             f["smoke_s"].dev = self.smoke(self.dev_env)[0]
@@ -715,9 +734,9 @@ def table_print(figures: dict[str, Figure], with_dev: bool) -> None:
 
     table = Table(title="Aetherion benchmark (production profile; ratio = value ÷ baseline)")
     for name in ("figure", "value", "baseline", "ratio", "goal", "met?"):
-        table.add_column(name, justify="left" if name in ("figure", "goal") else "right")
+        table.add_column(name, justify="left" if name in ("figure", "goal") else "right", no_wrap=True)
     if with_dev:
-        table.add_column("dev profile", justify="right")
+        table.add_column("dev profile", justify="right", no_wrap=True)
     for fig in figures.values():
         met = {True: "[green]yes[/]", False: "[red]no[/]", None: "—"}[fig.met]
         row = [fig.key, _shown(fig.value, fig.unit), _shown(fig.baseline, fig.unit),
@@ -725,7 +744,10 @@ def table_print(figures: dict[str, Figure], with_dev: bool) -> None:
         if with_dev:
             row.append(_shown(fig.dev, fig.unit))
         table.add_row(*row)
-    Console(soft_wrap=True).print(table)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=140)  # a log or README paste: one line per figure
+    console.print(table)
 
 
 def machine() -> str:
@@ -738,6 +760,10 @@ def machine() -> str:
     import psutil
 
     return f"{os.cpu_count()} cores, {model}, {psutil.virtual_memory().total / 2**30:.1f} GiB RAM"
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -756,6 +782,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
     started = time.monotonic()
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped by SIGTERM: still stop what it started
     say(f"{'quick run' if args.quick else 'full run'} on {machine()}")
     try:
         with ExitStack() as stack:
