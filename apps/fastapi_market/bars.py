@@ -1,4 +1,4 @@
-"""Bars in MongoDB: validated rows in, idempotent bulk upserts, keyset pages out."""
+"""Bars in MongoDB: validated rows in, idempotent bulk writes by natural key, keyset pages out."""
 
 from __future__ import annotations
 
@@ -31,18 +31,20 @@ class WriteRefused(Exception):
 class WritePolicy:
     """How this process writes bars to the server it found.
 
-    FerretDB's SQLite backend wedges (seen here: the server stops answering) when writes to one
-    collection run concurrently, or when one update command carries about 100 updates; against
-    it, writes go one at a time in commands of 50. MongoDB takes them concurrently, 1,000 a command.
+    New bars go in ``insert_many`` commands of 1,000 on any server. FerretDB's SQLite backend
+    wedges (seen here: the server stops answering) when writes to one collection run
+    concurrently, or when one update command carries about 100 updates; against it, writes go
+    one at a time and updates in commands of 50. MongoDB takes them concurrently, 1,000 a command.
     """
 
-    chunk: int
+    update_chunk: int
     lock: asyncio.Lock | None = field(default=None)
+    insert_chunk: int = 1000
 
     @classmethod
     async def for_server(cls, collection: AsyncCollection) -> WritePolicy:
         build = await collection.database.client.admin.command("buildInfo")
-        return cls(chunk=50, lock=asyncio.Lock()) if "ferretdbVersion" in build else cls(chunk=1000)
+        return cls(update_chunk=50, lock=asyncio.Lock()) if "ferretdbVersion" in build else cls(update_chunk=1000)
 
     def turn(self):
         """The right to write now: immediate for MongoDB, one writer at a time for FerretDB."""
@@ -82,9 +84,9 @@ def bars_validate(rows: list[Any]) -> tuple[dict[int, Bar], list[RejectedBar], i
 def bar_key(bar: Bar) -> str:
     """The bar's natural key as its ``_id``: ``AAPL:1d:2013-03-01T00:00:00.000Z``.
 
-    Upserting by ``_id`` makes each write a key lookup on any server (FerretDB's SQLite backend
-    scans the collection for other filters), and one bar per key is guaranteed twice: by ``_id``
-    and by the unique (symbol, timeframe, ts) index.
+    Keyed so, a batch is one ``insert_many`` whose duplicate-key errors name the bars already
+    stored, with no read first; one bar per key is guaranteed twice: by ``_id`` and by the unique
+    (symbol, timeframe, ts) index.
     """
     return f"{bar.symbol}:{bar.timeframe}:{bar.ts.strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z"
 
@@ -95,59 +97,72 @@ async def indexes_ensure(collection: AsyncCollection) -> None:
 
 
 async def bars_upsert(collection: AsyncCollection, bars: list[Bar], policy: WritePolicy) -> tuple[int, int, int]:
-    """Upsert ``bars`` in unordered bulk writes of ``policy.chunk``; return (inserted, updated, unchanged)."""
+    """Write ``bars`` by natural key; return (inserted, updated, unchanged)."""
     totals = (0, 0, 0)
     async with policy.turn():
-        for start in range(0, len(bars), policy.chunk):
-            counts = await _upsert_chunk(collection, bars[start : start + policy.chunk])
+        for start in range(0, len(bars), policy.insert_chunk):
+            counts = await _write_chunk(collection, bars[start : start + policy.insert_chunk], policy)
             totals = tuple(a + b for a, b in zip(totals, counts))
     return totals
 
 
-async def _upsert_chunk(collection: AsyncCollection, bars: list[Bar]) -> tuple[int, int, int]:
-    """Write one chunk by natural key: insert the new bars, update the changed ones, count the rest.
+async def _write_chunk(collection: AsyncCollection, bars: list[Bar], policy: WritePolicy) -> tuple[int, int, int]:
+    """Insert every bar; only those already stored are read back, compared and updated if changed.
 
-    The counts come from comparing with what is stored, not from the server's reply (FerretDB
-    leaves ``nModified`` out of some replies). A bar another writer inserted first is compared
-    again on the next pass; the unique keys keep one bar per key.
+    Inserting first keeps the common case (new bars) to one command with no reads: FerretDB's
+    SQLite backend answers every query, even one by ``_id``, by scanning the collection. The
+    counts come from the duplicate-key errors and a comparison with what is stored, not from
+    the server's reply (FerretDB leaves ``nModified`` out of some replies).
     """
-    inserted = updated = unchanged = 0
-    pending = {bar_key(bar): bar for bar in bars}
-    for _ in range(3):
-        if not pending:
-            break
-        stored = {doc["_id"]: doc async for doc in collection.find({"_id": {"$in": list(pending)}})}
-        new = [key for key in pending if key not in stored]
-        changed = [key for key, bar in pending.items() if key in stored and _differs(bar, stored[key])]
-        unchanged += len(pending) - len(new) - len(changed)
-        if changed:
-            await collection.bulk_write(
-                [UpdateOne({"_id": key}, {"$set": _document(pending[key])}) for key in changed], ordered=False
-            )
-            updated += len(changed)
-        lost: set[str] = set()
-        if new:
-            try:
-                await collection.insert_many([{"_id": key, **_document(pending[key])} for key in new], ordered=False)
-            except BulkWriteError as exc:
-                errors = exc.details.get("writeErrors", [])
-                refused = [error for error in errors if error.get("code") != DUPLICATE_KEY]
-                if refused:
-                    raise WriteRefused(len(refused), refused[0].get("errmsg", "unknown error")) from None
-                lost = {new[error["index"]] for error in errors}  # another writer inserted these first
-            inserted += len(new) - len(lost)
-        pending = {key: pending[key] for key in lost}
-    if pending:  # stored under another _id (not written by this service): never drop them from the counts
-        raise WriteRefused(len(pending), f"{next(iter(pending))} is stored under another _id")
-    return inserted, updated, unchanged
+    documents = {bar_key(bar): _document(bar) for bar in bars}
+    existing = await _insert_new(collection, documents)
+    if not existing:
+        return len(documents), 0, 0
+    stored = await _stored(collection, {key: documents[key] for key in existing})
+    elsewhere = [key for key in existing if key not in stored]
+    if elsewhere:  # the unique (symbol, timeframe, ts) index holds it under another _id: not ours to count
+        raise WriteRefused(len(elsewhere), f"{elsewhere[0]} is stored under another _id")
+    changed = [key for key in existing if _differs(documents[key], stored[key])]
+    for start in range(0, len(changed), policy.update_chunk):
+        keys = changed[start : start + policy.update_chunk]
+        await collection.bulk_write([UpdateOne({"_id": key}, {"$set": documents[key]}) for key in keys], ordered=False)
+    return len(documents) - len(existing), len(changed), len(existing) - len(changed)
+
+
+async def _insert_new(collection: AsyncCollection, documents: dict[str, dict[str, Any]]) -> list[str]:
+    """Insert all ``documents`` (unordered); return the keys that were already stored."""
+    keys = list(documents)
+    try:
+        await collection.insert_many([{"_id": key, **documents[key]} for key in keys], ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        refused = [error for error in errors if error.get("code") != DUPLICATE_KEY]
+        if refused:
+            raise WriteRefused(len(refused), refused[0].get("errmsg", "unknown error")) from None
+        return [keys[error["index"]] for error in errors]
+    return []
+
+
+async def _stored(collection: AsyncCollection, documents: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The stored bars among ``documents``' keys: one range query per series, not one per bar."""
+    series: dict[tuple[str, str], list[datetime]] = {}
+    for doc in documents.values():
+        series.setdefault((doc["symbol"], doc["timeframe"]), []).append(doc["ts"])
+    stored: dict[str, dict[str, Any]] = {}
+    for (symbol, timeframe), stamps in series.items():
+        query = {"symbol": symbol, "timeframe": timeframe, "ts": {"$gte": min(stamps), "$lte": max(stamps)}}
+        async for doc in collection.find(query):
+            if doc["_id"] in documents:
+                stored[doc["_id"]] = doc
+    return stored
 
 
 def _document(bar: Bar) -> dict[str, Any]:
     return {"symbol": bar.symbol, "timeframe": bar.timeframe, "ts": bar.ts, **{name: getattr(bar, name) for name in _VALUES}}
 
 
-def _differs(bar: Bar, stored: dict[str, Any]) -> bool:
-    return any(stored.get(name) != getattr(bar, name) for name in _VALUES)
+def _differs(document: dict[str, Any], stored: dict[str, Any]) -> bool:
+    return any(stored.get(name) != document[name] for name in _VALUES)
 
 
 async def bars_ingest(collection: AsyncCollection, rows: list[Any], policy: WritePolicy) -> IngestReport:
