@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup config doctor databases bootstrap smoke demo export stop-databases clean
+.PHONY: help run test setup config doctor databases bootstrap smoke demo bench export stop-databases clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -59,6 +59,11 @@ HONCHO_EXPORT = $(VENV)/bin/honcho export -f $(CURDIR)/deploy/Procfile.prod -d $
 export: setup  ## write systemd units and a supervisord config for deploy/Procfile.prod into .var/export/
 	$(HONCHO_EXPORT) -t $(CURDIR)/deploy/export/systemd systemd $(EXPORT_DIR)/systemd
 	$(HONCHO_EXPORT) -t $(CURDIR)/deploy/export/supervisord -l /var/log/$(EXPORT_APP) supervisord $(EXPORT_DIR)/supervisord
+
+bench: setup  ## measure every figure beside its ceiling, own servers on free ports (BENCH_ARGS="--json out.json")
+	$(PYTHON) -m scripts.system_packages bench
+	$(PY) -m scripts.local_db prepare
+	$(PY) -m scripts.bench $(BENCH_ARGS)
 
 stop-databases: setup  ## stop the private database servers `make run` started
 	$(PY) -m scripts.local_db stop

@@ -27,6 +27,11 @@ NEEDS = {
         lambda: find_mysqld() is not None,
         ["mariadb-server"],
     ),
+    # The HTTP load generator of scripts/bench.py (a separate process, written in C).
+    "bench": (
+        lambda: shutil.which("wrk") is not None,
+        ["wrk"],
+    ),
 }
 
 

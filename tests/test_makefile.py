@@ -24,3 +24,14 @@ def test_make_run_sets_up_then_starts_the_stack_in_order():
 
 def test_make_test_prepares_the_database_programs_then_runs_pytest():
     assert dry_run("test") == [".venv/bin/python -m scripts.local_db prepare", ".venv/bin/python -m pytest"]
+
+
+def test_make_bench_passes_its_arguments_through():
+    result = subprocess.run(["make", "-n", "bench", "BENCH_ARGS=--quick --json out.json"], cwd=REPO_ROOT,
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-3:] == [
+        "python3 -m scripts.system_packages bench",
+        ".venv/bin/python -m scripts.local_db prepare",
+        ".venv/bin/python -m scripts.bench --quick --json out.json",
+    ]

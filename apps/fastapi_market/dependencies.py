@@ -1,8 +1,12 @@
-"""Typed dependencies: what a route needs, taken from the app's state."""
+"""Typed dependencies: what a route needs, taken from the app's state.
+
+They are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, a
+thread hop per dependency per request that cost /check-regime a fifth of its event-loop time.
+"""
 
 from typing import Annotated
 
-import httpx
+import aiohttp
 from fastapi import Depends, Request
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -10,23 +14,23 @@ from pymongo.asynchronous.database import AsyncDatabase
 from apps.fastapi_market.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_http(request: Request) -> httpx.AsyncClient:
+async def get_http(request: Request) -> aiohttp.ClientSession:
     return request.app.state.http
 
 
-def get_mongo(request: Request) -> AsyncMongoClient:
+async def get_mongo(request: Request) -> AsyncMongoClient:
     return request.app.state.mongo
 
 
-def get_market_db(request: Request) -> AsyncDatabase:
+async def get_market_db(request: Request) -> AsyncDatabase:
     return request.app.state.mongo[request.app.state.settings.mongo.database]
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-HttpDep = Annotated[httpx.AsyncClient, Depends(get_http)]
+HttpDep = Annotated[aiohttp.ClientSession, Depends(get_http)]
 MongoDep = Annotated[AsyncMongoClient, Depends(get_mongo)]
 MarketDbDep = Annotated[AsyncDatabase, Depends(get_market_db)]

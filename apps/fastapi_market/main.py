@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            await app.state.http.aclose()
+            await app.state.http.close()
             await app.state.mongo.close()
 
     app = FastAPI(

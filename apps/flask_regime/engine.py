@@ -25,22 +25,41 @@ VOLATILITY_LABELS = np.array([None, "low", "normal", "high"], dtype=object)
 
 @dataclass(frozen=True)
 class RegimeSeries:
-    """Per-bar regimes (label arrays, None before the windows fill) and the features behind them."""
+    """Per-bar regimes and the features behind them.
 
-    trend: np.ndarray
-    volatility: np.ndarray
+    Regimes are kept as small integer codes (0 until the windows fill); ``trend`` and
+    ``volatility`` turn them into labels (None before the windows fill) only when asked, since
+    building a million Python-object labels costs more than the maths.
+    """
+
+    trend_code: np.ndarray
+    volatility_code: np.ndarray
     sma_fast: np.ndarray
     sma_slow: np.ndarray
     trend_spread: np.ndarray
     annual_volatility: np.ndarray
+
+    @property
+    def trend(self) -> np.ndarray:
+        return TREND_LABELS[self.trend_code]
+
+    @property
+    def volatility(self) -> np.ndarray:
+        return VOLATILITY_LABELS[self.volatility_code]
+
+    def labels_from(self, start: int) -> tuple[list, list]:
+        """Trend and volatility labels of the bars from ``start`` on."""
+        return TREND_LABELS[self.trend_code[start:]].tolist(), VOLATILITY_LABELS[self.volatility_code[start:]].tolist()
 
 
 def rolling_mean(values: np.ndarray, window: int) -> np.ndarray:
     """Trailing mean over ``window`` values; NaN until the window is full."""
     out = np.full(values.shape, np.nan)
     if len(values) >= window:
-        sums = np.cumsum(np.concatenate(([0.0], values)))
-        out[window - 1 :] = (sums[window:] - sums[:-window]) / window
+        sums = np.cumsum(values)
+        out[window - 1] = sums[window - 1]
+        np.subtract(sums[window:], sums[:-window], out=out[window:])
+        out[window - 1 :] /= window
     return out
 
 
@@ -48,9 +67,21 @@ def rolling_std(values: np.ndarray, window: int) -> np.ndarray:
     """Trailing sample standard deviation over ``window`` values; NaN until the window is full."""
     centred = values - values.mean() if len(values) else values  # keeps the sums of squares small
     mean = rolling_mean(centred, window)
-    mean_of_squares = rolling_mean(centred * centred, window)
-    variance = np.maximum(mean_of_squares - mean * mean, 0.0) * window / (window - 1)
-    return np.sqrt(variance)
+    np.multiply(centred, centred, out=centred)
+    variance = rolling_mean(centred, window)  # the mean of squares, made the variance in place:
+    variance -= mean * mean
+    np.maximum(variance, 0.0, out=variance)
+    variance *= window / (window - 1)
+    return np.sqrt(variance, out=variance)
+
+
+def _codes(values: np.ndarray, below: float, above: float, code_below: int, code_between: int, code_above: int) -> np.ndarray:
+    """``code_below`` where values < below, ``code_above`` where > above, ``code_between`` else; 0 where NaN."""
+    codes = np.full(values.shape, code_between, dtype=np.int8)
+    codes[values < below] = code_below
+    codes[values > above] = code_above
+    codes[np.isnan(values)] = 0
+    return codes
 
 
 def regimes_detect(closes: np.ndarray, params: RegimeParams) -> RegimeSeries:
@@ -58,24 +89,18 @@ def regimes_detect(closes: np.ndarray, params: RegimeParams) -> RegimeSeries:
     closes = np.asarray(closes, dtype=float)
     sma_fast = rolling_mean(closes, params.fast_window)
     sma_slow = rolling_mean(closes, params.slow_window)
-    spread = sma_fast / sma_slow - 1.0
+    spread = sma_fast / sma_slow
+    spread -= 1.0
 
     returns = np.diff(np.log(closes))
-    annual_volatility = np.concatenate(([np.nan], rolling_std(returns, params.vol_window))) * np.sqrt(
-        params.periods_per_year
-    )
+    annual_volatility = np.empty(closes.shape)
+    annual_volatility[:1] = np.nan
+    annual_volatility[1:] = rolling_std(returns, params.vol_window)
+    annual_volatility *= np.sqrt(params.periods_per_year)
 
-    trend_code = np.select(
-        [spread > params.trend_band, spread < -params.trend_band, np.isfinite(spread)], [1, 2, 3], default=0
-    )
-    volatility_code = np.select(
-        [annual_volatility < params.vol_low, annual_volatility > params.vol_high, np.isfinite(annual_volatility)],
-        [1, 3, 2],
-        default=0,
-    )
     return RegimeSeries(
-        trend=TREND_LABELS[trend_code],
-        volatility=VOLATILITY_LABELS[volatility_code],
+        trend_code=_codes(spread, -params.trend_band, params.trend_band, 2, 3, 1),
+        volatility_code=_codes(annual_volatility, params.vol_low, params.vol_high, 1, 2, 3),
         sma_fast=sma_fast,
         sma_slow=sma_slow,
         trend_spread=spread,

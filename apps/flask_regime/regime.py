@@ -32,11 +32,12 @@ def create_regime():
 def _bars(request: RegimeRequest, series: RegimeSeries) -> list[dict]:
     """Per-bar documents, built column by column (the maths is already done, vectorised)."""
     start = 0 if request.include_bars else len(request.closes) - 1
+    trend, volatility = series.labels_from(start)
     columns = {
         "ts": [ts.isoformat() for ts in request.timestamps[start:]] if request.timestamps else None,
         "close": request.closes[start:],
-        "trend": series.trend[start:].tolist(),
-        "volatility": series.volatility[start:].tolist(),
+        "trend": trend,
+        "volatility": volatility,
     }
     for name in _FEATURES:
         values = getattr(series, name)[start:]

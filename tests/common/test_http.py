@@ -72,3 +72,43 @@ def test_calls_carry_the_current_request_id_and_the_token(test_stack, test_urls)
     assert answer.request.headers["Authorization"] == "Bearer tok"
     assert answer.request.headers["X-Request-ID"] == "propagated-rid-1"
     assert answer.headers["X-Request-ID"] == "propagated-rid-1"  # Flask took it as its own
+
+
+
+def test_async_contract_calls_carry_the_request_id_and_the_token():
+    from aiohttp import web
+
+    seen = {}
+
+    async def health(request: web.Request) -> web.Response:
+        seen.update(request.headers)
+        return web.json_response({"service": "svc", "status": "ok"})
+
+    async def call() -> HealthReport:
+        app = web.Application()
+        app.router.add_get("/health", health)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        token = bind_request_id("propagated-rid-async")
+        try:
+            async with async_service_client(**TIMEOUTS) as client:
+                return await get_contract(client, "svc", f"http://127.0.0.1:{port}/health", HealthReport)
+        finally:
+            reset_request_id(token)
+            await runner.cleanup()
+
+    assert asyncio.run(call()) == HealthReport(service="svc", status="ok")
+    assert seen["Authorization"] == "Bearer tok"
+    assert seen["X-Request-ID"] == "propagated-rid-async"
+
+
+def test_async_client_unreachable_is_503():
+    async def call():
+        async with async_service_client(**TIMEOUTS) as client:
+            await get_contract(client, "svc", f"http://127.0.0.1:{free_port()}/health", HealthReport)
+
+    with pytest.raises(ServiceCallError) as caught:
+        asyncio.run(call())
+    assert caught.value.status == 503 and "svc is unreachable" in caught.value.detail

@@ -1,0 +1,83 @@
+"""scripts/bench.py --quick: every figure measured, as JSON of the promised shape (never timings)."""
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from apps.common.config import REPO_ROOT
+from scripts import bench
+from tests.stack import clean_env, port_is_free
+
+KEYS = {"stack_ready", "relay_rps", "relay_vs_naive", "relay_p99_added_ms", "ingest_bars_per_s",
+        "regime_engine_bars_per_s", "regime_endpoint_p50_ms", "smoke_s", "idle_rss_mb"}
+
+
+def positive(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+def test_quick_run_writes_every_figure_with_value_baseline_ratio_goal_met(tmp_path):
+    out = tmp_path / "bench.json"
+    result = subprocess.run([sys.executable, "-m", "scripts.bench", "--quick", "--json", str(out)], cwd=REPO_ROOT,
+                            env=clean_env(COLUMNS="160"), capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads(out.read_text())
+    assert set(figures) == KEYS
+    for key, entry in figures.items():
+        assert {"value", "baseline", "ratio", "goal", "met"} <= set(entry), key
+        assert isinstance(entry["goal"], str) and isinstance(entry["met"], bool), key
+        if key == "relay_p99_added_ms":  # a difference of two p99s: any sign, no baseline
+            assert isinstance(entry["value"], float) and entry["baseline"] is None and entry["ratio"] is None
+        else:
+            assert positive(entry["value"]) and positive(entry["baseline"]) and positive(entry["ratio"]), key
+    for key in ("stack_ready", "relay_rps", "smoke_s", "idle_rss_mb"):  # the dev profile beside
+        assert positive(figures[key]["dev"]["value"]), key
+    for key in KEYS:  # the table on stdout names every figure
+        assert key in result.stdout
+    # Its private servers' throw-away data is gone, and nothing listens on their ports any more.
+    mysql_port, mongo_port = map(int, re.search(r"MariaDB :(\d+) and MongoDB :(\d+)", result.stderr).groups())
+    assert not list((REPO_ROOT / ".var" / "test").glob(f"*-{mysql_port}*"))
+    assert not list((REPO_ROOT / ".var" / "test").glob(f"*-{mongo_port}*"))
+    assert port_is_free(mysql_port) and port_is_free(mongo_port)
+
+
+def test_plain_python_loop_computes_the_same_regimes_as_the_engine():
+    import numpy as np
+
+    from apps.common.contracts import RegimeParams
+    from apps.flask_regime.engine import regimes_detect
+
+    params = RegimeParams()
+    closes = bench.closes_random_walk(2_000)
+    trends, vols = bench.regimes_python_loop(closes, params)
+    series = regimes_detect(np.array(closes), params)
+    assert list(series.trend) == trends
+    assert list(series.volatility) == vols
+
+
+def test_wrk_output_is_read_in_milliseconds(monkeypatch):
+    output = """Running 1s test @ http://127.0.0.1:1/health
+  2 threads and 32 connections
+  Latency Distribution
+     50%  635.00us
+     75%  712.00us
+     90%    1.00ms
+     99%    2.50ms
+  2246 requests in 1.00s, 3.27MB read
+  Non-2xx or 3xx responses: 5
+Requests/sec:   2246.41
+"""
+    monkeypatch.setattr(bench.subprocess, "run",
+                        lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=output, stderr=""))
+    load = bench.wrk("http://127.0.0.1:1/health", 1)
+    assert (load.rps, load.p50_ms, load.p99_ms, load.requests, load.bad) == (2246.41, 0.635, 2.5, 2246, 5)
+
+
+def test_an_unknown_flag_is_one_clear_error(capsys):
+    with pytest.raises(SystemExit) as exited:
+        bench.main(["--fast"])
+    assert exited.value.code == 2
+    assert "unrecognized arguments: --fast" in capsys.readouterr().err
