@@ -52,35 +52,49 @@ class RegimeSeries:
         return TREND_LABELS[self.trend_code[start:]].tolist(), VOLATILITY_LABELS[self.volatility_code[start:]].tolist()
 
 
+def window_sums(values: np.ndarray, window: int) -> np.ndarray:
+    """Sums of every full trailing window: ``len(values) - window + 1`` of them, from cumulative sums."""
+    sums = np.cumsum(values)
+    out = np.empty(len(values) - window + 1)
+    out[0] = sums[window - 1]
+    np.subtract(sums[window:], sums[:-window], out=out[1:])
+    return out
+
+
 def rolling_mean(values: np.ndarray, window: int) -> np.ndarray:
     """Trailing mean over ``window`` values; NaN until the window is full."""
     out = np.full(values.shape, np.nan)
     if len(values) >= window:
-        sums = np.cumsum(values)
-        out[window - 1] = sums[window - 1]
-        np.subtract(sums[window:], sums[:-window], out=out[window:])
-        out[window - 1 :] /= window
+        np.divide(window_sums(values, window), window, out=out[window - 1 :])
     return out
 
 
 def rolling_std(values: np.ndarray, window: int) -> np.ndarray:
     """Trailing sample standard deviation over ``window`` values; NaN until the window is full."""
-    centred = values - values.mean() if len(values) else values  # keeps the sums of squares small
-    mean = rolling_mean(centred, window)
-    np.multiply(centred, centred, out=centred)
-    variance = rolling_mean(centred, window)  # the mean of squares, made the variance in place:
-    variance -= mean * mean
-    np.maximum(variance, 0.0, out=variance)
-    variance *= window / (window - 1)
-    return np.sqrt(variance, out=variance)
+    out = np.full(values.shape, np.nan)
+    if len(values) >= window:
+        centred = values - values.mean()  # keeps the sums of squares small
+        sums = window_sums(centred, window)
+        np.multiply(centred, centred, out=centred)
+        variance = window_sums(centred, window)  # sum of squares − sum² / n, over n − 1:
+        sums *= sums
+        sums /= window
+        variance -= sums
+        np.maximum(variance, 0.0, out=variance)
+        variance /= window - 1
+        np.sqrt(variance, out=out[window - 1 :])
+    return out
 
 
 def _codes(values: np.ndarray, below: float, above: float, code_below: int, code_between: int, code_above: int) -> np.ndarray:
-    """``code_below`` where values < below, ``code_above`` where > above, ``code_between`` else; 0 where NaN."""
-    codes = np.full(values.shape, code_between, dtype=np.int8)
-    codes[values < below] = code_below
-    codes[values > above] = code_above
-    codes[np.isnan(values)] = 0
+    """``code_below`` where values < below, ``code_above`` where > above, ``code_between`` else; 0 where NaN.
+
+    Built from comparisons as int8 arithmetic (comparisons with NaN are false), which is several
+    times faster than assigning through boolean masks.
+    """
+    codes = np.equal(values, values).view(np.int8) * np.int8(code_between)  # 0 where NaN
+    codes += np.less(values, below).view(np.int8) * np.int8(code_below - code_between)
+    codes += np.greater(values, above).view(np.int8) * np.int8(code_above - code_between)
     return codes
 
 
