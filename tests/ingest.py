@@ -39,8 +39,10 @@ def internal_token() -> str:
     return load_settings("test").common.internal_api_token
 
 
-def post_bars(client: httpx.Client, base_url: str, bars: list[dict], timeout: float = 120) -> httpx.Response:
-    return client.post(f"{base_url}/bars", json={"bars": bars}, headers=authorization_header(internal_token()),
+def post_bars(base_url: str, bars: list[dict], client: httpx.Client | None = None,
+              timeout: float = 120) -> httpx.Response:
+    """POST ``bars`` as one JSON batch with the test token (on ``client``'s pool when given)."""
+    return (client or httpx).post(f"{base_url}/bars", json={"bars": bars}, headers=authorization_header(internal_token()),
                        timeout=timeout)
 
 
