@@ -13,10 +13,10 @@ import pytest
 
 from apps.common.auth import authorization_header
 from apps.common.contracts import RegimeParams
-from apps.common.problems import PROBLEM_MEDIA_TYPE
 from apps.django_core.env import load_settings as django_settings
 from apps.fastapi_market.settings import load_settings as market_settings
 from tests.ingest import BatchLog, counts_add_up, internal_token, make_bars, post_bars, stored_bars, unique_set
+from tests.problem_checks import assert_problem
 from tests.stack import wait_until
 
 MYSQL_TIMEOUT_S = django_settings("test").mysql_connect_timeout
@@ -28,15 +28,6 @@ def timed(method: str, url: str, **kwargs) -> tuple[httpx.Response, float]:
     started = time.monotonic()
     response = httpx.request(method, url, timeout=30, **kwargs)
     return response, time.monotonic() - started
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
-    body = response.json()
-    assert {"type", "title", "status", "detail", "instance", "request_id"} <= set(body)
-    assert body["status"] == status
-    return body
 
 
 def health(url: str) -> tuple[int, dict]:

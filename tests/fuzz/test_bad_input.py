@@ -15,12 +15,11 @@ from hypothesis import strategies as st
 
 from apps.common.auth import authorization_header
 from apps.common.contracts.market import SYMBOL_PATTERN
-from apps.common.problems import PROBLEM_MEDIA_TYPE
 from tests.ingest import internal_token
+from tests.problem_checks import assert_no_5xx_and_errors_are_problems
 
 EXAMPLES = 150
 ASSET_CLASSES = ["equity", "etf", "fx", "crypto", "commodity", "index", "other"]  # tower.models
-PROBLEM_MEMBERS = {"type", "title", "status", "detail", "instance", "request_id"}
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))
 counted: dict[str, int] = {}
@@ -62,16 +61,6 @@ def encoded(body) -> bytes:
     return json.dumps(body, allow_nan=True).encode()
 
 
-def assert_clear_answer(response: httpx.Response) -> None:
-    where = f"{response.request.method} {response.request.url} -> {response.status_code}: {response.text[:300]}"
-    assert response.status_code < 500, where
-    if response.status_code >= 400:
-        assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE, where
-        body = response.json()
-        assert PROBLEM_MEMBERS <= set(body) and body["status"] == response.status_code, where
-        assert body["detail"], where
-
-
 def count(name: str) -> None:
     counted[name] = counted.get(name, 0) + 1
 
@@ -100,7 +89,7 @@ def test_flask_regime_answers_bad_bodies_with_problems(http, test_urls):
     @given(body=regime_bodies)
     def post(body):
         count("flask /regime")
-        assert_clear_answer(http.post(url, content=encoded(body), headers=headers))
+        assert_no_5xx_and_errors_are_problems(http.post(url, content=encoded(body), headers=headers))
 
     post()
 
@@ -114,7 +103,7 @@ def test_flask_regime_answers_raw_bytes_and_unicode_with_problems(http, test_url
     @given(body=st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)))
     def post(body):
         count("flask /regime raw")
-        assert_clear_answer(http.post(url, content=body, headers=headers))
+        assert_no_5xx_and_errors_are_problems(http.post(url, content=body, headers=headers))
 
     post()
 
@@ -132,7 +121,7 @@ def test_drf_writes_answer_bad_bodies_with_problems(http, test_urls, created_ins
         response = http.request(method, url, content=encoded(body), headers=headers)
         if method == "POST" and response.status_code == 201:
             created_instruments.append(response.json()["symbol"])
-        assert_clear_answer(response)
+        assert_no_5xx_and_errors_are_problems(response)
 
     write()
 
@@ -148,8 +137,8 @@ def test_drf_reads_answer_bad_queries_with_problems(http, test_urls):
            item=st.one_of(st.text(min_size=1, max_size=30), numbers.map(str)))
     def read(path, query, item):
         count("drf reads")
-        assert_clear_answer(http.get(f"{base}{path}", params=query))
-        assert_clear_answer(http.get(f"{base}{path}{quote(item, safe='')}/"))
+        assert_no_5xx_and_errors_are_problems(http.get(f"{base}{path}", params=query))
+        assert_no_5xx_and_errors_are_problems(http.get(f"{base}{path}{quote(item, safe='')}/"))
 
     read()
 
@@ -169,7 +158,7 @@ def test_an_oversized_body_is_a_413_problem(http, test_urls, service, path, limi
     headers = {**authorization_header(internal_token()), "Content-Type": "application/json"}
     response = http.request(method, f"{test_urls[service]}{path}", content=oversized(limit), headers=headers)
     assert response.status_code == 413, response.text[:300]
-    assert_clear_answer(response)
+    assert_no_5xx_and_errors_are_problems(response)
     assert f"larger than this service accepts ({limit:,} bytes)" in response.json()["detail"]
 
 
@@ -184,7 +173,7 @@ def test_an_oversized_body_without_content_length_is_a_413_problem(http, test_ur
     headers = {**authorization_header(internal_token()), "Content-Type": "application/json"}
     response = http.post(f"{test_urls['fastapi_market']}/bars", content=chunks(), headers=headers)
     assert response.status_code == 413
-    assert_clear_answer(response)
+    assert_no_5xx_and_errors_are_problems(response)
 
 
 def test_hypothesis_case_counts():

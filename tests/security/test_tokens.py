@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from apps.common import auth
 from apps.common.auth import authorization_header
-from apps.common.problems import PROBLEM_MEDIA_TYPE
 from tests.ingest import internal_token
+from tests.problem_checks import assert_problem
 
 GUARDED = [
     ("django_core", "GET", "/internal/settings/"),
@@ -39,12 +39,6 @@ WRONG_TOKENS = ["wrong", "test-internal-token-not-a-secre", "dev-internal-token"
 def send(test_urls, service: str, method: str, path: str, headers: dict | None = None) -> httpx.Response:
     # A body that would be valid: the token is checked before it, whatever the body is.
     return httpx.request(method, f"{test_urls[service]}{path}", json={"level": "INFO"}, headers=headers, timeout=10)
-
-
-def assert_problem(response: httpx.Response, status: int) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
-    assert response.json()["status"] == status
 
 
 @pytest.mark.parametrize(("service", "method", "path"), GUARDED)
