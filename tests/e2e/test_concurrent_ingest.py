@@ -7,9 +7,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from apps.fastapi_market.settings import load_settings as market_settings
 from tests.ingest import COUNT_FIELDS, counts_add_up, make_bars, post_bars, stored_bars, unique_set
+from tests.stack import wait_until
 
 WRITERS = 8
 BARS_SENT = 20_000
@@ -67,9 +69,18 @@ def write(plan: list[dict], seed: int, market: str, tally: Tally) -> None:
                 tally.retries += attempts - 1
 
 
-def test_eight_writers_with_duplicates_and_retries_store_exactly_the_unique_set(test_stack, test_urls):
-    """On the shared test stack; the CONC.* symbols are this test's own."""
-    market = test_urls["fastapi_market"]
+@pytest.fixture
+def market(separate) -> str:
+    """FastAPI on a fresh MongoDB of its own: 14,000 bars would slow every later test of the shared
+    stack (FerretDB's SQLite backend scans the collection for each lookup by key)."""
+    separate.start("mongo", fresh=True)
+    separate.wait_listening("mongo")
+    separate.start("fastapi_market")
+    wait_until(lambda: separate.healthy("fastapi_market"), 60, "fastapi_market /health = 200")
+    return separate.url("fastapi_market")
+
+
+def test_eight_writers_with_duplicates_and_retries_store_exactly_the_unique_set(separate, market):
     plans, symbols = writer_plans(random.Random(5))
     assert sum(len(plan) for plan in plans) == BARS_SENT
     expected = unique_set([bar for plan in plans for bar in plan])
@@ -87,8 +98,7 @@ def test_eight_writers_with_duplicates_and_retries_store_exactly_the_unique_set(
     assert totals["inserted"] <= len(expected)
     if tally.client_timeouts == 0:
         assert totals["inserted"] == len(expected)
-    mongo = market_settings("test").mongo
-    assert stored_bars(mongo.url, mongo.database, symbols) == expected
+    assert stored_bars(separate.env["MONGO_URL"], market_settings("test").mongo.database, symbols) == expected
     print(f"\nscenario 5: {len(expected)} unique bars stored of {BARS_SENT} sent by {WRITERS} writers; "
           f"responses: {len(tally.reports)}, totals {totals}; retries {tally.retries} "
           f"({tally.client_timeouts} after a client-side timeout)")
