@@ -93,6 +93,15 @@ def stack_env(ports: dict[str, int]) -> dict[str, str]:
     )
 
 
+def remove_private_data(ports: dict[str, int]) -> None:
+    """Delete the throw-away data of the private servers on ``ports``."""
+    state = REPO_ROOT / ".var" / "test"
+    for name in ("mysql", "mongo"):
+        shutil.rmtree(state / f"{name}-{ports[name]}", ignore_errors=True)
+        (state / f"{name}-{ports[name]}.log").unlink(missing_ok=True)
+    (state / f"mysql-{ports['mysql']}-init.sql").unlink(missing_ok=True)
+
+
 def health_urls(ports: dict[str, int]) -> list[str]:
     return [
         f"http://127.0.0.1:{ports['django_core']}/health/",
@@ -184,12 +193,7 @@ class HonchoStack:
         return result.returncode == 0
 
     def remove_private_data(self, ports: dict[str, int]) -> None:
-        """Delete the throw-away data of this stack's private servers."""
-        state = REPO_ROOT / ".var" / "test"
-        for name in ("mysql", "mongo"):
-            shutil.rmtree(state / f"{name}-{ports[name]}", ignore_errors=True)
-            (state / f"{name}-{ports[name]}.log").unlink(missing_ok=True)
-        (state / f"mysql-{ports['mysql']}-init.sql").unlink(missing_ok=True)
+        remove_private_data(ports)
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> float:
         """Signal honcho and wait for it; return the seconds it took to exit."""

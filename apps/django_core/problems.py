@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework.exceptions import ValidationError
 from rest_framework.serializers import as_serializer_error
@@ -28,6 +30,8 @@ def problem_middleware(get_response):
     """
 
     def middleware(request: HttpRequest) -> HttpResponse:
+        if _declared_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return problem_response(request, 413, _too_big_detail())
         response = get_response(request)
         content_type = response.get("Content-Type", "")
         if response.status_code < 400 or not content_type.startswith("text/html"):
@@ -46,8 +50,16 @@ def drf_exception_handler(exc, context):
     """
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(as_serializer_error(exc))
-    response = exception_handler(exc, context)
     request = context["request"]
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # MySQL is down or the connection broke: the service is unavailable, the request is fine.
+        log.warning("MySQL unavailable on %s %s: %s", request.method, request.path, exc)
+        problem = problem_response(request, 503, "MySQL is unavailable; retry when GET /health/ answers 200.")
+        problem["Retry-After"] = "5"
+        return problem
+    if isinstance(exc, RequestDataTooBig):  # a body sent without Content-Length, counted while read
+        return problem_response(request, 413, _too_big_detail())
+    response = exception_handler(exc, context)
     if response is None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem_response(request, 500, "The server failed to handle this request.")
@@ -57,6 +69,15 @@ def drf_exception_handler(exc, context):
     else:
         problem = problem_response(request, response.status_code, "The request is invalid.", errors=_field_errors(data))
     return _with_headers_of(response, problem)
+
+
+def _declared_length(request: HttpRequest) -> int:
+    length = request.META.get("CONTENT_LENGTH", "")
+    return int(length) if length.isdigit() else 0
+
+
+def _too_big_detail() -> str:
+    return f"The request body is larger than this service accepts ({settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes)."
 
 
 def _field_errors(data, field: str = "") -> list[dict[str, str]]:

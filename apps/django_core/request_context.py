@@ -1,5 +1,6 @@
-"""Request IDs and the one log line per request, as Django middleware."""
+"""Request IDs and the one log line per request, as Django middleware; quiet 503 logging."""
 
+import logging
 import time
 
 from django.http import HttpRequest, HttpResponse
@@ -23,3 +24,17 @@ def request_context_middleware(get_response):
             reset_request_id(token)
 
     return middleware
+
+
+def _not_an_answered_503(record: logging.LogRecord) -> bool:
+    return not (getattr(record, "status_code", None) == 503 and record.exc_info is None)
+
+
+def quiet_unavailable_health() -> None:
+    """Drop Django's error lines ("Service Unavailable", runserver's "GET … 503") for a 503 answered on purpose.
+
+    A 503 says a dependency is down (health, or a request needing MySQL): the request line and,
+    for MySQL, one warning line already say so; an error line per health probe would bury real errors.
+    """
+    for name in ("django.request", "django.server"):
+        logging.getLogger(name).addFilter(_not_an_answered_503)

@@ -2,6 +2,7 @@
 
 from apps.common.logging import configure_logging
 from apps.django_core.env import SERVICE, load_settings
+from apps.django_core.request_context import quiet_unavailable_health
 
 CONFIG = load_settings()
 PRODUCTION = CONFIG.common.profile == "production"
@@ -56,6 +57,8 @@ TEMPLATES = [
 ]
 
 STATIC_URL = "static/"
+# Request bodies above this get a 413 problem (apps.django_core.problems); Django's default, stated.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Database: MySQL/MariaDB ----------------------------------------------------------------
 DATABASES = {
@@ -88,6 +91,7 @@ REST_FRAMEWORK = {
 # --- Logging: one line per request, plain or JSON (apps.common.logging) ---------------------
 LOGGING_CONFIG = None
 configure_logging(SERVICE, CONFIG.common.log_level, CONFIG.common.log_format)
+quiet_unavailable_health()
 
 # --- Production: HTTPS only (`manage.py check --deploy` passes with no warning) -------------
 if PRODUCTION:

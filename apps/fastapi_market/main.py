@@ -11,7 +11,7 @@ from pymongo import AsyncMongoClient
 
 from apps.common.http import async_service_client
 from apps.common.logging import configure_logging
-from apps.fastapi_market.middleware import RequestContextMiddleware
+from apps.fastapi_market.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from apps.fastapi_market.problems import install_problem_handlers
 from apps.fastapi_market.routes import bars, health, internal, market_regime, regime
 from apps.fastapi_market.settings import SERVICE, Settings, load_settings
@@ -50,7 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)  # added last, so outermost: the 413 has an ID and a log line
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(regime.router)

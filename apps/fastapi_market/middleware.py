@@ -1,10 +1,14 @@
-"""Request IDs and the one log line per request, as a plain ASGI middleware."""
+"""Plain ASGI middleware: request IDs and the one log line per request; the request body limit."""
 
 from __future__ import annotations
 
 import time
 
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+
 from apps.common.logging import log_request
+from apps.common.problems import PROBLEM_MEDIA_TYPE, problem_body
 from apps.common.request_id import REQUEST_ID_HEADER, accept_request_id, bind_request_id, reset_request_id
 
 _HEADER = REQUEST_ID_HEADER.lower().encode()
@@ -43,3 +47,40 @@ class RequestContextMiddleware:
 
 def _ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies above ``limit`` bytes with a 413 problem.
+
+    A declared Content-Length above the limit is refused before the body is read; a body sent
+    without one (chunked) is counted while it streams and refused once it passes the limit.
+    """
+
+    def __init__(self, app, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            body = problem_body(413, self._detail(f"{int(declared):,} bytes"), instance=scope["path"])
+            await JSONResponse(body, status_code=413, media_type=PROBLEM_MEDIA_TYPE)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:  # raised inside the route: the problem handlers answer it
+                    raise HTTPException(413, self._detail(f"more than {self.limit:,} bytes"))
+            return message
+
+        await self.app(scope, counted_receive, send)
+
+    def _detail(self, size: str) -> str:
+        return f"The request body ({size}) is larger than this service accepts ({self.limit:,} bytes)."

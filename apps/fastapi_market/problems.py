@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from apps.common.http import ServiceCallError
@@ -49,6 +50,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceCallError)
     async def on_service_call_error(request: Request, exc: ServiceCallError) -> JSONResponse:
         return problem_response(request, exc.status, exc.detail)
+
+    @app.exception_handler(ConnectionFailure)
+    async def on_database_unavailable(request: Request, exc: ConnectionFailure) -> JSONResponse:
+        # Server selection timed out, the connection broke or a read timed out: MongoDB is down, not
+        # the request wrong. One warning line, no traceback; the client may retry.
+        log.warning("MongoDB unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        detail = f"MongoDB is unavailable ({type(exc).__name__}); retry when GET /health answers 200."
+        return problem_response(request, 503, detail, headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

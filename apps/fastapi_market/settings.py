@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from apps.common.config import CommonSettings, ServiceConfig, load, parse_common
 from apps.common.server import ServerSettings, parse_server
 from apps.common.databases import MongoTarget
+from marshmallow.validate import Range
 
 SERVICE = "fastapi_market"
 
@@ -20,6 +21,7 @@ class Settings:
     mongo_timeout_ms: int
     regime_connect_timeout: float
     regime_read_timeout: float
+    max_body_bytes: int
 
     @property
     def flask_regime_url(self) -> str:
@@ -37,6 +39,7 @@ def parse_settings(config: ServiceConfig) -> Settings:
         mongo_timeout_ms=env.int("MONGO_TIMEOUT_MS", 2000),
         regime_connect_timeout=env.float("REGIME_CONNECT_TIMEOUT", 0.5),
         regime_read_timeout=env.float("REGIME_READ_TIMEOUT", 1.0),
+        max_body_bytes=env.int("FASTAPI_MARKET_MAX_BODY_BYTES", 32 * 1024 * 1024, validate=Range(min=1024)),
     )
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, json, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask, Response, current_app, json, request
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from apps.common.problems import PROBLEM_MEDIA_TYPE, invalid_fields, problem_body
 from apps.flask_regime.bodies import InvalidBody
@@ -17,14 +17,15 @@ def problem_response(status: int, detail: str | None = None, headers=None, **ext
 def on_http_error(exc: HTTPException) -> Response:
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     extensions = {"errors": invalid_fields(exc.errors)} if isinstance(exc, InvalidBody) else {}
-    return problem_response(exc.code or 500, exc.description, headers=headers, **extensions)
+    detail = exc.description
+    if isinstance(exc, RequestEntityTooLarge):  # say what the limit is, as the other services do
+        detail = f"The request body is larger than this service accepts ({current_app.config['MAX_CONTENT_LENGTH']:,} bytes)."
+    return problem_response(exc.code or 500, detail, headers=headers, **extensions)
 
 
 def on_unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return on_http_error(exc)
-    from flask import current_app
-
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     return problem_response(500, InternalServerError.description)
 

@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from apps.common.config import inspect
+from apps.common.config import REPO_ROOT, inspect
+from tests.processes import procfile_commands
 from tests.stack import clean_env
 
 REAL = {
@@ -64,3 +65,28 @@ def test_django_deploy_checks_pass_in_production():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+PRODUCTION_COMMANDS = procfile_commands("deploy/Procfile.prod")
+
+
+@pytest.mark.parametrize(
+    ("service", "env", "variable"),
+    [
+        ("django_core", {"INTERNAL_API_TOKEN": None}, "INTERNAL_API_TOKEN"),
+        ("fastapi_market", {"INTERNAL_API_TOKEN": None}, "INTERNAL_API_TOKEN"),
+        ("flask_regime", {"INTERNAL_API_TOKEN": None}, "INTERNAL_API_TOKEN"),
+        ("django_core", {"DJANGO_SECRET_KEY": None}, "DJANGO_SECRET_KEY"),
+        ("django_core", {"DJANGO_DEBUG": "True"}, "DJANGO_DEBUG"),
+    ],
+    ids=["django-dev-token", "fastapi-dev-token", "flask-dev-token", "django-dev-secret-key", "django-debug"],
+)
+def test_the_production_start_command_refuses_dev_values(service, env, variable):
+    """deploy/Procfile.prod's own line (gunicorn, or python -m for FastAPI): non-zero, one line naming it."""
+    assignments, argv = PRODUCTION_COMMANDS[service]
+    values = {name: value for name, value in {**REAL, **env}.items() if value is not None}
+    result = subprocess.run(argv, env=clean_env(APP_ENV="production", **assignments, **values), cwd=REPO_ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert lines == [lines[0]] and lines[0].startswith(f"{service}: config error: {variable}: "), result.stderr

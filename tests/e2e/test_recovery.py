@@ -1,16 +1,14 @@
-"""Start order does not matter: services come up without their databases and recover alone."""
+"""Start order does not matter (issue 6, scenario 1): the three services start with both databases
+down, stay up answering 503 naming the missing one, and recover by themselves once they appear."""
 
-import shutil
-import signal
-import subprocess
-import sys
+import time
 
 import httpx
-import pytest
 
-from apps.common.databases import MongoTarget, MySQLTarget
-from scripts.local_db import MongoServer, MySQLServer
-from tests.stack import clean_env, free_port, wait_until
+from tests.processes import DATABASES, SERVICES
+from tests.stack import wait_until
+
+DOWN_FOR_S = 10
 
 
 def health(url: str) -> tuple[int | None, dict]:
@@ -21,50 +19,42 @@ def health(url: str) -> tuple[int | None, dict]:
     return response.status_code, response.json()
 
 
-@pytest.fixture
-def isolated():
-    """Ports of their own for two services and two databases not yet running."""
-    ports = {name: free_port() for name in ("mysql", "mongo", "django", "fastapi")}
-    mysql = MySQLTarget("127.0.0.1", ports["mysql"], "aetherion", "recovery-pw", "aetherion_core")
-    mongo = MongoTarget(f"mongodb://127.0.0.1:{ports['mongo']}/", "aetherion_market")
-    env = clean_env(
-        MYSQL_URL=f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{mysql.database}",
-        MONGO_URL=mongo.url, MONGO_TIMEOUT_MS="500",
-        DJANGO_CORE_PORT=str(ports["django"]), FASTAPI_MARKET_PORT=str(ports["fastapi"]),
-    )
-    processes: list[subprocess.Popen] = []
-    yield env, ports, processes
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
-        process.wait(15)
-    subprocess.run([sys.executable, "-m", "scripts.local_db", "stop"], env=env, capture_output=True, timeout=60)
-    for server in (MySQLServer(mysql, "test"), MongoServer(mongo, "test")):
-        shutil.rmtree(server.data_dir, ignore_errors=True)
-        for leftover in (server.log_file, server.state_dir / f"mysql-{server.port}-init.sql"):
-            leftover.unlink(missing_ok=True)
+def test_services_start_without_databases_then_recover_without_restart(separate):
+    for name in SERVICES:
+        separate.start(name)
+    pids = {name: separate.processes[name].pid for name in SERVICES}
+    expected = {"django_core": (503, ["mysql"]), "fastapi_market": (503, ["mongodb"]), "flask_regime": (200, None)}
 
+    def answers_as_expected() -> bool:
+        for name, (status, failing) in expected.items():
+            got_status, body = health(separate.health[name])
+            if got_status != status:
+                return False
+            assert body.get("failing") == failing, (name, body)
+        return True
 
-def test_services_start_without_databases_then_recover_without_restart(isolated, tmp_path):
-    env, ports, processes = isolated
-    commands = {
-        "django": [sys.executable, "-m", "apps.django_core", "serve", "--noreload"],
-        "fastapi": [sys.executable, "-m", "apps.fastapi_market"],
-    }
-    for name, argv in commands.items():
-        with (tmp_path / f"{name}.log").open("wb") as log:
-            processes.append(subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT))
-    django_url = f"http://127.0.0.1:{ports['django']}/health/"
-    fastapi_url = f"http://127.0.0.1:{ports['fastapi']}/health"
+    wait_until(answers_as_expected, 30, "django_core and fastapi_market 503, flask_regime 200")
+    until = time.monotonic() + DOWN_FOR_S
+    while time.monotonic() < until:  # they stay up and keep saying what is missing
+        assert all(separate.running(name) for name in SERVICES), "a service died while its database was down"
+        assert answers_as_expected()
+        time.sleep(0.5)
 
-    wait_until(lambda: health(django_url)[0] == 503 and health(fastapi_url)[0] == 503, 30, "both answer 503")
-    assert health(django_url)[1]["failing"] == ["mysql"]
-    assert health(fastapi_url)[1]["failing"] == ["mongodb"]
-    assert all(p.poll() is None for p in processes), "a service died while its database was down"
-
-    for step in (["scripts.local_db", "ensure"], ["scripts.bootstrap_db"]):
-        result = subprocess.run([sys.executable, "-m", *step], env=env, capture_output=True, text=True, timeout=180)
-        assert result.returncode == 0, result.stderr
-
-    took = wait_until(lambda: health(django_url)[0] == 200 and health(fastapi_url)[0] == 200, 10, "both 200")
+    for name in DATABASES:
+        separate.start(name, fresh=True)
+    for name in DATABASES:
+        separate.wait_listening(name)
+    separate.bootstrap()
+    took = wait_until(separate.healthy, 10, "all three /health = 200", interval=0.1)
+    print(f"\nscenario 1: all three healthy {took:.2f} s after the databases were up and bootstrapped")
     assert took < 5, f"recovery took {took:.1f} s"
-    assert all(p.poll() is None for p in processes)
+    assert {name: separate.processes[name].pid for name in SERVICES} == pids, "a service was restarted"
+    assert all(separate.running(name) for name in SERVICES)
+
+    for name in SERVICES:  # no traceback, no error; one warning at most (django_core: "MySQL not reachable yet")
+        log = separate.log_text(name)
+        assert "Traceback" not in log, f"{name}:\n{log[-3000:]}"
+        assert " ERROR " not in log and "\nERROR" not in log, f"{name}:\n{log[-3000:]}"
+        warnings = [line for line in log.splitlines() if line.startswith("WARNING ")]  # logged, not banners
+        assert len(warnings) <= 1, f"{name}: {warnings}"
+    assert "MySQL is not reachable yet" in separate.log_text("django_core")

@@ -3,12 +3,16 @@
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
 import psutil
 import pytest
 
+from apps.fastapi_market.settings import load_settings as market_settings
+from tests.ingest import BatchLog, make_bars, post_bars, stored_bars, unique_set
+from tests.processes import SeparateProcesses
 from tests.stack import HonchoStack, clean_env, isolated_ports, port_is_free, stack_env, wait_until
 
 
@@ -45,20 +49,55 @@ def test_check_regime_is_503_while_flask_is_frozen_and_recovers(test_stack, test
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_signal_stops_every_process_and_frees_every_port(sig, tmp_path):
-    """A stack of its own (the shared one serves the other tests), stopped as a user would."""
+def test_signal_stops_every_process_frees_every_port_and_keeps_acknowledged_writes(sig, tmp_path):
+    """A stack of its own (the shared one serves the other tests), stopped as a user would while
+    a client writes bars; afterwards its MongoDB data, started alone, holds every acknowledged bar."""
     ports = isolated_ports()
     stack = HonchoStack("Procfile.test", tmp_path / "honcho.log", stack_env(ports))
+    market = f"http://127.0.0.1:{ports['fastapi_market']}"
+    symbol = f"FLT.{sig.name}"
+    log = BatchLog()
     try:
         stack.bring_up(ports)
         members = stack.group_members()
         assert len(members) >= 6, "honcho and its five processes"
+        writer = threading.Thread(target=write_until_refused, args=(market, symbol, log))
+        writer.start()
+        wait_until(lambda: len(log.acknowledged) >= 3, 60, "three batches acknowledged")
         took = stack.stop(sig, timeout=15)
+        writer.join(60)
         assert took < 10, f"honcho took {took:.1f} s to stop"
         survivors = [p for p in members if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
         assert survivors == []
         assert {name: port for name, port in ports.items() if not port_is_free(port)} == {}
+
+        mongo = SeparateProcesses(ports, tmp_path)  # the stopped stack's data, served alone
+        mongo.start("mongo")
+        try:
+            mongo.wait_listening("mongo")
+            stored = stored_bars(mongo.env["MONGO_URL"], market_settings("test").mongo.database, [symbol])
+        finally:
+            mongo.stop("mongo")
+        acknowledged = unique_set(log.acknowledged_bars())
+        assert {key: stored.get(key) for key in acknowledged} == acknowledged, "an acknowledged bar was lost"
+        print(f"\nscenario 4 ({sig.name}): honcho stopped in {took:.2f} s; {len(acknowledged)} acknowledged "
+              f"bars all stored ({len(stored)} stored, {len(log.unacknowledged)} batches refused)")
     finally:
         if stack.running:
             stack.stop(signal.SIGKILL)
         stack.remove_private_data(ports)
+
+
+def write_until_refused(market: str, symbol: str, log: BatchLog) -> None:
+    """Post batches of 100 new bars until the service stops answering."""
+    bars = make_bars(symbol, 20_000)
+    with httpx.Client() as client:
+        for start in range(0, len(bars), 100):
+            batch = bars[start : start + 100]
+            try:
+                response = post_bars(market, batch, client, timeout=15)
+            except httpx.HTTPError:
+                response = None
+            log.record(batch, response)
+            if response is None or response.status_code >= 500:
+                return

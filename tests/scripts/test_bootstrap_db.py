@@ -66,15 +66,36 @@ def test_creates_migrates_indexes_then_has_nothing_to_do(fresh_names):
     assert second.stderr.strip().endswith("nothing to do: everything was already in place")
 
 
-@pytest.mark.parametrize("name", ["x; DROP DATABASE mysql", "core`; DROP TABLE t; --", "a b"])
-def test_refuses_a_database_name_that_is_not_an_identifier(name, test_stack, monkeypatch, capsys):
+BAD_NAMES = [
+    "x; DROP DATABASE mysql", "core`; DROP TABLE t; --", "a b", "x' OR '1'='1", "x/**/UNION/**/SELECT",
+    "aetherion_core;", "mysql.user", "../../etc", "ünïcode_db", "1x", "a" * 65, "x\\", "x$(reboot)",
+]
+
+
+def mongo_databases() -> set[str]:
+    with MongoClient(market_settings("test").mongo.url) as client:
+        return set(client.list_database_names())
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_refuses_a_database_name_that_is_not_an_identifier_and_touches_nothing(name, test_stack, monkeypatch, capsys):
     mysql = django_settings("test").mysql
-    before = schemas(mysql)
+    before = schemas(mysql), mongo_databases()
     monkeypatch.setenv("MYSQL_URL", f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{name}")
     assert bootstrap_db.main(["--profile", "test"]) == 2
     error = capsys.readouterr().err
     assert "MYSQL_URL: database name" in error and "is not a plain identifier" in error
-    assert schemas(mysql) == before
+    assert len(error.strip().splitlines()) == 1
+    assert (schemas(mysql), mongo_databases()) == before
+
+
+def test_the_real_command_refuses_an_injected_name(test_stack):
+    mysql = django_settings("test").mysql
+    before = schemas(mysql), mongo_databases()
+    result = run_bootstrap(MYSQL_URL=f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{BAD_NAMES[0]}")
+    assert result.returncode == 2
+    assert "is not a plain identifier" in result.stderr and "Traceback" not in result.stderr
+    assert (schemas(mysql), mongo_databases()) == before
 
 
 def test_unreachable_mysql_is_one_clear_line(monkeypatch, capsys):

@@ -1,0 +1,138 @@
+"""The Procfile.test lines as separate processes, for tests that stop or kill one of them.
+
+Honcho stops the whole stack when one process exits, so fault tests start each line themselves:
+every process in a session of its own on the given ports, its output in a log file of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from apps.common.config import REPO_ROOT
+from tests.stack import health_urls, http_status, port_is_free, remove_private_data, stack_env, wait_until
+
+DATABASES = ("mysql", "mongo")
+SERVICES = ("django_core", "fastapi_market", "flask_regime")
+
+
+def procfile_commands(procfile: str = "Procfile.test") -> dict[str, tuple[dict[str, str], list[str]]]:
+    """Each Procfile line as (leading VAR=value assignments, argv with this interpreter for python)."""
+    commands = {}
+    for line in (REPO_ROOT / procfile).read_text().splitlines():
+        name, sep, command = line.partition(":")
+        if not sep or name.strip().startswith("#"):
+            continue
+        words = shlex.split(command)
+        assignments = {}
+        while words and "=" in words[0] and not words[0].startswith("-"):
+            key, _, value = words.pop(0).partition("=")
+            assignments[key] = value
+        argv = [sys.executable if word == "python" else word for word in words]
+        commands[name.strip()] = (assignments, argv)
+    return commands
+
+
+class SeparateProcesses:
+    """Start, stop and kill the Procfile.test processes one by one on ``ports``."""
+
+    def __init__(self, ports: dict[str, int], log_dir: Path, **env: str):
+        self.ports = ports
+        self.log_dir = log_dir
+        self.env = stack_env(ports) | env
+        self.commands = procfile_commands()
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.health = dict(zip(SERVICES, health_urls(ports)))
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def log_path(self, name: str) -> Path:
+        return self.log_dir / f"{name}.log"
+
+    def log_text(self, name: str) -> str:
+        path = self.log_path(name)
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def running(self, name: str) -> bool:
+        process = self.processes.get(name)
+        return process is not None and process.poll() is None
+
+    def start(self, name: str, *, fresh: bool = False) -> subprocess.Popen:
+        """Start one Procfile line; a database keeps its data unless ``fresh``."""
+        assignments, argv = self.commands[name]
+        if not fresh:
+            argv = [word for word in argv if word != "--fresh"]
+        with self.log_path(name).open("ab") as log:
+            process = subprocess.Popen(
+                argv, cwd=REPO_ROOT, env=self.env | assignments, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        self.processes[name] = process
+        return process
+
+    def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 15) -> float:
+        """Signal the process's group and wait for it and its port; return the seconds it took."""
+        process = self.processes[name]
+        started = time.monotonic()
+        if process.poll() is None:
+            os.killpg(process.pid, sig)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        wait_until(lambda: port_is_free(self.ports[name]), timeout, f"port of {name} free")
+        return time.monotonic() - started
+
+    def wait_listening(self, name: str, timeout: float = 120) -> None:
+        def listening() -> bool:
+            if not self.running(name):
+                raise AssertionError(f"{name} exited:\n{self.log_text(name)[-3000:]}")
+            return not port_is_free(self.ports[name])
+
+        wait_until(listening, timeout, f"{name} listening")
+
+    def bootstrap(self, timeout: float = 90) -> None:
+        """Run scripts/bootstrap_db.py until it succeeds (the databases may still be starting)."""
+
+        def succeeds() -> bool:
+            result = subprocess.run([sys.executable, "-m", "scripts.bootstrap_db"], env=self.env, cwd=REPO_ROOT,
+                                    capture_output=True, text=True, timeout=120, check=False)
+            return result.returncode == 0
+
+        wait_until(succeeds, timeout, "scripts/bootstrap_db.py succeeding", interval=0.5)
+
+    def healthy(self, *names: str) -> bool:
+        return all(http_status(self.health[name]) == 200 for name in names or SERVICES)
+
+    def ensure_up(self) -> None:
+        """Every process running and every service healthy (restarting what a failed test left down)."""
+        for name in (*DATABASES, *SERVICES):
+            if not self.running(name):
+                self.start(name)
+                self.wait_listening(name)
+        wait_until(self.healthy, 60, "all three /health = 200")
+
+    def bring_up(self) -> None:
+        """Fresh databases, bootstrapped, then the three services, healthy."""
+        for name in DATABASES:
+            self.start(name, fresh=True)
+        for name in DATABASES:
+            self.wait_listening(name)
+        self.bootstrap()
+        for name in SERVICES:
+            self.start(name)
+        wait_until(self.healthy, 60, "all three /health = 200")
+
+    def close(self) -> None:
+        """Stop everything this object started and delete the private data."""
+        for name in reversed(list(self.processes)):
+            if self.running(name):
+                self.stop(name)
+        remove_private_data(self.ports)
