@@ -144,17 +144,20 @@ async def _insert_new(collection: AsyncCollection, documents: dict[str, dict[str
 
 
 async def _stored(collection: AsyncCollection, documents: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The stored bars among ``documents``' keys: one range query per series, not one per bar."""
-    series: dict[tuple[str, str], list[datetime]] = {}
+    """The stored bars among ``documents``' keys, in one query: a time range per series.
+
+    One query, not one per bar or per series: FerretDB's SQLite backend scans the whole
+    collection for each query, so a batch mixing many symbols still costs one scan.
+    """
+    stamps: dict[tuple[str, str], list[datetime]] = {}
     for doc in documents.values():
-        series.setdefault((doc["symbol"], doc["timeframe"]), []).append(doc["ts"])
-    stored: dict[str, dict[str, Any]] = {}
-    for (symbol, timeframe), stamps in series.items():
-        query = {"symbol": symbol, "timeframe": timeframe, "ts": {"$gte": min(stamps), "$lte": max(stamps)}}
-        async for doc in collection.find(query):
-            if doc["_id"] in documents:
-                stored[doc["_id"]] = doc
-    return stored
+        stamps.setdefault((doc["symbol"], doc["timeframe"]), []).append(doc["ts"])
+    ranges = [
+        {"symbol": symbol, "timeframe": timeframe, "ts": {"$gte": min(times), "$lte": max(times)}}
+        for (symbol, timeframe), times in stamps.items()
+    ]
+    query = ranges[0] if len(ranges) == 1 else {"$or": ranges}
+    return {doc["_id"]: doc async for doc in collection.find(query) if doc["_id"] in documents}
 
 
 def _document(bar: Bar) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from tests.stack import wait_until
 WRITERS = 8
 BARS_SENT = 20_000
 DUPLICATE_SHARE = 0.3
-BATCH = 250
+BATCH = 1000
 EARLY_TIMEOUT_S = 0.05  # a client that gives up before the answer, then sends the batch again
 OWN = int(BARS_SENT / WRITERS * (1 - DUPLICATE_SHARE))  # 1,750 bars only this writer makes
 
