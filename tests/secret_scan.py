@@ -19,7 +19,11 @@ ALLOWED_VALUES = {
     "aetherion-test",  # the test stack's MySQL password (config/test.env)
     "my-password",  # README: how to point MYSQL_URL at your own server
     "recovery-pw", "s3cret-token", "wrong-secret-71c3", "p%40ss%3Aword", "secret",  # made-up values in tests
+    "unused", "sample",  # tests/deploy: a database nobody connects to; a sample answer to Render's prompt
+    "bench-hello-app-not-a-secret",  # scripts/bench_apps.py: the bare Django app the bench compares with
 }
+# The deployment files' placeholders (deploy/, compose.yaml): a value to replace, never a secret.
+PLACEHOLDER = re.compile(r"^(?:CHANGE|REPLACE)-ME\b")
 
 RULES = {
     "private key": re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY(?: BLOCK)?-----"),
@@ -51,7 +55,7 @@ class Finding:
 
 def _is_literal_secret(value: str) -> bool:
     """A literal worth reporting: not empty, not allowed, not a code expression or placeholder."""
-    if len(value) < 6 or value in ALLOWED_VALUES or value.lower() in ("none", "true", "false", "null"):
+    if len(value) < 6 or value in ALLOWED_VALUES or PLACEHOLDER.match(value) or value.lower() in ("none", "true", "false", "null"):
         return False
     if re.fullmatch(r"[A-Za-z_][\w.\[\]()]*", value) and ("." in value or "(" in value or value.isupper()):
         return False  # a name or call (settings.common.internal_api_token, env.str(...), REAL_VALUE)

@@ -48,6 +48,8 @@ def test_the_documented_defaults_and_code_pass(tmp_path):
         "token = settings.common.internal_api_token",
         'url = f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/db"',
         "shown = 'mysql://aetherion:********@127.0.0.1:3308'",
+        "DJANGO_SECRET_KEY=CHANGE-ME-django-secret-key",
+        "MYSQL_URL: mysql://aetherion:REPLACE-ME-not-a-real-password@mysql.example.internal:3306/core",
     ]
     (tmp_path / "ok.py").write_text("\n".join(lines) + "\n")
     assert scan_files(tmp_path, ["ok.py"]) == []
