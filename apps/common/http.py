@@ -31,11 +31,14 @@ class ServiceCallError(Exception):
         self.detail = detail
 
 
+def _request_id_header() -> dict[str, str]:
+    """The current request's ID to pass on, when there is one."""
+    request_id = current_request_id()
+    return {REQUEST_ID_HEADER: request_id} if request_id else {}
+
+
 def _outgoing_headers(token: str) -> dict[str, str]:
-    headers = authorization_header(token)
-    if request_id := current_request_id():
-        headers[REQUEST_ID_HEADER] = request_id
-    return headers
+    return {**authorization_header(token), **_request_id_header()}
 
 
 def _timeout(connect: float, read: float) -> httpx.Timeout:
@@ -103,9 +106,7 @@ async def send_contract(client: aiohttp.ClientSession, method: str, service: str
                         body: BaseModel | None = None, ok_statuses=(200,)) -> M:
     """Send ``body`` (a contract model, as JSON) and parse the answer as ``model``."""
     content = body.model_dump_json().encode() if body is not None else None
-    headers = {}
-    if request_id := current_request_id():
-        headers[REQUEST_ID_HEADER] = request_id
+    headers = _request_id_header()  # the session carries the token
     if body is not None:
         headers["Content-Type"] = "application/json"
     try:
