@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import socket
 
 import pytest
 
 from apps.common.config import load_common
-from tests.stack import HonchoStack, clean_env, port_is_free, service_variables
-
-# A developer's shell must not change a result: drop service variables, pin the test profile.
-for _name in service_variables() | {k for k in os.environ if k.startswith("APP_")}:
-    os.environ.pop(_name, None)
-os.environ["APP_ENV"] = "test"
-
-
-def _stack_ports() -> dict[str, int]:
-    from scripts.local_db import servers
-    from scripts.ports import service_ports
-
-    ports = {name: port for name, (_, port) in service_ports("test").items()}
-    ports.update({server.name: server.port for server in servers("test", ["mysql", "mongo"])})
-    return ports
+from tests.session import SESSION_PORTS
+from tests.stack import HonchoStack, clean_env, port_is_free, remove_private_data
 
 
 @pytest.fixture(scope="session")
 def stack_ports() -> dict[str, int]:
-    """The test profile's ports (config/test.env) for every Procfile.test process."""
-    return _stack_ports()
+    """This session's ports for every Procfile.test process (chosen free when the session started)."""
+    return dict(SESSION_PORTS)
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +36,7 @@ def test_stack(tmp_path_factory, stack_ports) -> HonchoStack:
     yield stack
     if stack.running:
         stack.stop()
+    remove_private_data(stack_ports)
 
 
 @pytest.fixture

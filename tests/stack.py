@@ -20,6 +20,10 @@ from dotenv import dotenv_values
 from apps.common.config import CONFIG_DIR, REPO_ROOT
 
 VENV_BIN = Path(sys.executable).parent
+# The test stack of a pytest session runs on ports chosen when the session starts (pin_session_stack),
+# so two sessions (two checkouts, or a developer's run beside CI) never meet. config/test.env's ports
+# are for a test stack started by hand with `honcho -f Procfile.test start`.
+SESSION_STACK: dict[str, str] = {}
 
 
 def service_variables() -> set[str]:
@@ -31,7 +35,8 @@ def service_variables() -> set[str]:
 
 
 def clean_env(**overrides: str) -> dict[str, str]:
-    """The environment for a child process: no stray service variables, the venv first on PATH."""
+    """The environment for a child process: no stray service variables, this session's stack ports,
+    the venv first on PATH."""
     scrubbed = service_variables()
     env = {k: v for k, v in os.environ.items() if k not in scrubbed and not k.startswith("APP_")}
     env.update(
@@ -39,6 +44,7 @@ def clean_env(**overrides: str) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
         PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
     )
+    env.update(SESSION_STACK)
     env.update(overrides)
     return env
 
@@ -79,18 +85,32 @@ def isolated_ports() -> dict[str, int]:
     return {name: free_port() for name in ("mysql", "mongo", "django_core", "fastapi_market", "flask_regime")}
 
 
-def stack_env(ports: dict[str, int]) -> dict[str, str]:
-    """A child environment that puts every Procfile.test process on ``ports``."""
+def stack_variables(ports: dict[str, int]) -> dict[str, str]:
+    """The variables that put every Procfile.test process on ``ports``."""
     from apps.django_core.env import load_settings
 
     mysql = load_settings("test").mysql
-    return clean_env(
-        MYSQL_URL=f"mysql://{mysql.user}:{mysql.password}@127.0.0.1:{ports['mysql']}/{mysql.database}",
-        MONGO_URL=f"mongodb://127.0.0.1:{ports['mongo']}/",
-        DJANGO_CORE_PORT=str(ports["django_core"]),
-        FASTAPI_MARKET_PORT=str(ports["fastapi_market"]),
-        FLASK_REGIME_PORT=str(ports["flask_regime"]),
-    )
+    return {
+        "MYSQL_URL": f"mysql://{mysql.user}:{mysql.password}@127.0.0.1:{ports['mysql']}/{mysql.database}",
+        "MONGO_URL": f"mongodb://127.0.0.1:{ports['mongo']}/",
+        "DJANGO_CORE_PORT": str(ports["django_core"]),
+        "FASTAPI_MARKET_PORT": str(ports["fastapi_market"]),
+        "FLASK_REGIME_PORT": str(ports["flask_regime"]),
+    }
+
+
+def stack_env(ports: dict[str, int]) -> dict[str, str]:
+    """A child environment that puts every Procfile.test process on ``ports``."""
+    return clean_env(**stack_variables(ports))
+
+
+def pin_session_stack() -> dict[str, int]:
+    """Choose this session's test-stack ports and set them in this process and every child's
+    environment (the environment wins over config/test.env); return them."""
+    ports = isolated_ports()
+    SESSION_STACK.update(stack_variables(ports))
+    os.environ.update(SESSION_STACK)
+    return ports
 
 
 def remove_private_data(ports: dict[str, int]) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from apps.common import config
 from apps.common.config import SERVICES, ConfigError, ServiceConfig, config_files, load
+from tests.stack import SESSION_STACK
 
 
 def write(path: Path, text: str) -> None:
@@ -96,7 +97,9 @@ def test_unknown_profile_is_refused(monkeypatch):
 
 
 @pytest.mark.parametrize("profile", ["dev", "test"])
-def test_committed_config_loads_for_every_service(profile):
+def test_committed_config_loads_for_every_service(profile, monkeypatch):
+    for name in SESSION_STACK:  # this session's own stack ports: here, the committed files alone
+        monkeypatch.delenv(name)
     from apps.django_core.env import load_settings as django_settings
     from apps.fastapi_market.settings import load_settings as market_settings
     from apps.flask_regime.settings import load_settings as regime_settings

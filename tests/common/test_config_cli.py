@@ -23,9 +23,11 @@ def test_check_lists_each_problem_per_service(monkeypatch, capsys):
 
 
 def test_show_masks_secrets_and_names_sources():
+    env = clean_env(COLUMNS="200", DJANGO_CORE_PORT="18123")
+    del env["MYSQL_URL"]  # this session's stack URL: show the committed one
     result = subprocess.run(
         [sys.executable, "-m", "apps.common.config", "show", "django_core"],
-        env=clean_env(COLUMNS="200", DJANGO_CORE_PORT="18123"), capture_output=True, text=True, timeout=30,
+        env=env, capture_output=True, text=True, timeout=30,
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout

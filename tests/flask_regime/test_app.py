@@ -16,12 +16,12 @@ def client(app):
     return app.test_client()
 
 
-def test_factory_loads_the_test_profile_and_accepts_overrides():
+def test_factory_loads_the_test_profile_and_accepts_overrides(stack_ports):
     assert not create_app().testing
     app = create_app({"TESTING": True})
     assert app.testing
     settings = app.config["REGIME_SETTINGS"]
-    assert isinstance(settings, Settings) and settings.port == 18002
+    assert isinstance(settings, Settings) and settings.port == stack_ports["flask_regime"]
 
 
 def test_health_is_ok(client):

@@ -12,7 +12,12 @@ from scripts import doctor
 from tests.stack import clean_env, free_port
 
 CHECK_NAMES = ["python", "requirements", "config", "ports", "mysql", "mongo", "flask"]
-TEST_MYSQL = "aetherion:aetherion-test@127.0.0.1:3308"
+
+
+@pytest.fixture
+def test_mysql(stack_ports) -> str:
+    """``user:password@host:port`` of this session's test MySQL."""
+    return f"aetherion:aetherion-test@127.0.0.1:{stack_ports['mysql']}"
 
 
 def run_json(capsys, *args: str) -> tuple[int, dict[str, dict]]:
@@ -24,16 +29,16 @@ def run_json(capsys, *args: str) -> tuple[int, dict[str, dict]]:
     return code, {check["name"]: check for check in report["checks"]}
 
 
-def test_everything_is_ok_against_the_running_test_stack(test_stack, capsys):
+def test_everything_is_ok_against_the_running_test_stack(test_stack, stack_ports, capsys):
     code, checks = run_json(capsys)
     assert code == 0
     assert {name: check["status"] for name, check in checks.items()} == dict.fromkeys(CHECK_NAMES, "ok")
     assert all(check["fix"] == "" for check in checks.values())
     # The ports are held, but by the test stack's own services: that is fine.
-    for service, port in (("django_core", 18000), ("fastapi_market", 18001), ("flask_regime", 18002)):
-        assert f"{port} served by a running {service}" in checks["ports"]["detail"]
-    assert "127.0.0.1:3308, database aetherion_core" in checks["mysql"]["detail"]
-    assert checks["flask"]["detail"] == "flask_regime answers at http://127.0.0.1:18002/health"
+    for service in ("django_core", "fastapi_market", "flask_regime"):
+        assert f"{stack_ports[service]} served by a running {service}" in checks["ports"]["detail"]
+    assert f"127.0.0.1:{stack_ports['mysql']}, database aetherion_core" in checks["mysql"]["detail"]
+    assert checks["flask"]["detail"] == f"flask_regime answers at http://127.0.0.1:{stack_ports['flask_regime']}/health"
 
 
 def test_explicit_profile_is_checked(test_stack, capsys, monkeypatch):
@@ -55,9 +60,9 @@ def test_mysql_not_listening_says_make_databases(test_stack, capsys, monkeypatch
     assert [name for name, check in checks.items() if check["status"] != "ok"] == ["mysql"]
 
 
-def test_wrong_mysql_password_is_named_but_never_shown(test_stack, capsys, monkeypatch):
+def test_wrong_mysql_password_is_named_but_never_shown(test_stack, stack_ports, capsys, monkeypatch):
     password = "wrong-secret-71c3"
-    monkeypatch.setenv("MYSQL_URL", f"mysql://aetherion:{password}@127.0.0.1:3308/aetherion_core")
+    monkeypatch.setenv("MYSQL_URL", f"mysql://aetherion:{password}@127.0.0.1:{stack_ports['mysql']}/aetherion_core")
     code, checks = run_json(capsys)
     assert code == 1
     assert checks["mysql"]["status"] == "fail"
@@ -65,16 +70,17 @@ def test_wrong_mysql_password_is_named_but_never_shown(test_stack, capsys, monke
     assert checks["mysql"]["fix"].startswith("fix the user/password in MYSQL_URL")
     assert password not in json.dumps(checks)
 
+    monkeypatch.setenv("COLUMNS", "200")  # one line per check: the phrase is not wrapped
     assert doctor.main([]) == 1
     table = capsys.readouterr().out
     assert "access denied" in table and password not in table
 
 
-def test_unknown_mysql_database_says_make_bootstrap(test_stack, capsys, monkeypatch):
-    monkeypatch.setenv("MYSQL_URL", f"mysql://{TEST_MYSQL}/no_such_db_xyz")
+def test_unknown_mysql_database_says_make_bootstrap(test_stack, test_mysql, stack_ports, capsys, monkeypatch):
+    monkeypatch.setenv("MYSQL_URL", f"mysql://{test_mysql}/no_such_db_xyz")
     code, checks = run_json(capsys)
     assert code == 1
-    assert checks["mysql"]["detail"] == "MySQL at 127.0.0.1:3308: unknown database 'no_such_db_xyz'"
+    assert checks["mysql"]["detail"] == f"MySQL at 127.0.0.1:{stack_ports['mysql']}: unknown database 'no_such_db_xyz'"
     assert checks["mysql"]["fix"] == "run `make bootstrap` (creates the database and migrates)"
 
 
@@ -122,8 +128,9 @@ def test_flask_not_running_is_only_a_warning(test_stack, capsys, monkeypatch):
     assert all(check["status"] == "ok" for name, check in checks.items() if name != "flask")
 
 
-def test_flask_url_answering_as_another_service_fails(test_stack, capsys, monkeypatch):
-    monkeypatch.setenv("FLASK_REGIME_URL", "http://127.0.0.1:18001")  # FastAPI's /health, not Flask's
+def test_flask_url_answering_as_another_service_fails(test_stack, stack_ports, capsys, monkeypatch):
+    # FastAPI's /health, not Flask's
+    monkeypatch.setenv("FLASK_REGIME_URL", f"http://127.0.0.1:{stack_ports['fastapi_market']}")
     code, checks = run_json(capsys)
     assert code == 1
     assert checks["flask"]["status"] == "fail"
@@ -202,9 +209,10 @@ def test_command_prints_a_table_and_exits_0(test_stack):
     assert lines[-1] == "All checks passed."
 
 
-def test_fixes_point_where_the_setting_really_comes_from(monkeypatch):
+def test_fixes_point_where_the_setting_really_comes_from(test_mysql, monkeypatch):
+    monkeypatch.delenv("MYSQL_URL")  # this session's stack URL: here, the committed files alone
     # The test profile's own file is read before config/<service>.local.env: editing that would not help.
     assert doctor.setting_home("MYSQL_URL", "django_core", "test") == "the environment"
     assert doctor.setting_home("MYSQL_URL", "django_core", "dev") == "config/django_core.local.env"
-    monkeypatch.setenv("MYSQL_URL", f"mysql://{TEST_MYSQL}/aetherion_core")
+    monkeypatch.setenv("MYSQL_URL", f"mysql://{test_mysql}/aetherion_core")
     assert doctor.setting_home("MYSQL_URL", "django_core", "dev") == "the environment"

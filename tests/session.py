@@ -1,0 +1,17 @@
+"""The test session's environment, fixed before anything reads a setting.
+
+Loaded as a pytest plugin (``-p tests.session`` in pyproject.toml), so it runs before pytest-django
+reads Django's settings: a developer's shell cannot change a result, and this session's test stack
+runs on free ports of its own, which every setting (in this process and its children) then names.
+"""
+
+from __future__ import annotations
+
+import os
+
+from tests.stack import pin_session_stack, service_variables
+
+for _name in service_variables() | {k for k in os.environ if k.startswith("APP_")}:
+    os.environ.pop(_name, None)
+os.environ["APP_ENV"] = "test"
+SESSION_PORTS: dict[str, int] = pin_session_stack()
