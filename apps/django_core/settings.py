@@ -32,6 +32,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps.django_core.request_context.request_context_middleware",
     "django.middleware.security.SecurityMiddleware",
+    # After the HTTPS redirect, before anything answers: a URL without (or with) its slash is a 308.
+    "apps.django_core.trailing_slash.trailing_slash_middleware",
     "apps.django_core.problems.problem_middleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -55,6 +57,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# A URL without its trailing slash is a 308 to the slash URL (apps.django_core.trailing_slash), not
+# Django's 301 that drops a body (or its 500 for a write while DEBUG).
+APPEND_SLASH = False
 
 STATIC_URL = "static/"
 # Request bodies above this get a 413 problem (apps.django_core.problems); Django's default, stated.
@@ -96,7 +102,7 @@ quiet_unavailable_health()
 # --- Production: HTTPS only (`manage.py check --deploy` passes with no warning) -------------
 if PRODUCTION:
     SECURE_SSL_REDIRECT = True
-    SECURE_REDIRECT_EXEMPT = [r"^health/"]  # probes from the platform speak plain HTTP inside it
+    SECURE_REDIRECT_EXEMPT = [r"^health(/|$)"]  # probes from the platform speak plain HTTP inside it
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
