@@ -16,7 +16,7 @@ from apps.common.problems import PROBLEM_MEDIA_TYPE
 from apps.common.request_id import REQUEST_ID_HEADER
 
 SCHEMA_REF = "#/components/schemas/{model}"
-TOKEN_SCHEME = "internalToken"
+SECURITY_SCHEME = "internalToken"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -79,7 +79,7 @@ def add_problem_components(document: dict[str, Any]) -> None:
                 for ref in (response.get("$ref", "") for response in operation.get("responses", {}).values())
                 if ref.startswith("#/components/responses/")}
     components = document.setdefault("components", {})
-    components.setdefault("securitySchemes", {})[TOKEN_SCHEME] = {
+    components.setdefault("securitySchemes", {})[SECURITY_SCHEME] = {
         "type": "http", "scheme": "bearer", "description": "the shared INTERNAL_API_TOKEN"}
     components.setdefault("schemas", {}).update(problem_schemas())
     components.setdefault("headers", {}).update({name: dict(header) for name, header in HEADERS.items()})
@@ -101,7 +101,7 @@ def set_problem_responses(operation: dict[str, Any], statuses: Iterable[int]) ->
     for status in sorted(set(statuses)):
         responses[str(status)] = problem_ref(status)
     if "401" in responses:
-        operation["security"] = [{TOKEN_SCHEME: []}]
+        operation["security"] = [{SECURITY_SCHEME: []}]
 
 
 def add_request_id_headers(document: dict[str, Any]) -> None:

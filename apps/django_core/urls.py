@@ -11,7 +11,9 @@ urlpatterns = [
     path("internal/settings/", views.read_settings, name="internal-settings"),
     path("internal/log-level/", views.update_log_level, name="internal-log-level"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # GET and HEAD only: its OPTIONS would render DRF's metadata with an HTML renderer that has no template (a 500).
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema", http_method_names=["get", "head"]),
+         name="api-docs"),
     path("api/", include("apps.django_core.tower.urls")),
     path("admin/", admin.site.urls),
     # Static files (the docs page's, the admin's) from the apps, while DEBUG; [] otherwise.

@@ -18,6 +18,8 @@ CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/pn
 _SCRIPT_URL = re.compile(r"""["']?url["']?\s*:\s*["']([^"']+)["']""")
 # Whatever names a host, anywhere in the page: a scheme, or a scheme-relative `//host`.
 _ANY_HOST = re.compile(r"""(?:https?:)?//[\w.-]+""")
+# What a style sheet would fetch from elsewhere: url(...) or @import of another host (data: URIs stay).
+_CSS_FETCH = re.compile(r"""(?:url\(\s*|@import\s+)["']?((?:https?:)?//[^"')\s]+)""")
 
 
 class References(HTMLParser):
@@ -64,3 +66,5 @@ def test_docs_page_refers_only_to_its_own_service_and_each_reference_answers(tes
         assert answer.status_code == 200, f"{url} -> {answer.status_code}"
         assert answer.headers["content-type"].startswith(expected_type(url)), (url, answer.headers["content-type"])
         assert answer.content, url
+        if url.endswith(".css"):  # a style sheet may fetch fonts and images of its own
+            assert not _CSS_FETCH.findall(answer.text), f"{url} fetches {_CSS_FETCH.findall(answer.text)[:3]}"

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.django_core.tower.models import Instrument, RegimeSnapshot, symbol_validator
+from apps.django_core.tower.models import SYMBOL_PATTERN, Instrument, RegimeSnapshot, symbol_validator
 from apps.django_core.tower.pagination import PAGE_PARAMETERS, page_of, paginated_response
 from apps.django_core.tower.permissions import InternalTokenForWrites
 from apps.django_core.tower.selectors import instrument_list, snapshot_list
@@ -33,8 +33,17 @@ def validated_query(serializer_class: type[serializers.Serializer], request: Req
 NO_NUL = "[^\\x00]*"  # DRF refuses a NUL character in any text field
 
 
+class JsonTextField(serializers.RegexField):
+    """A JSON string matching ``regex``, as the schema says (DRF's own CharField also takes 0 or true as text)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def text_field(**options) -> serializers.RegexField:
-    """A text field whose schema says what DRF accepts: any text without a NUL character."""
+    """A query parameter's text, whose schema says what DRF accepts: any text without a NUL character."""
     return serializers.RegexField(rf"^{NO_NUL}$", error_messages={"invalid": "Null characters are not allowed."},
                                   **options)
 
@@ -58,10 +67,10 @@ class InstrumentOutputSerializer(serializers.Serializer):
 
 
 class InstrumentInputSerializer(serializers.Serializer):
-    symbol = serializers.CharField(max_length=20, validators=[symbol_validator])
-    # Not blank or only spaces (DRF trims them), no NUL (DRF refuses it): the pattern says so in the schema.
-    name = serializers.RegexField(rf"^{NO_NUL}\S{NO_NUL}$", max_length=200,
-                                  error_messages={"invalid": "Must not be blank or hold a NUL character."})
+    symbol = JsonTextField(SYMBOL_PATTERN, max_length=20, error_messages={"invalid": symbol_validator.message})
+    # At least one letter or digit (so never blank once DRF trims spaces), no NUL (DRF refuses it).
+    name = JsonTextField(rf"^{NO_NUL}\w{NO_NUL}$", max_length=200,
+                         error_messages={"invalid": "A name is text with a letter or digit and no NUL character."})
     asset_class = serializers.ChoiceField(choices=Instrument.AssetClass.choices)
     active = JsonBooleanField(default=True)
 

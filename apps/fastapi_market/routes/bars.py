@@ -107,7 +107,7 @@ def _csv_rows(data: bytes) -> list[dict[str, str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ProblemError(422, "The CSV is not UTF-8 text.") from None
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))  # as csv wants it: a lone \r inside a row is no error
     try:
         missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
         rows = list(reader)
