@@ -83,11 +83,13 @@ def django_migrate() -> int:
     return len(plan)
 
 
-def mongo_indexes_ensure(target: MongoTarget, timeout_ms: int) -> list[str]:
-    """Ping MongoDB and create the market database's missing indexes; return their names."""
+def mongo_indexes_ensure(target: MongoTarget, timeout_ms: int) -> tuple[str, list[str]]:
+    """Ping MongoDB and create the market database's missing indexes; return the server's name and
+    the indexes created."""
     from pymongo import MongoClient
     from pymongo.errors import PyMongoError
 
+    from apps.common.database_servers import mongo_server_name_sync
     from apps.fastapi_market.indexes import INDEXES
 
     client = MongoClient(target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
@@ -101,7 +103,7 @@ def mongo_indexes_ensure(target: MongoTarget, timeout_ms: int) -> list[str]:
             if missing:
                 db[collection].create_indexes(missing)
                 created += [f"{collection}.{m.document['name']}" for m in missing]
-        return created
+        return mongo_server_name_sync(db), created
     except PyMongoError as exc:
         first_line = str(exc).split(",")[0].splitlines()[0]
         raise BootstrapError(
@@ -110,6 +112,25 @@ def mongo_indexes_ensure(target: MongoTarget, timeout_ms: int) -> list[str]:
         ) from None
     finally:
         client.close()
+
+
+def ferretdb_gin_indexes_ensure(target: MongoTarget) -> tuple[str, bool]:
+    """On this project's private FerretDB, back the equality filters with GIN indexes; say what it
+    did, and whether it changed anything."""
+    from scripts.private_db.servers import private_cluster_of
+
+    cluster = private_cluster_of(target)
+    if cluster is None:
+        return ("FerretDB's PostgreSQL is not one this project started: its filters are not indexed "
+                "(see the README, 'The embedded MongoDB')"), False
+    from apps.fastapi_market.indexes import EQUALITY_FILTERS
+    from scripts.private_db.postgresql import gin_indexes_ensure
+
+    created = []
+    with cluster.connect(database="ferretdb") as conn:
+        for collection, fields in EQUALITY_FILTERS.items():
+            created += [f"{collection}.{field}" for field in gin_indexes_ensure(conn, target.database, collection, fields)]
+    return f"GIN indexes for FerretDB's filters: {'created ' + ', '.join(created) if created else 'up to date'}", bool(created)
 
 
 def bootstrap(profile: str) -> bool:
@@ -125,12 +146,16 @@ def bootstrap(profile: str) -> bool:
     say(f"MySQL {mysql.address}: database {mysql.database} {'created' if created else 'already exists'}")
     applied = django_migrate()
     say(f"Django migrations: {f'applied {applied}' if applied else 'up to date'}")
-    indexes = mongo_indexes_ensure(market.mongo, market.mongo_timeout_ms)
+    server, indexes = mongo_indexes_ensure(market.mongo, market.mongo_timeout_ms)
     say(
-        f"MongoDB {market.mongo.address}: ping ok; database {market.mongo.database}: "
+        f"MongoDB {market.mongo.address} ({server}): ping ok; database {market.mongo.database}: "
         f"{'created indexes ' + ', '.join(indexes) if indexes else 'indexes up to date'}"
     )
-    return bool(created or applied or indexes)
+    gin_created = False
+    if server.endswith("+ PostgreSQL"):
+        gin, gin_created = ferretdb_gin_indexes_ensure(market.mongo)
+        say(f"MongoDB {market.mongo.address}: {gin}")
+    return bool(created or applied or indexes or gin_created)
 
 
 def main(argv: list[str] | None = None) -> int:
