@@ -1,10 +1,9 @@
 """What schemathesis is taught beyond the OpenAPI documents (loaded with SCHEMATHESIS_HOOKS).
 
 - One more check on every answer: an error is an RFC 9457 problem document.
-- The rules the documents state in words, because a schema cannot (the parameters' descriptions
-  say so): a time range's start is not after its end; an uploaded CSV file starts with its
-  header line. Valid cases are generated within them, so positive_data_acceptance tests what the
-  service promises; invalid cases are the schema's own.
+- The rule the documents state in words, because a schema cannot (the parameters' descriptions
+  say so): a time range's start is not after its end. Valid cases are generated within it, so
+  positive_data_acceptance tests what the service promises; invalid cases are the schema's own.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from apps.common.problems import PROBLEM_MEDIA_TYPE
 from tests.problem_checks import PROBLEM_MEMBERS
 
 RANGES = {"start": "end", "as_of_after": "as_of_before"}
-CSV_HEADER = b"symbol,timeframe,ts,open,high,low,close,volume\n"
 
 
 @schemathesis.check
@@ -46,11 +44,3 @@ def filter_query(ctx, query):
         if start and end and start.tzinfo and end.tzinfo and start > end:
             return False
     return True
-
-
-@schemathesis.hook
-def map_body(ctx, body):
-    """An uploaded CSV file (multipart ``file``) starts with the header line, as its description says."""
-    if isinstance(body, dict) and isinstance(body.get("file"), bytes) and not body["file"].startswith(CSV_HEADER):
-        return {**body, "file": CSV_HEADER + body["file"].decode("utf-8", "replace").encode()}
-    return body

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -55,8 +56,27 @@ def log_level_restored(test_stack, test_urls):
                   headers=authorization_header(internal_token()), timeout=10).raise_for_status()
 
 
+def instrument_symbols(django_url: str) -> set[str]:
+    symbols, url = set(), f"{django_url}/api/instruments/?page_size=500"
+    while url:
+        page = httpx.get(url, timeout=30).raise_for_status().json()
+        symbols |= {instrument["symbol"] for instrument in page["results"]}
+        url = page["next"]
+    return symbols
+
+
+@pytest.fixture
+def instruments_kept(test_urls):
+    """The instruments schemathesis creates on the shared stack are deleted afterwards."""
+    before = instrument_symbols(test_urls["django_core"])
+    yield
+    for symbol in instrument_symbols(test_urls["django_core"]) - before:
+        httpx.delete(f"{test_urls['django_core']}/api/instruments/{quote(symbol, safe='')}/",
+                     headers=authorization_header(internal_token()), timeout=30).raise_for_status()
+
+
 @pytest.mark.parametrize("service", sorted(SCHEMAS))
-def test_every_schemathesis_check_passes(test_urls, service):
+def test_every_schemathesis_check_passes(test_urls, instruments_kept, service):
     started = time.monotonic()
     result = schemathesis_run(test_urls[service] + SCHEMAS[service], MAX_EXAMPLES[service])
     counted[service] = generated_cases(result.stdout)

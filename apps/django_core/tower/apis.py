@@ -43,9 +43,10 @@ class JsonTextField(serializers.RegexField):
 
 
 def text_field(**options) -> serializers.RegexField:
-    """A query parameter's text, whose schema says what DRF accepts: any text without a NUL character."""
-    return serializers.RegexField(rf"^{NO_NUL}$", error_messages={"invalid": "Null characters are not allowed."},
-                                  **options)
+    """A query parameter's text, whose schema says what DRF accepts: text without a NUL character, taken as sent
+    (untrimmed, so the schema's blank and non-blank cases are the ones DRF sees)."""
+    return serializers.RegexField(r"^[^\x00]+$", error_messages={"invalid": "Null characters are not allowed."},
+                                  trim_whitespace=False, **options)
 
 
 class JsonBooleanField(serializers.BooleanField):

@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["bars"])
 SymbolPath = Annotated[str, Path(pattern=SYMBOL_PATTERN, examples=["AAPL"])]
 CSV_COLUMNS = ["symbol", "timeframe", "ts", "open", "high", "low", "close", "volume"]
-CSV_HEADER_PATTERN = "^" + ",".join(CSV_COLUMNS) + "\r?(\n|$)"  # the header the documented format starts with
+# The header the documented format starts with, ended as csv ends a line (CRLF, LF or a lone CR).
+CSV_HEADER_PATTERN = "^" + ",".join(CSV_COLUMNS) + "(\r\n|\r|\n|$)"
 _EXAMPLE_BAR = {"symbol": "AAPL", "timeframe": "1d", "ts": "2013-03-01T00:00:00Z", "open": 438.0,
                 "high": 438.18, "low": 429.98, "close": 430.47, "volume": 11469500}
 _INGEST_BODY = {
