@@ -15,6 +15,7 @@ the bench could not run. --quick is a scaled-down run (seconds, not minutes) tha
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -66,13 +67,17 @@ class Scale:
     engine_closes: int
     loop_closes: int
     rounds: int  # interleaved rounds of the relay figures (each keeps its best)
+    large_bars: int  # bars stored for the scaling figures (filled with raw insert_many)
+    read_load_s: int  # seconds of wrk per read-load figure
 
 
-FULL = Scale(load_s=4, latency_s=3, ingest_bars=100_000, ingest_budget_s=60, regime_bars=5_000,
-             engine_closes=1_000_000, loop_closes=100_000, rounds=3)
+FULL = Scale(load_s=4, latency_s=3, ingest_bars=105_000, ingest_budget_s=90, regime_bars=5_000,
+             engine_closes=1_000_000, loop_closes=100_000, rounds=3, large_bars=1_000_000, read_load_s=10)
 QUICK = Scale(load_s=1, latency_s=1, ingest_bars=2_000, ingest_budget_s=20, regime_bars=1_000,
-              engine_closes=100_000, loop_closes=10_000, rounds=1)
+              engine_closes=100_000, loop_closes=10_000, rounds=1, large_bars=6_000, read_load_s=1)
 BATCH = 1_000
+INGEST_CLIENTS = 2  # one per FastAPI worker (FASTAPI_MARKET_WORKERS)
+READ_LOAD_CONNECTIONS = 16
 
 
 @dataclass
@@ -127,12 +132,24 @@ def figures_new() -> dict[str, Figure]:
                "ratio ≥ 3", check=lambda f: f.ratio >= 3),
         Figure("relay_p99_added_ms", "p99 /check-regime − p99 Flask /health (1 connection)", "ms", "≤ 5 ms",
                check=lambda f: f.value <= 5),
-        Figure("ingest_bars_per_s", "bars/s through POST /bars, batches of 1,000 (vs raw insert_many)", "bars/s",
-               "ratio ≥ 0.5", check=lambda f: f.ratio >= 0.5),
+        Figure("ingest_bars_per_s", f"bars/s through POST /bars, batches of 1,000, {INGEST_CLIENTS} clients (vs raw "
+               f"insert_many, {INGEST_CLIENTS} clients)", "bars/s", "ratio ≥ 0.6", check=lambda f: f.ratio >= 0.6),
         Figure("regime_engine_bars_per_s", "regime function bars/s (vs plain Python loop per bar)", "bars/s",
                "ratio ≥ 100 and ≥ 20M bars/s", check=lambda f: f.ratio >= 100 and f.value >= 20e6),
-        Figure("regime_endpoint_p50_ms", "GET /regime/{symbol} p50 (vs regime function alone)", "ms",
-               "p50 ≤ 50 ms", check=lambda f: f.value <= 50),
+        Figure("regime_endpoint_p50_ms", "GET /regime/{symbol}?lookback=5000 p50, 105,000 bars stored (vs regime "
+               "function alone)", "ms", "p50 ≤ 400 ms", check=lambda f: f.value <= 400),
+        Figure("regime_read_scaling", "the same GET /regime p50 with 1,000,000 bars stored (vs with 105,000)", "ms",
+               "ratio ≤ 1.5", check=lambda f: f.ratio <= 1.5),
+        Figure("bar_lookup_ms", "one bar by _id, p50, 1,000,000 bars stored (vs with 105,000)", "ms", "≤ 5 ms",
+               check=lambda f: f.value <= 5),
+        Figure("update_40_ms", "one update command of 40 UpdateOne by _id (vs 40 single-update commands, 8 at once)",
+               "ms", "report it"),
+        Figure("read_load_pages_rps", f"GET /bars/{{symbol}}?limit=100 req/s, wrk -c{READ_LOAD_CONNECTIONS}, 10 s client "
+               "timeout", "req/s", "≥ 50 req/s, 0 timeouts, 0 5xx",
+               check=lambda f: f.value >= 50 and f.notes.get("timeouts") == 0 and f.notes.get("non_2xx") == 0),
+        Figure("read_load_regime_rps", f"GET /regime/{{symbol}} req/s, wrk -c{READ_LOAD_CONNECTIONS}, 10 s client "
+               "timeout", "req/s", "≥ 20 req/s, 0 timeouts, 0 5xx",
+               check=lambda f: f.value >= 20 and f.notes.get("timeouts") == 0 and f.notes.get("non_2xx") == 0),
         Figure("smoke_s", "scripts/smoke.py wall time (vs python -c pass + slowest check)", "s", "ratio ≤ 3",
                check=lambda f: f.ratio <= 3),
         Figure("idle_rss_mb", "RSS of the idle stack, all processes (vs bare hello apps)", "MB", "ratio ≤ 1.5",
@@ -306,13 +323,18 @@ class Load:
     p99_ms: float
     requests: int
     bad: int  # non-2xx answers plus socket errors
+    timeouts: int = 0
+    non_2xx: int = 0
 
 
 _UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
-def wrk(url: str, seconds: int, connections: int = CONNECTIONS, timeout_s: int = 10) -> Load:
-    """Run wrk against ``url`` and read its summary (a request slower than ``timeout_s`` counts as bad)."""
+def wrk(url: str, seconds: int, connections: int = CONNECTIONS, timeout_s: int = 10, allow_none: bool = False) -> Load:
+    """Run wrk against ``url`` and read its summary (a request slower than ``timeout_s`` counts as bad).
+
+    With ``allow_none``, a run in which no request completed is a result (0 req/s), not an error.
+    """
     threads = min(2, connections)
     argv = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout_s}s", url]
     result = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=False)
@@ -320,15 +342,16 @@ def wrk(url: str, seconds: int, connections: int = CONNECTIONS, timeout_s: int =
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     percentiles = {int(p): float(v) * _UNITS_MS[u] for p, v, u in re.findall(r"^\s+(\d+)%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)}
     requests = re.search(r"(\d+) requests in", out)
-    if result.returncode != 0 or not rps or 99 not in percentiles or not requests or requests.group(1) == "0":
+    none_done = requests is not None and requests.group(1) == "0"
+    if result.returncode != 0 or not rps or not requests or (not allow_none and (none_done or 99 not in percentiles)):
         raise BenchError(f"wrk {url} failed: {(result.stderr or out).strip()[-300:]}")
-    bad = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    non_2xx = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    if errors:
-        bad += sum(int(n) for n in errors.groups())
-    load = Load(float(rps.group(1)), percentiles[50], percentiles[99], int(requests.group(1)), bad)
+    socket_errors = [int(n) for n in errors.groups()] if errors else [0, 0, 0, 0]
+    load = Load(float(rps.group(1)), percentiles.get(50, math.nan), percentiles.get(99, math.nan), int(requests.group(1)),
+                non_2xx + sum(socket_errors), timeouts=socket_errors[3], non_2xx=non_2xx)
     say(f"  {url} c={connections}: {load.rps:,.0f} req/s, p50 {load.p50_ms:.2f} ms, p99 {load.p99_ms:.2f} ms"
-        + (f", {load.bad} bad answers" if load.bad else ""))
+        + (f", {load.bad} bad answers ({load.timeouts} timeouts, {load.non_2xx} non-2xx)" if load.bad else ""))
     return load
 
 
@@ -427,8 +450,8 @@ class Bench:
 
         db_env = {**self.dev_env, "APP_ENV": "test"}
         lines = {name: f"python -m scripts.local_db run {name} --fresh" for name in ("mysql", "mongo")}
+        self.exit.callback(self.databases_remove)  # registered first, so it runs after they stopped
         self.databases = self.honcho(procfile_write(self.workdir, "Procfile.databases", lines), db_env)
-        self.exit.callback(self.databases_remove)
         say(f"starting private MariaDB :{self.ports.mysql} and MongoDB :{self.ports.mongo}")
         self.databases.start()
 
@@ -448,6 +471,8 @@ class Bench:
             wait_until(bootstrapped, 90, "scripts/bootstrap_db.py succeeding", interval=1)
         except BenchError as exc:
             raise BenchError(f"{exc}: {self.bootstrap_log.strip()[-400:]}") from None
+        self.servers = database_servers(self.mysql_url, self.mongo_url)
+        say(f"  servers: {self.servers['mysql']}, {self.servers['mongodb']}")
 
     def databases_remove(self) -> None:
         from scripts.private_db.servers import VAR_DIR, server_files_remove
@@ -517,56 +542,58 @@ class Bench:
         return naive, url
 
     def ingest(self, fig: Figure, regime_symbol: str) -> None:
+        """POST /bars from INGEST_CLIENTS clients at once, beside raw insert_many of the same documents
+        from as many clients into a collection of their own."""
         import httpx
         from pymongo import MongoClient
 
         s = self.scale
-        bars = bars_generate(s.ingest_bars, s.regime_bars, regime_symbol)
+        bars = bars_generate(s.ingest_bars, s.regime_bars)
+        batches = [bars[first:first + BATCH] for first in range(0, len(bars), BATCH)]
         url = f"{self.ports.url('fastapi_market')}/bars"
         headers = {"Authorization": f"Bearer {self.token}"}
-        sent, started = 0, time.perf_counter()
+        started = time.perf_counter()
+
+        def post(batch: list[dict[str, Any]], client: httpx.Client) -> int:
+            if time.perf_counter() - started > s.ingest_budget_s and batch[0]["symbol"] != regime_symbol:
+                return 0
+            response = client.post(url, json={"bars": batch})
+            if response.status_code != 200 or response.json()["inserted"] != len(batch):
+                raise BenchError(f"POST /bars answered {response.status_code}: {response.text[:300]}")
+            return len(batch)
+
         with httpx.Client(timeout=120, headers=headers) as client:
-            for first in range(0, len(bars), BATCH):
-                batch = bars[first:first + BATCH]
-                response = client.post(url, json={"bars": batch})
-                if response.status_code != 200 or response.json()["inserted"] != len(batch):
-                    raise BenchError(f"POST /bars answered {response.status_code}: {response.text[:300]}")
-                sent += len(batch)
-                if time.perf_counter() - started > s.ingest_budget_s and sent >= s.regime_bars:
-                    break
+            posted = _concurrently(batches, lambda batch: post(batch, client), INGEST_CLIENTS)
         service_s = time.perf_counter() - started
-        documents = [bar_document(bar) for bar in bars[:sent]]
+        sent = sum(posted)
+        documents = [[bar_document(bar) for bar in batch] for batch, count in zip(batches, posted) if count]
         with MongoClient(self.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
             collection = mongo[BENCH_MONGO_DB]["bars_insert_baseline"]
             collection.drop()
             started = time.perf_counter()
-            for first in range(0, sent, BATCH):
-                collection.insert_many(documents[first:first + BATCH], ordered=False)
+            _concurrently(documents, lambda docs: collection.insert_many(docs, ordered=False), INGEST_CLIENTS)
             raw_s = time.perf_counter() - started
             collection.drop()
         fig.value, fig.baseline = sent / service_s, sent / raw_s
-        fig.notes.update(bars=sent, batch=BATCH)
+        fig.notes.update(bars=sent, batch=BATCH, clients=INGEST_CLIENTS, fastapi_workers=_fastapi_workers(self.prod_env))
         self.bars_stored = sent
         if sent < s.ingest_bars:
             fig.notes["stopped_after_s"] = s.ingest_budget_s
         say(f"  POST /bars: {sent:,} bars at {fig.value:,.0f}/s; insert_many {fig.baseline:,.0f}/s")
 
-    def regime_endpoint(self, fig: Figure, symbol: str) -> None:
+    def regime_p50(self, symbol: str) -> tuple[float, float, int]:
+        """p50 and p99 (ms) of GET /regime/{symbol}?lookback=regime_bars, and how many were timed.
+
+        One connection, request after request (as wrk -c1), but no request is cut off at the end of
+        a time window: on a slow server each one may take seconds.
+        """
         import httpx
-        import numpy as np
-        from pymongo import MongoClient
 
-        from apps.common.contracts import RegimeParams
-        from apps.flask_regime.engine import regimes_detect
-
-        n = self.scale.regime_bars
-        url = f"{self.ports.url('fastapi_market')}/regime/{symbol}?lookback={n}"
-        # One connection, request after request (as wrk -c1), but no request is cut off at the end
-        # of a time window: on a slow server each one may take seconds.
+        url = f"{self.ports.url('fastapi_market')}/regime/{symbol}?lookback={self.scale.regime_bars}"
         times = []
         with httpx.Client(timeout=120) as client:
             started = time.perf_counter()
-            while len(times) < 200 and (len(times) < 4 or time.perf_counter() - started < self.scale.latency_s + 2):
+            while len(times) < 200 and (len(times) < 6 or time.perf_counter() - started < self.scale.latency_s + 2):
                 begun = time.perf_counter()
                 try:
                     response = client.get(url)
@@ -577,7 +604,19 @@ class Bench:
                 times.append((time.perf_counter() - begun) * 1000)
         times = times[1:]  # the first warms the connection
         p50, p99 = statistics.median(times), statistics.quantiles(times, n=100, method="inclusive")[98]
-        say(f"  GET /regime/{symbol}?lookback={n}: {len(times)} requests, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+        say(f"  GET /regime/{symbol}?lookback={self.scale.regime_bars}: {len(times)} requests, p50 {p50:.1f} ms, "
+            f"p99 {p99:.1f} ms ({self.bars_stored:,} bars stored)")
+        return p50, p99, len(times)
+
+    def regime_endpoint(self, fig: Figure, symbol: str) -> None:
+        import numpy as np
+        from pymongo import MongoClient
+
+        from apps.common.contracts import RegimeParams
+        from apps.flask_regime.engine import regimes_detect
+
+        n = self.scale.regime_bars
+        p50, p99, count = self.regime_p50(symbol)
         with MongoClient(self.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
             docs = mongo[BENCH_MONGO_DB]["bars"].find({"symbol": symbol, "timeframe": "1d"}, {"close": True}).sort("ts", 1)
             closes = np.array([doc["close"] for doc in docs], dtype=float)
@@ -586,8 +625,95 @@ class Bench:
         params = RegimeParams()
         fig.value = p50
         fig.baseline = best_seconds(lambda: regimes_detect(closes, params), 20) * 1000
-        fig.notes.update(bars=n, p99_ms=_round(p99), requests=len(times),
-                         bars_in_collection=self.bars_stored)
+        fig.notes.update(bars=n, p99_ms=_round(p99), requests=count, bars_in_collection=self.bars_stored)
+
+    def lookup_p50(self, count: int = 60) -> float:
+        """p50 (ms) of find_one by _id for stored bars picked at random, straight to the server."""
+        from pymongo import MongoClient
+
+        rng = random.Random(11)
+        symbols = max(1, min(self.bars_stored, self.scale.ingest_bars) // self.scale.regime_bars)  # the BENCH<n> ones
+        keys = [f"BENCH{rng.randrange(symbols)}:1d:{_day(rng.randrange(self.scale.regime_bars))}" for _ in range(count)]
+        with MongoClient(self.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
+            bars = mongo[BENCH_MONGO_DB]["bars"]
+            times = []
+            for key in keys:
+                begun = time.perf_counter()
+                if bars.find_one({"_id": key}) is None:
+                    raise BenchError(f"bar {key} is not stored")
+                times.append((time.perf_counter() - begun) * 1000)
+        return statistics.median(times[5:])
+
+    def update_40(self, fig: Figure) -> None:
+        """One update command of 40 UpdateOne by _id, beside the same 40 updates as single commands."""
+        import asyncio
+
+        from pymongo import AsyncMongoClient, MongoClient, UpdateOne
+
+        keys = [f"BENCH1:1d:{_day(day)}" for day in range(40)]
+        with MongoClient(self.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
+            bars = mongo[BENCH_MONGO_DB]["bars"]
+            started = time.perf_counter()
+            bars.bulk_write([UpdateOne({"_id": key}, {"$set": {"volume": 7}}) for key in keys], ordered=False)
+            fig.value = (time.perf_counter() - started) * 1000
+
+        async def singles() -> float:
+            client = AsyncMongoClient(self.mongo_url, serverSelectionTimeoutMS=5000)
+            slots = asyncio.Semaphore(8)
+
+            async def one(key: str) -> None:
+                async with slots:
+                    await client[BENCH_MONGO_DB]["bars"].update_one({"_id": key}, {"$set": {"volume": 8}})
+
+            begun = time.perf_counter()
+            await asyncio.gather(*(one(key) for key in keys))
+            took = (time.perf_counter() - begun) * 1000
+            await client.close()
+            return took
+
+        fig.baseline = asyncio.run(singles())
+        fig.notes.update(bars_in_collection=self.bars_stored)
+        say(f"  40 updates: one command {fig.value:,.0f} ms; 40 single commands, 8 at once {fig.baseline:,.0f} ms")
+
+    def read_load(self, pages: Figure, regimes: Figure, symbol: str) -> None:
+        """wrk at READ_LOAD_CONNECTIONS connections with a 10 s client timeout on a page of bars and on a regime."""
+        base = self.ports.url("fastapi_market")
+        for fig, url in ((pages, f"{base}/bars/{symbol}?limit=100"), (regimes, f"{base}/regime/{symbol}")):
+            load = wrk(url, self.scale.read_load_s, connections=READ_LOAD_CONNECTIONS, timeout_s=10, allow_none=True)
+            fig.value = load.rps
+            fig.notes.update(timeouts=load.timeouts, non_2xx=load.non_2xx, requests=load.requests,
+                             p50_ms=_round(load.p50_ms), p99_ms=_round(load.p99_ms), bars_in_collection=self.bars_stored)
+
+    def fill_to(self, total: int) -> float:
+        """Made-up bars of other symbols until ``total`` bars are stored, written as POST /bars would
+        (the bars, and their series' segments) but straight to MongoDB; the seconds it took."""
+        from pymongo import MongoClient
+
+        from apps.common.contracts import Bar
+        from apps.fastapi_market.segments import COLLECTION, segment_document
+
+        missing = total - self.bars_stored
+        if missing <= 0:
+            return 0.0
+        per_symbol = self.scale.regime_bars
+        started = time.perf_counter()
+        with MongoClient(self.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
+            bars, segments = mongo[BENCH_MONGO_DB]["bars"], mongo[BENCH_MONGO_DB][COLLECTION]
+
+            def insert(first: int) -> None:
+                documents = [bar_document(bar) for bar in
+                             bars_generate(min(BATCH, missing - first), per_symbol, "FILL", offset=first)]
+                bars.insert_many(documents, ordered=False)
+                by_symbol: dict[str, list] = {}
+                for doc in documents:
+                    by_symbol.setdefault(doc["symbol"], []).append(Bar.model_construct(**{k: v for k, v in doc.items() if k != "_id"}))
+                segments.insert_many([segment_document(symbol, "1d", series) for symbol, series in by_symbol.items()])
+
+            _concurrently(list(range(0, missing, BATCH)), insert, INGEST_CLIENTS)
+        self.bars_stored = total
+        took = time.perf_counter() - started
+        say(f"  filled to {total:,} bars stored in {took:.0f} s ({missing / took:,.0f} bars/s)")
+        return took
 
     def smoke(self, env: dict[str, str]) -> tuple[float, float]:
         """Median wall time of scripts/smoke.py, and its baseline."""
@@ -669,6 +795,20 @@ class Bench:
         self.ingest(f["ingest_bars_per_s"], symbol)
         say(f"regime endpoint: GET /regime/{symbol} over {s.regime_bars:,} bars")
         self.regime_endpoint(f["regime_endpoint_p50_ms"], symbol)
+        say(f"bar lookups, a 40-update command, read load: {self.bars_stored:,} bars stored")
+        lookup_before = self.lookup_p50()
+        self.update_40(f["update_40_ms"])
+        self.read_load(f["read_load_pages_rps"], f["read_load_regime_rps"], symbol)
+        say(f"scaling: the bars collection filled to {s.large_bars:,} bars")
+        fill_s = self.fill_to(s.large_bars)
+        p50_large, p99_large, count = self.regime_p50(symbol)
+        scaling = f["regime_read_scaling"]
+        scaling.value, scaling.baseline = p50_large, f["regime_endpoint_p50_ms"].value
+        scaling.notes.update(bars_in_collection=self.bars_stored, p99_ms=_round(p99_large), requests=count,
+                             filled_in_s=_round(fill_s))
+        lookup = f["bar_lookup_ms"]
+        lookup.value, lookup.baseline = self.lookup_p50(), lookup_before
+        lookup.notes.update(bars_in_collection=self.bars_stored)
 
         say("smoke: scripts/smoke.py against the production stack")
         f["smoke_s"].value, f["smoke_s"].baseline = self.smoke(self.prod_env)
@@ -691,6 +831,15 @@ class Bench:
         return f
 
 
+def database_servers(mysql_url: str, mongo_url: str) -> dict[str, str]:
+    """The bench's database servers, named (``MariaDB 10.11.11``, ``FerretDB 1.24.1 + PostgreSQL``)."""
+    from apps.common.database_servers import mongo_server_at, mysql_server_at
+    from apps.common.databases import MySQLTarget
+
+    return {"mysql": mysql_server_at(MySQLTarget.from_url(mysql_url)),
+            "mongodb": mongo_server_at(mongo_url, BENCH_MONGO_DB)}
+
+
 def _settings_in(env: dict[str, str], load_settings):
     """A service's settings as they resolve in ``env`` (the child's environment)."""
     saved = dict(os.environ)
@@ -709,6 +858,11 @@ def _fastapi_workers(env: dict[str, str]) -> int:
     return _settings_in(env, load_settings).server.workers
 
 
+def _day(day: int) -> str:
+    """The ``ts`` of bar number ``day`` of a made-up series, as in its ``_id``."""
+    return f"{datetime(1990, 1, 1, tzinfo=UTC) + timedelta(days=day):%Y-%m-%dT%H:%M:%S.000Z}"
+
+
 def _wall(run: Callable[[], Any]) -> float:
     started = time.perf_counter()
     run()
@@ -722,20 +876,33 @@ def _get_fresh(url: str) -> None:
         client.get(url).raise_for_status()
 
 
-def bars_generate(count: int, per_symbol: int, first_symbol: str) -> list[dict[str, Any]]:
-    """``count`` daily bars, ``per_symbol`` per symbol, the first symbol named ``first_symbol``."""
+def bars_generate(count: int, per_symbol: int, prefix: str = "BENCH", offset: int = 0) -> list[dict[str, Any]]:
+    """``count`` daily bars, ``per_symbol`` per symbol named ``<prefix><n>``, from bar number ``offset`` on."""
     bars, start = [], datetime(1990, 1, 1, tzinfo=UTC)
-    closes = closes_random_walk(per_symbol)
-    for index in range(count):
+    closes = _walk(per_symbol)
+    for index in range(offset, offset + count):
         symbol_no, day = divmod(index, per_symbol)
         close = closes[day] * (1 + symbol_no / 100)
         bars.append({
-            "symbol": first_symbol if symbol_no == 0 else f"BENCH{symbol_no}", "timeframe": "1d",
+            "symbol": f"{prefix}{symbol_no}", "timeframe": "1d",
             "ts": (start + timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             "open": close, "high": round(close * 1.01, 4), "low": round(close * 0.99, 4), "close": close,
             "volume": 1_000_000 + day,
         })
     return bars
+
+
+@functools.cache
+def _walk(count: int) -> tuple[float, ...]:
+    return tuple(closes_random_walk(count))
+
+
+def _concurrently(items: list, work: Callable[[Any], Any], threads: int) -> list:
+    """``work(item)`` for every item, ``threads`` at a time; the results in order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(work, items))
 
 
 def bar_document(bar: dict[str, Any]) -> dict[str, Any]:
@@ -759,11 +926,12 @@ def _shown(value: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-def table_print(figures: dict[str, Figure], with_dev: bool) -> None:
+def table_print(figures: dict[str, Figure], with_dev: bool, servers: dict[str, str]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Aetherion benchmark (production profile; ratio = value ÷ baseline)")
+    table = Table(title=f"Aetherion benchmark (production profile on {servers['mysql']} and {servers['mongodb']}; "
+                        "ratio = value ÷ baseline)")
     for name in ("figure", "value", "baseline", "ratio", "goal", "met?"):
         table.add_column(name, justify="left" if name in ("figure", "goal") else "right", no_wrap=True)
     if with_dev:
@@ -826,9 +994,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bench: interrupted; every process it started is stopped", file=sys.stderr)
         return 130
-    table_print(figures, not args.no_dev)
+    table_print(figures, not args.no_dev, bench.servers)
     if args.json:
-        args.json.write_text(json.dumps({key: fig.as_json() for key, fig in figures.items()}, indent=2) + "\n")
+        report = {key: fig.as_json() for key, fig in figures.items()}
+        report["servers"] = bench.servers
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
         say(f"wrote {args.json}")
     say(f"done in {time.monotonic() - started:.0f} s")
     return 0

@@ -105,13 +105,40 @@ def mongo_indexes_ensure(target: MongoTarget, timeout_ms: int) -> tuple[str, lis
                 created += [f"{collection}.{m.document['name']}" for m in missing]
         return mongo_server_name_sync(db), created
     except PyMongoError as exc:
-        first_line = str(exc).split(",")[0].splitlines()[0]
-        raise BootstrapError(
-            f"MongoDB at {target.address}: {first_line}; start it (make run starts a private one) "
-            "or fix MONGO_URL in config/fastapi_market.local.env"
-        ) from None
+        raise _mongo_error(target, exc) from None
     finally:
         client.close()
+
+
+def segments_backfill(target: MongoTarget, timeout_ms: int) -> tuple[int, int, int]:
+    """Build the series' segments (what GET /bars and the regimes read) from the bars collection when
+    there are bars and no segment at all: bars stored before segments existed. Returns the series
+    and bars built, and the documents left out as not valid bars."""
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    from apps.fastapi_market.segments import COLLECTION, segments_rebuild
+
+    client = MongoClient(target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True)
+    try:
+        db = client[target.database]
+        if db[COLLECTION].find_one({}, {"_id": True}) is not None or db.bars.find_one({}, {"_id": True}) is None:
+            return 0, 0, 0
+        series = sorted((symbol, timeframe) for symbol in db.bars.distinct("symbol")
+                        for timeframe in db.bars.distinct("timeframe", {"symbol": symbol}))
+        return len(series), *segments_rebuild(db.bars, db[COLLECTION], series)
+    except PyMongoError as exc:
+        raise _mongo_error(target, exc) from None
+    finally:
+        client.close()
+
+
+def _mongo_error(target: MongoTarget, exc: Exception) -> BootstrapError:
+    first_line = str(exc).split(",")[0].splitlines()[0]
+    return BootstrapError(
+        f"MongoDB at {target.address}: {first_line}; start it (make run starts a private one) "
+        "or fix MONGO_URL in config/fastapi_market.local.env"
+    )
 
 
 def ferretdb_gin_indexes_ensure(target: MongoTarget) -> tuple[str, bool]:
@@ -151,11 +178,16 @@ def bootstrap(profile: str) -> bool:
         f"MongoDB {market.mongo.address} ({server}): ping ok; database {market.mongo.database}: "
         f"{'created indexes ' + ', '.join(indexes) if indexes else 'indexes up to date'}"
     )
+    series, bars, skipped = segments_backfill(market.mongo, market.mongo_timeout_ms)
+    if series:
+        left_out = f"; {skipped:,} documents left out, not valid bars" if skipped else ""
+        say(f"MongoDB {market.mongo.address}: built the segments readers read for {series} series "
+            f"({bars:,} bars{left_out})")
     gin_created = False
     if server.endswith("+ PostgreSQL"):
         gin, gin_created = ferretdb_gin_indexes_ensure(market.mongo)
         say(f"MongoDB {market.mongo.address}: {gin}")
-    return bool(created or applied or indexes or gin_created)
+    return bool(created or applied or indexes or series or gin_created)
 
 
 def main(argv: list[str] | None = None) -> int:

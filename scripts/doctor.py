@@ -35,6 +35,7 @@ OK, WARN, FAIL = "ok", "warn", "fail"
 SERVICES = ("django_core", "fastapi_market", "flask_regime")
 HEALTH_PATHS = {"django_core": "/health/", "fastapi_market": "/health", "flask_regime": "/health"}
 CONFIG_FIX = "run `python -m apps.common.config check` and fix the lines it prints"
+DAY_ONE_MONGO = "127.0.0.1:27017"  # the Day-1 plan's MongoDB ("a Windows service on mongodb://localhost:27017")
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,7 @@ def mysql_failure(target, exc: Exception, profile: str) -> CheckResult:
 
 def check_mysql(profile: str) -> CheckResult:
     from apps.common.config import ConfigError
+    from apps.common.database_servers import mysql_server_name
     from apps.django_core.env import load_settings
 
     try:
@@ -263,11 +265,10 @@ def check_mysql(profile: str) -> CheckResult:
     except MySQLdb.OperationalError as exc:
         return mysql_failure(target, exc, profile)
     try:
-        server = conn.get_server_info()
+        server = mysql_server_name(conn.get_server_info())
     finally:
         conn.close()
-    flavour = "MariaDB" if "mariadb" in server.lower() else "MySQL"
-    return CheckResult("mysql", OK, f"{flavour} {server.split('-')[0]} at {target.address}, database {target.database}")
+    return CheckResult("mysql", OK, f"{server} at {target.address}, database {target.database}")
 
 
 # --- 6. MongoDB -----------------------------------------------------------------------------
@@ -275,6 +276,7 @@ def check_mysql(profile: str) -> CheckResult:
 
 def check_mongo(profile: str) -> CheckResult:
     from apps.common.config import ConfigError
+    from apps.common.database_servers import mongo_server_name_sync
     from apps.fastapi_market.settings import load_settings
 
     try:
@@ -292,6 +294,7 @@ def check_mongo(profile: str) -> CheckResult:
     try:
         client = MongoClient(target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
         client.admin.command("ping")
+        server = mongo_server_name_sync(client[target.database])
     except ServerSelectionTimeoutError as exc:
         if "refused" in str(exc):
             start = ("start it: `make databases` starts a private one" if target.is_local
@@ -309,7 +312,22 @@ def check_mongo(profile: str) -> CheckResult:
     finally:
         if client is not None:
             client.close()
-    return CheckResult("mongo", OK, f"{where}, ping ok")
+    return CheckResult("mongo", OK, f"{server} at {target.address}, ping ok", day_one_mongo_hint(target, home))
+
+
+def day_one_mongo_hint(target, home: str) -> str:
+    """One line on using the MongoDB that answers at the Day-1 plan's address, when it is not the one in use."""
+    from apps.common.database_servers import mongo_server_at
+
+    if target.address in (DAY_ONE_MONGO, DAY_ONE_MONGO.replace("127.0.0.1", "localhost")):
+        return ""
+    from pymongo.errors import PyMongoError
+
+    try:
+        server = mongo_server_at(f"mongodb://{DAY_ONE_MONGO}/", target.database, timeout_ms=500)
+    except PyMongoError:
+        return ""
+    return f"a MongoDB ({server}) also answers at {DAY_ONE_MONGO}: to use it, set MONGO_URL=mongodb://{DAY_ONE_MONGO}/ in {home}"
 
 
 def _url_password(url: str) -> str:

@@ -118,7 +118,12 @@ def watch(chosen: list[PrivateServer]) -> int:
     """Follow the private servers `ensure` started; restart one that dies; echo their logs."""
     definitions = []
     for server in chosen:
-        started = [i for i, p in enumerate(server.processes()) if p.pid_file.exists()]
+        try:
+            programs = server.processes()
+        except ServerError as exc:  # nothing this launcher started can run here: nothing to watch
+            say(f"{server.describe()}: {exc}")
+            continue
+        started = [i for i, p in enumerate(programs) if p.pid_file.exists()]
         definitions += [_definition(server, i) for i in started]
         if started:
             say(f"watching the private {server.engine()} at {server.host}:{server.port}")

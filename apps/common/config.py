@@ -312,7 +312,36 @@ def show(services: list[str], profile: str) -> int:
         console.print(table)
         for problem in config.problems():
             console.print(f"[red]problem[/]: {problem}", highlight=False)
+        for line in server_lines(config):
+            console.print(line, highlight=False)
     return 0
+
+
+def server_lines(config: ServiceConfig) -> list[str]:
+    """Which database server answers at the configured address, named (``MariaDB 10.11.11``)."""
+    from apps.common.database_servers import mongo_server_at, mysql_server_at
+    from apps.common.databases import MySQLTarget
+
+    values = config.env.dump()
+    lines = []
+    if values.get("MYSQL_URL"):
+        try:
+            value = values["MYSQL_URL"]
+            target = value if isinstance(value, MySQLTarget) else MySQLTarget.from_url(str(value))
+            lines.append(f"MySQL at {target.address}: {mysql_server_at(target, timeout_s=1)}")
+        except ValueError:
+            pass  # listed among the problems
+        except Exception as exc:  # the server's own error, one line
+            lines.append(f"MySQL at {target.address}: not answering ({str(exc).splitlines()[0][:120]})")
+    if values.get("MONGO_URL"):
+        url = values["MONGO_URL"]
+        url = url.geturl() if hasattr(url, "geturl") else str(url)
+        address = urlsplit(url).netloc.rsplit("@", 1)[-1]
+        try:
+            lines.append(f"MongoDB at {address}: {mongo_server_at(url, str(values.get('MONGO_DB') or 'test'), 1000)}")
+        except Exception as exc:
+            lines.append(f"MongoDB at {address}: not answering ({type(exc).__name__})")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -54,3 +54,24 @@ async def mongo_server_name_async(database) -> str:
     build_info = await database.client.admin.command("buildInfo")
     explain = await database.command(explain_command()) if is_ferretdb(build_info) else None
     return mongo_server_name(build_info, explain)
+
+
+def mongo_server_at(url: str, database: str, timeout_ms: int = 1500) -> str:
+    """The name of the MongoDB server at ``url``; raises PyMongoError when none answers."""
+    from pymongo import MongoClient
+
+    with MongoClient(url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms) as client:
+        return mongo_server_name_sync(client[database])
+
+
+def mysql_server_at(target, timeout_s: int = 2) -> str:
+    """The name of the MySQL server of ``target`` (a MySQLTarget); raises MySQLdb.OperationalError
+    when it refuses."""
+    import MySQLdb
+
+    conn = MySQLdb.connect(host=target.host, port=target.port, user=target.user, password=target.password,
+                           connect_timeout=timeout_s)
+    try:
+        return mysql_server_name(conn.get_server_info())
+    finally:
+        conn.close()

@@ -1,4 +1,5 @@
-"""Bars in MongoDB: validated rows in, idempotent bulk writes by natural key, keyset pages out."""
+"""Bars in MongoDB: validated rows in, idempotent writes by natural key, keyset pages out (read from
+the series' packed segments: apps/fastapi_market/segments.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
 from apps.common.contracts import Bar, IngestReport, RejectedBar
 from apps.common.database_servers import is_ferretdb
 from apps.fastapi_market.indexes import INDEXES
+from apps.fastapi_market.segments import COLLECTION as SEGMENTS
+from apps.fastapi_market.segments import from_ms, segments_write, series_read, to_ms
 
 DUPLICATE_KEY = 11000
 _VALUES = ("open", "high", "low", "close", "volume")
@@ -113,8 +116,9 @@ def bar_key(bar: Bar) -> str:
 
 
 async def indexes_ensure(collection: AsyncCollection) -> None:
-    """Create the bars indexes if missing (idempotent)."""
-    await collection.create_indexes(INDEXES["bars"])
+    """Create the market database's indexes if missing (idempotent)."""
+    for name, models in INDEXES.items():
+        await collection.database[name].create_indexes(models)
 
 
 async def bars_upsert(collection: AsyncCollection, bars: list[Bar], policy: WritePolicy) -> tuple[int, int, int]:
@@ -189,9 +193,12 @@ def _differs(document: dict[str, Any], stored: dict[str, Any]) -> bool:
 
 
 async def bars_ingest(collection: AsyncCollection, rows: list[Any], policy: WritePolicy) -> IngestReport:
-    """Validate ``rows`` and upsert the valid ones; every row is counted exactly once."""
+    """Validate ``rows``, upsert the valid ones, then write them to the series' segments (what readers
+    read); every row is counted exactly once."""
     bars, rejections, repeats = bars_validate(rows)
-    inserted, updated, unchanged = await bars_upsert(collection, list(bars.values()), policy)
+    valid = list(bars.values())
+    inserted, updated, unchanged = await bars_upsert(collection, valid, policy)
+    await segments_write(_segments(collection), valid)
     return IngestReport(
         received=len(rows),
         inserted=inserted,
@@ -207,26 +214,19 @@ async def bars_page(
     after: datetime | None, limit: int,
 ) -> tuple[list[Bar], datetime | None]:
     """Bars in ``[start, end]`` after ``after``, oldest first; and the cursor of the next page."""
-    ts: dict[str, datetime] = {}
-    if start:
-        ts["$gte"] = start
-    if end:
-        ts["$lte"] = end
-    if after:
-        ts["$gt"] = after
-    query: dict[str, Any] = {"symbol": symbol, "timeframe": timeframe, **({"ts": ts} if ts else {})}
-    cursor = collection.find(query, {"_id": False}).sort("ts", ASCENDING).limit(limit + 1)
-    documents = await cursor.to_list()
-    bars = [Bar.model_validate(doc) for doc in documents[:limit]]
-    return bars, (bars[-1].ts if len(documents) > limit else None)
+    series = await series_read(_segments(collection), symbol, timeframe)
+    chosen = series.between(*(to_ms(t) if t else None for t in (start, end, after))).take(slice(0, limit + 1))
+    bars = chosen.take(slice(0, limit)).bars(symbol, timeframe)
+    return bars, (bars[-1].ts if len(chosen) > limit else None)
 
 
 async def closes_latest(collection: AsyncCollection, *, symbol: str, timeframe: str, count: int) -> tuple[list[datetime], list[float]]:
     """The newest ``count`` bars' timestamps and closes, oldest first."""
-    cursor = (
-        collection.find({"symbol": symbol, "timeframe": timeframe}, {"_id": False, "ts": True, "close": True})
-        .sort("ts", DESCENDING)
-        .limit(count)
-    )
-    documents = (await cursor.to_list())[::-1]
-    return [doc["ts"] for doc in documents], [doc["close"] for doc in documents]
+    series = await series_read(_segments(collection), symbol, timeframe)
+    newest = series.take(slice(max(0, len(series) - count), None))
+    return [from_ms(ms) for ms in newest.ts.tolist()], newest.columns["close"].tolist()
+
+
+def _segments(bars: AsyncCollection) -> AsyncCollection:
+    """The segments of the bars of ``bars``' database."""
+    return bars.database[SEGMENTS]

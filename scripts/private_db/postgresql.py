@@ -107,7 +107,7 @@ class PostgresCluster:
             state["port"] = free_port()
             self._save(state)
         run_as = RunAs.for_directory(self.server_dir)
-        settings = {**SETTINGS, "port": str(state["port"]), "cluster_name": self.cluster_name}
+        settings = {**SETTINGS, "port": str(state.get("port")), "cluster_name": self.cluster_name}
         argv = [postgres, "-D", str(run_as.visible(self.data_dir)), *(f"--{k}={v}" for k, v in settings.items())]
         return ServerProcess(
             "postgresql", run_as.command(argv), self.server_dir, self.log_file, self.pid_file, self.cluster_name,
@@ -131,7 +131,7 @@ class PostgresCluster:
         import psycopg
 
         state = self.state()
-        return psycopg.connect(host="127.0.0.1", port=state["port"], user=ROLE, password=state["password"],
+        return psycopg.connect(host="127.0.0.1", port=state.get("port"), user=ROLE, password=state.get("password"),
                                dbname=database, connect_timeout=timeout_s, autocommit=True)
 
     def answers(self) -> bool:
@@ -151,8 +151,8 @@ class PostgresCluster:
 
     def url(self) -> str:
         """FerretDB's PostgreSQL URL (it carries the password: pass it in the environment, not argv)."""
-        state = self.state()
-        return (f"postgres://{ROLE}:{quote(state['password'], safe='')}@127.0.0.1:{state['port']}/{DATABASE}"
+        state = self.state()  # empty before initdb: the URL is not used then
+        return (f"postgres://{ROLE}:{quote(state.get('password', ''), safe='')}@127.0.0.1:{state.get('port')}/{DATABASE}"
                 f"?pool_max_conns={POOL_MAX_CONNS}")
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from scripts.private_db import ferretdb, processes
 from scripts.private_db.processes import ServerError, ServerProcess
+from apps.fastapi_market.segments import COLLECTION as SEGMENTS
+from apps.fastapi_market.segments import segments_rebuild
 from scripts.ports import free_port
 from scripts.private_db.servers import BIN_DIR, MongoServer
 
@@ -64,7 +66,7 @@ def _copy(sqlite_dir: Path, target_url: str, log_dir: Path) -> tuple[int, int, i
         child = processes.start(source, detached=False)
         try:
             processes.wait_ready(source, child, child.pid)
-            with MongoClient(source_url) as old, MongoClient(target_url) as new:
+            with MongoClient(source_url, tz_aware=True) as old, MongoClient(target_url, tz_aware=True) as new:
                 return _copy_databases(old, new)
         finally:
             processes.stop(source, timeout=10)
@@ -85,15 +87,19 @@ def _copy_databases(old, new) -> tuple[int, int, int]:
                 if index["name"] != "_id_":
                     options = {k: v for k, v in index.items() if k not in ("key", "v", "ns")}
                     target.create_index(list(index["key"].items()), **options)
-            batch = []
+            batch, series = [], set()
             for document in source.find():
                 batch.append(document)
+                if name == "bars":
+                    series.add((document.get("symbol"), document.get("timeframe")))
                 if len(batch) == BATCH:
                     added, skipped = _insert(target, batch, BulkWriteError)
                     copied, already, batch = copied + added, already + skipped, []
             if batch:
                 added, skipped = _insert(target, batch, BulkWriteError)
                 copied, already = copied + added, already + skipped
+            if series:  # what GET /bars and the regimes read: built from the copied bars
+                segments_rebuild(target, new[database][SEGMENTS], sorted(series))
     return copied, already, collections
 
 

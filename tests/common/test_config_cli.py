@@ -1,5 +1,6 @@
 """python -m apps.common.config check / show."""
 
+import re
 import subprocess
 import sys
 
@@ -38,3 +39,12 @@ def test_show_masks_secrets_and_names_sources():
     for secret in ("DJANGO_SECRET_KEY", "INTERNAL_API_TOKEN"):
         assert "********" in rows[secret]
     assert "aetherion-test" not in out and "test-internal-token" not in out and "test-only-django-key" not in out
+
+
+def test_show_names_the_database_server_that_answers(test_stack, stack_ports):
+    result = subprocess.run([sys.executable, "-m", "apps.common.config", "show"], env=clean_env(COLUMNS="200"),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(re.fullmatch(rf"MySQL at 127\.0\.0\.1:{stack_ports['mysql']}: MariaDB \d+\.\d+\.\d+", line) for line in lines)
+    assert f"MongoDB at 127.0.0.1:{stack_ports['mongo']}: FerretDB 1.24.1 + PostgreSQL" in lines

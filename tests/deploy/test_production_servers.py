@@ -22,7 +22,9 @@ PROCFILE = REPO_ROOT / "deploy" / "Procfile.prod"
 LIVENESS = {"django_core": "/health/live", "fastapi_market": "/health/live", "flask_regime": "/health/live"}
 # How each server exits once it has shut down cleanly: gunicorn with 0; uvicorn re-raises the SIGTERM it
 # caught after its shutdown completes (uvicorn.Server.capture_signals), which init systems count as clean.
-CLEAN_EXIT = {"django_core": 0, "fastapi_market": -signal.SIGTERM, "flask_regime": 0}
+# uvicorn with worker processes (FASTAPI_MARKET_WORKERS > 1) exits 0; a single server process, by the signal.
+CLEAN_EXIT = {"django_core": 0, "fastapi_market": 0 if parse_server(inspect("fastapi_market", "production")).workers > 1
+              else -signal.SIGTERM, "flask_regime": 0}
 LAST_WORDS = {"django_core": "Shutting down: Master", "fastapi_market": "Application shutdown complete",
               "flask_regime": "Shutting down: Master"}
 # Seconds a platform may take on top of the server's own graceful timeout (process exit, reaping).

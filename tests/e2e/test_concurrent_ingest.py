@@ -5,8 +5,10 @@ set and every response's counts add up."""
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 import httpx
+import psutil
 import pytest
 
 from apps.fastapi_market.settings import load_settings as market_settings
@@ -80,6 +82,23 @@ def market(separate) -> str:
     return separate.url("fastapi_market")
 
 
+def read_back(market: str, symbols: list[str]) -> dict[tuple, float]:
+    """Every bar of ``symbols`` as GET /bars gives them, page after page: key and close."""
+    found = {}
+    with httpx.Client(timeout=60) as client:
+        for symbol in symbols:
+            after = None
+            while True:
+                page = client.get(f"{market}/bars/{symbol}", params={"limit": 1000, **({"after": after} if after else {})})
+                assert page.status_code == 200, page.text
+                body = page.json()
+                found.update({(symbol, b["timeframe"], datetime.fromisoformat(b["ts"])): b["close"] for b in body["bars"]})
+                if body["next_after"] is None:
+                    break
+                after = body["next_after"]
+    return found
+
+
 def test_eight_writers_with_duplicates_and_retries_store_exactly_the_unique_set(separate, market):
     plans, symbols = writer_plans(random.Random(5))
     assert sum(len(plan) for plan in plans) == BARS_SENT
@@ -99,6 +118,10 @@ def test_eight_writers_with_duplicates_and_retries_store_exactly_the_unique_set(
     if tally.client_timeouts == 0:
         assert totals["inserted"] == len(expected)
     assert stored_bars(separate.env["MONGO_URL"], market_settings("test").mongo.database, symbols) == expected
+    assert read_back(market, symbols) == expected  # what readers get (the segments) is exactly that too
+    uvicorn = psutil.Process(separate.processes["fastapi_market"].pid)
+    workers = [child for child in uvicorn.children() if "multiprocessing" in " ".join(child.cmdline())]
+    assert len(workers) >= 2  # the writes went through at least two uvicorn workers
     print(f"\nscenario 5: {len(expected)} unique bars stored of {BARS_SENT} sent by {WRITERS} writers; "
           f"responses: {len(tally.reports)}, totals {totals}; retries {tally.retries} "
           f"({tally.client_timeouts} after a client-side timeout)")

@@ -23,9 +23,11 @@ def bar(i: int, symbol: str = "TEST", close: float = 100.0, **changes) -> dict:
 
 @pytest.fixture
 def bars_collection(market_settings):
+    """The bars collection, emptied, with the segments readers read (apps/fastapi_market/segments.py)."""
     with MongoClient(market_settings.mongo.url) as client:
         collection = client[market_settings.mongo.database]["bars"]
         collection.delete_many({})
+        client[market_settings.mongo.database]["bar_segments"].delete_many({})
         yield collection
 
 
@@ -119,6 +121,7 @@ def test_concurrent_writers_with_duplicates_leave_exactly_the_unique_set(test_st
     with MongoClient(settings.mongo.url) as mongo:
         collection = mongo[settings.mongo.database]["bars"]
         collection.delete_many({"symbol": {"$regex": "^CONC"}})
+        mongo[settings.mongo.database]["bar_segments"].delete_many({"symbol": {"$regex": "^CONC"}})
         with ThreadPoolExecutor(max_workers=8) as pool:
             reports = list(pool.map(post, batches))
         stored = collection.count_documents({"symbol": {"$regex": "^CONC"}})

@@ -24,7 +24,8 @@ def rows(symbol: str, closes) -> list[dict]:
 @pytest.fixture
 def seeded(client, market_settings):
     with MongoClient(market_settings.mongo.url) as mongo:
-        mongo[market_settings.mongo.database]["bars"].delete_many({})
+        for collection in ("bars", "bar_segments"):  # the bars, and the segments readers read
+            mongo[market_settings.mongo.database][collection].delete_many({})
     rising = 100 * np.exp(np.cumsum(np.full(120, 0.004)))
     falling = 100 * np.exp(np.cumsum(np.full(120, -0.004)))
     for symbol, closes in (("UP", rising), ("DOWN", falling), ("SHORT", rising[:10])):

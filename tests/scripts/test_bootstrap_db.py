@@ -6,12 +6,15 @@ import signal
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import MySQLdb
 import pytest
 from pymongo import MongoClient
 
+from apps.common.contracts import Bar
 from apps.django_core.env import load_settings as django_settings
+from apps.fastapi_market.segments import merge
 from apps.fastapi_market.settings import load_settings as market_settings
 from scripts import bootstrap_db
 from scripts.private_db.servers import MongoServer, private_cluster_of
@@ -156,3 +159,21 @@ def test_ferretdb_filters_get_gin_indexes_that_outlive_restarts_and_index_rebuil
 def _bars_table(conn, schema: str) -> str:
     return conn.execute(f'SELECT _jsonb->>\'table\' FROM "{schema}"._ferretdb_database_metadata '
                         "WHERE _jsonb->>'_id' = 'bars'").fetchone()[0]
+
+
+def test_bars_stored_before_segments_existed_get_their_segments_once(fresh_names):
+    mysql, mongo, name = fresh_names
+    env = {"MYSQL_URL": f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{name}", "MONGO_DB": name}
+    day = datetime(2010, 1, 4, tzinfo=UTC)
+    with MongoClient(mongo.url, tz_aware=True) as client:  # as an earlier version stored them: bars only
+        client[name].bars.insert_many([
+            {"_id": f"{symbol}:{timeframe}:{n}", "symbol": symbol, "timeframe": timeframe, "ts": day + timedelta(days=n),
+             "open": 2.0, "high": 3.0 + n, "low": 1.0, "close": 2.0 + n, "volume": 5.0}
+            for symbol, timeframe in (("OLD1", "1d"), ("OLD1", "1w"), ("OLD2", "1d")) for n in range(40)])
+    first = run_bootstrap(**env)
+    assert first.returncode == 0, first.stderr
+    assert "built the segments readers read for 3 series (120 bars)" in first.stderr
+    with MongoClient(mongo.url, tz_aware=True) as client:
+        stored = [Bar.model_validate(d) for d in client[name].bars.find({"symbol": "OLD2"}, {"_id": False}).sort("ts", 1)]
+        assert merge(list(client[name].bar_segments.find({"symbol": "OLD2"}))).bars("OLD2", "1d") == stored
+    assert "built the segments" not in run_bootstrap(**env).stderr  # once

@@ -2,13 +2,17 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 
 import pytest
 
+from apps.common.databases import MongoTarget
 from scripts import doctor
+from scripts.local_db import ensure, stop
+from scripts.private_db.servers import VAR_DIR, MongoServer, server_files_remove
 from tests.stack import clean_env, free_port
 
 CHECK_NAMES = ["python", "requirements", "config", "ports", "mysql", "mongo", "flask"]
@@ -37,7 +41,9 @@ def test_everything_is_ok_against_the_running_test_stack(test_stack, stack_ports
     # The ports are held, but by the test stack's own services: that is fine.
     for service in ("django_core", "fastapi_market", "flask_regime"):
         assert f"{stack_ports[service]} served by a running {service}" in checks["ports"]["detail"]
-    assert f"127.0.0.1:{stack_ports['mysql']}, database aetherion_core" in checks["mysql"]["detail"]
+    assert re.fullmatch(rf"MariaDB \d+\.\d+\.\d+ at 127\.0\.0\.1:{stack_ports['mysql']}, database aetherion_core",
+                        checks["mysql"]["detail"])
+    assert checks["mongo"]["detail"] == f"FerretDB 1.24.1 + PostgreSQL at 127.0.0.1:{stack_ports['mongo']}, ping ok"
     assert checks["flask"]["detail"] == f"flask_regime answers at http://127.0.0.1:{stack_ports['flask_regime']}/health"
 
 
@@ -216,3 +222,22 @@ def test_fixes_point_where_the_setting_really_comes_from(test_mysql, monkeypatch
     assert doctor.setting_home("MYSQL_URL", "django_core", "dev") == "config/django_core.local.env"
     monkeypatch.setenv("MYSQL_URL", f"mysql://{test_mysql}/aetherion_core")
     assert doctor.setting_home("MYSQL_URL", "django_core", "dev") == "the environment"
+
+
+def test_a_mongodb_at_the_day_one_address_gets_one_line_on_how_to_use_it(test_stack, stack_ports, monkeypatch):
+    # The Day-1 plan's 127.0.0.1:27017, played by another MongoDB server: the test stack's own.
+    monkeypatch.setattr(doctor, "DAY_ONE_MONGO", f"127.0.0.1:{stack_ports['mongo']}")
+    monkeypatch.setenv("MONGO_URL", f"mongodb://localhost:{stack_ports['mongo']}/")
+    assert doctor.check_mongo("test").fix == ""  # that is the server in use: nothing to say
+
+    other = MongoServer(MongoTarget(f"mongodb://127.0.0.1:{free_port()}/", "x"), "test")
+    try:
+        ensure(other)
+        monkeypatch.setenv("MONGO_URL", other.target.url)
+        result = doctor.check_mongo("test")
+    finally:
+        stop(other)
+        server_files_remove(VAR_DIR / "test", "mongo", other.port)
+    assert result.status == "ok"
+    assert result.fix == (f"a MongoDB (FerretDB 1.24.1 + PostgreSQL) also answers at 127.0.0.1:{stack_ports['mongo']}: "
+                          f"to use it, set MONGO_URL=mongodb://127.0.0.1:{stack_ports['mongo']}/ in the environment")

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from datetime import UTC, datetime, timedelta
 import socket
 import subprocess
 import sys
@@ -11,7 +12,9 @@ import pytest
 from pymongo import MongoClient
 
 from apps.common.config import REPO_ROOT
+from apps.common.contracts import Bar
 from apps.common.databases import MongoTarget, MySQLTarget
+from apps.fastapi_market.segments import merge
 from scripts import local_db
 from scripts.local_db import LocalDbError, MongoServer, MySQLServer, ensure, servers, stop
 from scripts.private_db import ferretdb, processes
@@ -116,8 +119,10 @@ def test_bars_of_the_old_sqlite_data_are_copied_into_the_new_server_once(tmp_pat
     with MongoClient(url) as client:
         client.aetherion_market.bars.create_index([("symbol", 1), ("timeframe", 1), ("ts", 1)], unique=True,
                                                   name="bars_symbol_timeframe_ts")
-        client.aetherion_market.bars.insert_many([{"_id": f"OLD:1d:{n}", "symbol": "OLD", "timeframe": "1d", "ts": n,
-                                                   "close": 1.0 + n} for n in range(1200)])
+        day = datetime(2000, 1, 3, tzinfo=UTC)
+        client.aetherion_market.bars.insert_many([
+            {"_id": f"OLD:1d:{n}", "symbol": "OLD", "timeframe": "1d", "ts": day + timedelta(days=n), "open": 1.0 + n,
+             "high": 2.0 + n, "low": 0.5 + n, "close": 1.0 + n, "volume": 10.0 * n} for n in range(1200)])
         client.other_db.notes.insert_one({"_id": 1, "text": "kept too"})
     processes.stop(old)
     child.wait(10)
@@ -126,8 +131,11 @@ def test_bars_of_the_old_sqlite_data_are_copied_into_the_new_server_once(tmp_pat
         report = ensure(server)
         assert "started a private FerretDB + PostgreSQL" in report
         assert "copied 1,201 documents of 2 collections from the old SQLite data (0 were already there)" in report
-        with MongoClient(url) as client:
+        with MongoClient(url, tz_aware=True) as client:
             assert client.aetherion_market.bars.count_documents({"symbol": "OLD"}) == 1200
+            segments = list(client.aetherion_market.bar_segments.find({"symbol": "OLD"}))  # what readers read
+            assert merge(segments).bars("OLD", "1d") == [Bar.model_validate(d) for d in client.aetherion_market.bars.find(
+                {"symbol": "OLD"}, {"_id": False}).sort("ts", 1)]
             assert "bars_symbol_timeframe_ts" in client.aetherion_market.bars.index_information()
             assert client.other_db.notes.find_one({"_id": 1})["text"] == "kept too"
         moved = server.data_dir / "sqlite-legacy"
