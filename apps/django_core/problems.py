@@ -7,7 +7,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework.exceptions import ValidationError
 from rest_framework.serializers import as_serializer_error
@@ -46,11 +46,15 @@ def problem_middleware(get_response):
 def drf_exception_handler(exc, context):
     """DRF's handler, re-shaped as a problem; validation errors list each invalid field.
 
-    A Django ValidationError (from a model's ``full_clean`` in a service function) is a 400 too.
+    A Django ValidationError (from a model's ``full_clean`` in a service function) is a 400 too, or a
+    409 when all it says is that a unique value (a symbol) is taken.
     """
+    request = context["request"]
+    if _only_taken_values(exc) or isinstance(exc, IntegrityError):  # IntegrityError: a concurrent write took it
+        detail = "; ".join(str(m) for ms in getattr(exc, "message_dict", {}).values() for m in ms) or str(exc)
+        return problem_response(request, 409, f"Conflicts with what is stored: {detail}")
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(as_serializer_error(exc))
-    request = context["request"]
     if isinstance(exc, (OperationalError, InterfaceError)):
         # MySQL is down or the connection broke: the service is unavailable, the request is fine.
         log.warning("MySQL unavailable on %s %s: %s", request.method, request.path, exc)
@@ -69,6 +73,13 @@ def drf_exception_handler(exc, context):
     else:
         problem = problem_response(request, response.status_code, "The request is invalid.", errors=_field_errors(data))
     return _with_headers_of(response, problem)
+
+
+def _only_taken_values(exc: Exception) -> bool:
+    """A Django ValidationError (a model's ``full_clean``) whose every error is a unique value already taken."""
+    if not isinstance(exc, DjangoValidationError) or not hasattr(exc, "error_dict"):
+        return False
+    return all(error.code == "unique" for errors in exc.error_dict.values() for error in errors)
 
 
 def _declared_length(request: HttpRequest) -> int:

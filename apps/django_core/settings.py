@@ -26,12 +26,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files for /api/docs/, as static files
     "apps.django_core.tower",
 ]
 
 MIDDLEWARE = [
     "apps.django_core.request_context.request_context_middleware",
     "django.middleware.security.SecurityMiddleware",
+    # After the HTTPS redirect, before anything answers: a URL without (or with) its slash is a 308.
+    "apps.django_core.trailing_slash.trailing_slash_middleware",
     "apps.django_core.problems.problem_middleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -55,6 +59,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# A URL without its trailing slash is a 308 to the slash URL (apps.django_core.trailing_slash), not
+# Django's 301 that drops a body (or its 500 for a write while DEBUG).
+APPEND_SLASH = False
 
 STATIC_URL = "static/"
 # Request bodies above this get a 413 problem (apps.django_core.problems); Django's default, stated.
@@ -82,10 +90,32 @@ DATABASES = {
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON only (other bodies are 415): HTML-form parsing reads a missing or odd boolean as false.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     # No session authentication (and so no CSRF check): writes carry the internal token, which
     # InternalTokenForWrites checks; BearerChallenge only names the scheme in 401 answers.
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.django_core.tower.permissions.BearerChallenge"],
     "EXCEPTION_HANDLER": "apps.django_core.problems.drf_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "apps.django_core.openapi.ProblemAutoSchema",
+}
+
+# --- OpenAPI: /api/schema/ and its docs page /api/docs/ (drf-spectacular) -----------------------
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Aetherion Control Tower",
+    "DESCRIPTION": "django_core: the instruments the platform follows and the regimes recorded for them.",
+    "VERSION": "0.1.0",
+    "OAS_VERSION": "3.1.0",  # the problem schemas are JSON Schema 2020-12, as FastAPI's document is
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    # Swagger UI from drf-spectacular-sidecar's static files, not a CDN; no call to validator.swagger.io.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.django_core.openapi.problem_components",
+    ],
 }
 
 # --- Logging: one line per request, plain or JSON (apps.common.logging) ---------------------
@@ -96,7 +126,7 @@ quiet_unavailable_health()
 # --- Production: HTTPS only (`manage.py check --deploy` passes with no warning) -------------
 if PRODUCTION:
     SECURE_SSL_REDIRECT = True
-    SECURE_REDIRECT_EXEMPT = [r"^health/"]  # probes from the platform speak plain HTTP inside it
+    SECURE_REDIRECT_EXEMPT = [r"^health(/|$)"]  # probes from the platform speak plain HTTP inside it
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -7,14 +7,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from pymongo import AsyncMongoClient
 
 from apps.common.http import async_service_client
 from apps.common.logging import configure_logging
 from apps.fastapi_market.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from apps.fastapi_market.openapi import install_openapi
 from apps.fastapi_market.problems import install_problem_handlers
 from apps.fastapi_market.routes import bars, health, internal, market_regime, regime
 from apps.fastapi_market.settings import SERVICE, Settings, load_settings
+from apps.fastapi_market.trailing_slash import install_trailing_slash_rule
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,11 +48,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.http.close()
             await app.state.mongo.close()
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI's and ReDoc's files from the fastapi-offline package, served
+    # by this app under /static-offline-docs: the pages work with no internet access.
+    app = FastAPIOffline(
         title="Aetherion Market engine",
         summary="fastapi_market: market data on MongoDB; asks flask_regime for regimes.",
         lifespan=lifespan,
+        # Swagger UI would otherwise ask validator.swagger.io to check the schema from any non-local host.
+        swagger_ui_parameters={"validatorUrl": None},
     )
+    install_trailing_slash_rule(app.router)
     app.state.settings = settings
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)  # added last, so outermost: the 413 has an ID and a log line
@@ -59,4 +67,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(bars.router)
     app.include_router(market_regime.router)
     app.include_router(internal.router)
+    install_openapi(app)
     return app

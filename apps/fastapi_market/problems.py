@@ -28,8 +28,13 @@ class ProblemError(Exception):
         self.extensions = extensions
 
 
+RETRY_AFTER_SECONDS = "5"
+
+
 def problem_response(request: Request, status: int, detail: str | None = None, headers=None, **extensions) -> JSONResponse:
     body = problem_body(status, detail, instance=request.url.path, **extensions)
+    if status == 503:  # whatever is unavailable (MongoDB, flask_regime), say when to try again
+        headers = {"Retry-After": RETRY_AFTER_SECONDS, **(headers or {})}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -57,7 +62,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         # the request wrong. One warning line, no traceback; the client may retry.
         log.warning("MongoDB unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
         detail = f"MongoDB is unavailable ({type(exc).__name__}); retry when GET /health answers 200."
-        return problem_response(request, 503, detail, headers={"Retry-After": "5"})
+        return problem_response(request, 503, detail)
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

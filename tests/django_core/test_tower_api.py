@@ -120,10 +120,10 @@ def test_an_invalid_body_is_a_400_problem_listing_each_field(client):
     assert problem(client.post("/api/instruments/", "{nope", content_type="application/json", **TOKEN), 400)
 
 
-def test_a_taken_symbol_is_a_400_problem(client, instruments):
+def test_a_taken_symbol_is_a_409_problem(client, instruments):
+    """The body is valid; what is stored conflicts with it (the OpenAPI document says 409)."""
     response = client.post("/api/instruments/", APPLE, content_type="application/json", **TOKEN)
-    errors = problem(response, 400).extension("errors")
-    assert errors == [{"field": "symbol", "message": "Instrument with this Symbol already exists."}]
+    assert problem(response, 409).detail == "Conflicts with what is stored: Instrument with this Symbol already exists."
 
 
 def test_updating_and_deleting_need_the_token(client, instruments):

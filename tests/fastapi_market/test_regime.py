@@ -46,11 +46,11 @@ def test_lookback_limits_the_bars_used(seeded):
     assert seeded.get("/regime/UP", params={"lookback": 60}).json()["bars_used"] == 60
 
 
-def test_unknown_symbol_is_404_and_too_few_bars_422(seeded):
+def test_unknown_symbol_is_404_and_too_few_bars_409(seeded):
     missing = seeded.get("/regime/NOPE")
     assert missing.status_code == 404 and Problem.model_validate(missing.json()).detail == "No 1d bars for NOPE."
     short = seeded.get("/regime/SHORT")
-    assert short.status_code == 422 and "needs at least 50" in short.json()["detail"]
+    assert short.status_code == 409 and "needs at least 50" in short.json()["detail"]
 
 
 def test_flask_down_is_a_503_problem(seeded, market_settings):

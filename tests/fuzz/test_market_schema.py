@@ -1,69 +1,85 @@
-"""Property-based fuzzing of fastapi_market's OpenAPI schema with schemathesis (issue 6, scenario 7).
+"""Schemathesis over both OpenAPI documents, every check it has (issue 6 scenario 7; issue 12 item 4).
 
-Every operation is called on the live test stack with generated requests (valid and invalid),
-with the internal token and, for every third case, without it: no answer is a 5xx, and every
-4xx is an RFC 9457 problem document.
+``schemathesis run`` (all four phases: examples, coverage, fuzzing, stateful) against the live
+test stack, with the internal token, and every built-in check enabled (``--checks all``: no 5xx,
+status codes, content types, headers and bodies as documented, invalid data rejected, valid data
+accepted, missing headers, unsupported methods, Allow headers, auth not ignored, ...) plus
+tests/fuzz/schemathesis_hooks.py: every error a problem document, the documented cross-field rules.
 """
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from hypothesis.errors import Unsatisfiable
-from schemathesis import GenerationMode
 
 from apps.common.auth import authorization_header
+from apps.common.config import REPO_ROOT
 from tests.ingest import internal_token
-from tests.problem_checks import assert_problem_parts
 
+SCHEMAS = {"fastapi_market": "/openapi.json", "django_core": "/api/schema/?format=json"}
+# Per operation and phase (the coverage phase adds its own boundary cases): at least 500 cases each.
+MAX_EXAMPLES = {"fastapi_market": 100, "django_core": 40}
 MIN_CASES = 500
-EXAMPLES_PER_OPERATION = 75
-calls: dict[str, int] = {"cases": 0, "calls": 0}
-skipped: list[str] = []
+counted: dict[str, int] = {}
 
 
-@pytest.fixture(scope="module")
-def market_schema(test_stack, test_urls):
-    yield schemathesis.openapi.from_url(f"{test_urls['fastapi_market']}/openapi.json")
+def schemathesis_run(schema_url: str, max_examples: int) -> subprocess.CompletedProcess:
+    command = [
+        str(Path(sys.executable).parent / "schemathesis"), "run", schema_url, "--checks", "all",
+        "--header", f"Authorization: Bearer {internal_token()}", "--max-examples", str(max_examples),
+        "--seed", "12", "--request-timeout", "30", "--workers", "1", "--no-color",
+    ]
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.fuzz.schemathesis_hooks", "PYTHONPATH": str(REPO_ROOT)}
+    return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
+
+
+def generated_cases(summary: str) -> int:
+    """The test cases schemathesis generated, as its summary counts them ("794 generated, ...")."""
+    found = re.search(r"(\d+) generated", summary)
+    return int(found[1]) if found else 0
+
+
+@pytest.fixture(scope="module", autouse=True)
+def log_level_restored(test_stack, test_urls):
+    yield
     # Fuzzing PUT /internal/log-level may have changed the level: put it back.
-    httpx.put(f"{test_urls['fastapi_market']}/internal/log-level", json={"level": "INFO"},
-              headers=authorization_header(internal_token()), timeout=10).raise_for_status()
+    for service, path in (("fastapi_market", "/internal/log-level"), ("django_core", "/internal/log-level/")):
+        httpx.put(f"{test_urls[service]}{path}", json={"level": "INFO"},
+                  headers=authorization_header(internal_token()), timeout=10).raise_for_status()
 
 
-def check_answer(case, response) -> None:
-    where = f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:300]}"
-    assert response.status_code < 500, where
-    if response.status_code >= 400:  # schemathesis lists each header's values
-        assert_problem_parts(response.status_code, response.headers["content-type"][0], response.json(), where)
+def instrument_symbols(django_url: str) -> set[str]:
+    symbols, url = set(), f"{django_url}/api/instruments/?page_size=500"
+    while url:
+        page = httpx.get(url, timeout=30).raise_for_status().json()
+        symbols |= {instrument["symbol"] for instrument in page["results"]}
+        url = page["next"]
+    return symbols
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
-def test_no_5xx_and_every_error_is_a_problem(market_schema, mode):
-    """Each operation in turn (schemathesis's pytest plugin does not load under this pytest)."""
-    for result in market_schema.get_all_operations():
-        operation = result.ok()
-
-        @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))
-        def call(case):
-            calls["cases"] += 1
-            with_token = {**(case.headers or {}), **authorization_header(internal_token())}
-            check_answer(case, case.call(headers=with_token, timeout=30))
-            calls["calls"] += 1
-            if calls["cases"] % 3 == 0:  # and without the token: a 401 problem where one is needed
-                check_answer(case, case.call(timeout=30))
-                calls["calls"] += 1
-
-        try:
-            call()
-        except Unsatisfiable:  # nothing to make invalid (an operation without parameters or body)
-            assert mode is GenerationMode.NEGATIVE, operation.label
-            skipped.append(operation.label)
+@pytest.fixture
+def instruments_kept(test_urls):
+    """The instruments schemathesis creates on the shared stack are deleted afterwards."""
+    before = instrument_symbols(test_urls["django_core"])
+    yield
+    for symbol in instrument_symbols(test_urls["django_core"]) - before:
+        httpx.delete(f"{test_urls['django_core']}/api/instruments/{quote(symbol, safe='')}/",
+                     headers=authorization_header(internal_token()), timeout=30).raise_for_status()
 
 
-def test_at_least_500_generated_cases_ran():
-    """Runs after the two above (file order): the count is what they generated."""
-    print(f"\nscenario 7: schemathesis generated {calls['cases']} cases, {calls['calls']} calls; "
-          f"no invalid requests exist for: {', '.join(skipped) or 'none'}")
-    assert calls["cases"] >= MIN_CASES
+@pytest.mark.parametrize("service", sorted(SCHEMAS))
+def test_every_schemathesis_check_passes(test_urls, instruments_kept, service):
+    started = time.monotonic()
+    result = schemathesis_run(test_urls[service] + SCHEMAS[service], MAX_EXAMPLES[service])
+    counted[service] = generated_cases(result.stdout)
+    print(f"\n{service}: schemathesis {counted[service]} cases in {time.monotonic() - started:.0f} s")
+    assert result.returncode == 0, result.stdout[-12000:] + result.stderr[-3000:]
+    assert counted[service] >= MIN_CASES, result.stdout[-3000:]

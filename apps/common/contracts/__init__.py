@@ -3,7 +3,7 @@
 from apps.common.contracts.health import CheckReport, HealthReport
 from apps.common.contracts.market import Bar, BarPage, IngestReport, RejectedBar
 from apps.common.contracts.operations import LogLevelChange, LogLevelState
-from apps.common.contracts.problem import Problem
+from apps.common.contracts.problem import FieldError, Problem, ValidationProblem
 from apps.common.contracts.regime import (
     CheckRegimeResponse,
     MarketRegime,
@@ -16,5 +16,5 @@ from apps.common.contracts.regime import (
 __all__ = [
     "Bar", "BarPage", "IngestReport", "RejectedBar",
     "CheckRegimeResponse", "CheckReport", "HealthReport", "LogLevelChange", "LogLevelState", "MarketRegime",
-    "Problem", "RegimeBar", "RegimeParams", "RegimeRequest", "RegimeResponse",
+    "FieldError", "Problem", "RegimeBar", "RegimeParams", "RegimeRequest", "RegimeResponse", "ValidationProblem",
 ]

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 Timeframe = Literal["1m", "5m", "15m", "1h", "4h", "1d", "1w"]
 SYMBOL_PATTERN = r"^[A-Z0-9][A-Z0-9.\-]{0,19}$"
 MAX_BATCH = 10_000
 MAX_PAGE = 1_000
+
+
+def _iso_8601(value: object) -> object:
+    """Only ISO 8601 text: pydantic alone would also take a number as Unix seconds, which the schema does not say."""
+    if isinstance(value, str):
+        datetime.fromisoformat(value)  # a ValueError is the parameter's 422
+    return value
+
+
+# A query parameter's date-time: ISO 8601 with a timezone, as the OpenAPI document says (format: date-time).
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_8601)]
 
 
 class Bar(BaseModel):

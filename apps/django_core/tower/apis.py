@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.django_core.tower.models import Instrument, RegimeSnapshot, symbol_validator
-from apps.django_core.tower.pagination import paginated_response
+from apps.django_core.tower.models import SYMBOL_PATTERN, Instrument, RegimeSnapshot, symbol_validator
+from apps.django_core.tower.pagination import PAGE_PARAMETERS, page_of, paginated_response
 from apps.django_core.tower.permissions import InternalTokenForWrites
 from apps.django_core.tower.selectors import instrument_list, snapshot_list
 from apps.django_core.tower.services import instrument_create, instrument_delete, instrument_update
@@ -29,6 +30,34 @@ def validated_query(serializer_class: type[serializers.Serializer], request: Req
     return serializer.validated_data
 
 
+NO_NUL = "[^\\x00]*"  # DRF refuses a NUL character in any text field
+
+
+class JsonTextField(serializers.RegexField):
+    """A JSON string matching ``regex``, as the schema says (DRF's own CharField also takes 0 or true as text)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def text_field(**options) -> serializers.RegexField:
+    """A query parameter's text, whose schema says what DRF accepts: text without a NUL character, taken as sent
+    (untrimmed, so the schema's blank and non-blank cases are the ones DRF sees)."""
+    return serializers.RegexField(r"^[^\x00]+$", error_messages={"invalid": "Null characters are not allowed."},
+                                  trim_whitespace=False, **options)
+
+
+class JsonBooleanField(serializers.BooleanField):
+    """JSON ``true`` or ``false`` only, as the schema says (DRF's own also takes 0, 1, "yes", "off", ...)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
 class InstrumentOutputSerializer(serializers.Serializer):
     symbol = serializers.CharField()
     name = serializers.CharField()
@@ -39,22 +68,27 @@ class InstrumentOutputSerializer(serializers.Serializer):
 
 
 class InstrumentInputSerializer(serializers.Serializer):
-    symbol = serializers.CharField(max_length=20, validators=[symbol_validator])
-    name = serializers.CharField(max_length=200)
+    symbol = JsonTextField(SYMBOL_PATTERN, max_length=20, error_messages={"invalid": symbol_validator.message})
+    # At least one letter or digit (so never blank once DRF trims spaces), no NUL (DRF refuses it).
+    name = JsonTextField(rf"^{NO_NUL}\w{NO_NUL}$", max_length=200,
+                         error_messages={"invalid": "A name is text with a letter or digit and no NUL character."})
     asset_class = serializers.ChoiceField(choices=Instrument.AssetClass.choices)
-    active = serializers.BooleanField(default=True)
+    active = JsonBooleanField(default=True)
 
 
 class InstrumentListApi(APIView):
     """``GET /api/instruments/`` (``active``, ``asset_class``, ``search``); ``POST`` creates one."""
 
     permission_classes = [InternalTokenForWrites]
+    problem_statuses = {"*": (503,), "POST": (409,)}  # MySQL down; a symbol already taken
 
     class FilterSerializer(serializers.Serializer):
         active = serializers.BooleanField(required=False)
         asset_class = serializers.ChoiceField(choices=Instrument.AssetClass.choices, required=False)
-        search = serializers.CharField(max_length=100, required=False, allow_blank=True)
+        search = text_field(max_length=100, required=False, allow_blank=True)
 
+    @extend_schema(operation_id="instruments_list", summary="A page of instruments, by symbol", parameters=[FilterSerializer, *PAGE_PARAMETERS],
+                   responses=page_of(InstrumentOutputSerializer, "InstrumentPage"))
     def get(self, request: Request) -> Response:
         filters = validated_query(self.FilterSerializer, request)
         return paginated_response(
@@ -62,6 +96,8 @@ class InstrumentListApi(APIView):
             request=request, view=self,
         )
 
+    @extend_schema(summary="Create an instrument (internal token)", request=InstrumentInputSerializer,
+                   responses={201: InstrumentOutputSerializer})
     def post(self, request: Request) -> Response:
         serializer = InstrumentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -73,16 +109,23 @@ class InstrumentDetailApi(APIView):
     """``/api/instruments/<symbol>/``: ``GET``; ``PUT`` (every field) and ``PATCH`` (some); ``DELETE``."""
 
     permission_classes = [InternalTokenForWrites]
+    problem_statuses = {"*": (503,), "PUT": (409,), "PATCH": (409,)}  # MySQL down; a new symbol already taken
 
+    @extend_schema(summary="One instrument", responses=InstrumentOutputSerializer)
     def get(self, request: Request, symbol: str) -> Response:
         return Response(InstrumentOutputSerializer(get_object_or_404(Instrument, symbol=symbol)).data)
 
+    @extend_schema(summary="Replace an instrument's fields (internal token)", request=InstrumentInputSerializer,
+                   responses=InstrumentOutputSerializer)
     def put(self, request: Request, symbol: str) -> Response:
         return self._update(request, symbol, partial=False)
 
+    @extend_schema(summary="Change some of an instrument's fields (internal token)", request=InstrumentInputSerializer,
+                   responses=InstrumentOutputSerializer)
     def patch(self, request: Request, symbol: str) -> Response:
         return self._update(request, symbol, partial=True)
 
+    @extend_schema(summary="Delete an instrument and its snapshots (internal token)", responses={204: None})
     def delete(self, request: Request, symbol: str) -> Response:
         instrument_delete(instrument=get_object_or_404(Instrument, symbol=symbol))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -113,11 +156,13 @@ class SnapshotListApi(APIView):
 
     class FilterSerializer(serializers.Serializer):
         symbol = serializers.CharField(max_length=20, validators=[symbol_validator], required=False)
-        timeframe = serializers.CharField(max_length=16, required=False)
+        timeframe = text_field(max_length=16, required=False)
         trend = serializers.ChoiceField(choices=RegimeSnapshot.Trend.choices, required=False)
         volatility = serializers.ChoiceField(choices=RegimeSnapshot.Volatility.choices, required=False)
-        as_of_after = serializers.DateTimeField(required=False)
-        as_of_before = serializers.DateTimeField(required=False)
+        as_of_after = serializers.DateTimeField(required=False, help_text="from this time, inclusive (ISO 8601); "
+                                                "not after `as_of_before` (400)")
+        as_of_before = serializers.DateTimeField(required=False, help_text="up to this time, inclusive (ISO 8601); "
+                                                 "not before `as_of_after` (400)")
         ordering = serializers.ChoiceField(choices=["as_of", "-as_of"], required=False)
 
         def validate(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -126,6 +171,10 @@ class SnapshotListApi(APIView):
                 raise serializers.ValidationError({"as_of_before": "Must not be earlier than as_of_after."})
             return data
 
+    problem_statuses = {"*": (503,)}  # MySQL down
+
+    @extend_schema(operation_id="snapshots_list", summary="A page of regime snapshots, newest first", parameters=[FilterSerializer, *PAGE_PARAMETERS],
+                   responses=page_of(SnapshotOutputSerializer, "SnapshotPage"))
     def get(self, request: Request) -> Response:
         filters = validated_query(self.FilterSerializer, request)
         return paginated_response(
@@ -137,6 +186,9 @@ class SnapshotListApi(APIView):
 class SnapshotDetailApi(APIView):
     """``GET /api/snapshots/<id>/``."""
 
+    problem_statuses = {"*": (503,)}  # MySQL down
+
+    @extend_schema(summary="One regime snapshot", responses=SnapshotOutputSerializer)
     def get(self, request: Request, snapshot_id: int) -> Response:
         snapshot = get_object_or_404(RegimeSnapshot.objects.select_related("instrument"), pk=snapshot_id)
         return Response(SnapshotOutputSerializer(snapshot).data)
@@ -145,5 +197,12 @@ class SnapshotDetailApi(APIView):
 class ServicesApi(APIView):
     """``GET /api/services/``: every service's health, checked at once; 200 even when some are down."""
 
+    @extend_schema(summary="Every service's health, checked at once", responses=inline_serializer("StackHealth", {
+        "status": serializers.ChoiceField(choices=["ok", "degraded"]),
+        "services": serializers.DictField(child=inline_serializer("ServiceHealth", {
+            "status": serializers.CharField(), "latency_ms": serializers.FloatField(allow_null=True),
+            "url": serializers.CharField(), "error": serializers.CharField(required=False),
+        })),
+    }))
     def get(self, request: Request) -> Response:
         return Response(stack_health_report())

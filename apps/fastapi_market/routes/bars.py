@@ -9,19 +9,21 @@ import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import AwareDatetime
 
-from apps.common.contracts import Bar, BarPage, IngestReport, Problem
-from apps.common.contracts.market import MAX_BATCH, MAX_PAGE, SYMBOL_PATTERN, Timeframe
+from apps.common.contracts import Bar, BarPage, IngestReport
+from apps.common.contracts.market import MAX_BATCH, MAX_PAGE, SYMBOL_PATTERN, IsoDatetime, Timeframe
 from apps.fastapi_market.auth import require_internal_token
 from apps.fastapi_market.bars import WritePolicy, WriteRefused, bars_ingest, bars_page, indexes_ensure
 from apps.fastapi_market.dependencies import MarketDbDep
+from apps.fastapi_market.openapi import problems
 from apps.fastapi_market.problems import ProblemError
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["bars"])
 SymbolPath = Annotated[str, Path(pattern=SYMBOL_PATTERN, examples=["AAPL"])]
 CSV_COLUMNS = ["symbol", "timeframe", "ts", "open", "high", "low", "close", "volume"]
+# The header the documented format starts with, ended as csv ends a line (CRLF, LF or a lone CR).
+CSV_HEADER_PATTERN = "^" + ",".join(CSV_COLUMNS) + "(\r\n|\r|\n|$)"
 _EXAMPLE_BAR = {"symbol": "AAPL", "timeframe": "1d", "ts": "2013-03-01T00:00:00Z", "open": 438.0,
                 "high": 438.18, "low": 429.98, "close": 430.47, "volume": 11469500}
 _INGEST_BODY = {
@@ -32,12 +34,19 @@ _INGEST_BODY = {
         "content": {
             "application/json": {
                 "schema": {"type": "object", "required": ["bars"],
-                           "properties": {"bars": {"type": "array", "items": {"$ref": "#/components/schemas/Bar"}}}},
+                           "properties": {"bars": {"type": "array", "items": {"anyOf": [
+                               {"$ref": "#/components/schemas/Bar"},
+                               {"description": "anything else: rejected on its own, listed in `rejections`"}]}}}},
                 "example": {"bars": [_EXAMPLE_BAR]},
             },
-            "text/csv": {"schema": {"type": "string"},
+            "text/csv": {"schema": {"type": "string", "pattern": CSV_HEADER_PATTERN},
                          "example": ",".join(CSV_COLUMNS) + "\nAAPL,1d,2013-03-01T00:00:00Z,438.0,438.18,429.98,430.47,11469500\n"},
-            "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
+            "multipart/form-data": {
+                "schema": {"type": "object", "required": ["file"], "additionalProperties": False, "properties": {
+                    "file": {"type": "string", "pattern": CSV_HEADER_PATTERN, "contentMediaType": "text/csv",
+                             "description": "the CSV, as a file or a plain field; UTF-8, the header line first"}}},
+                "encoding": {"file": {"contentType": "text/csv"}},
+            },
         },
     }
 }
@@ -49,8 +58,7 @@ _INGEST_BODY = {
     response_model=IngestReport,
     dependencies=[Depends(require_internal_token)],
     openapi_extra=_INGEST_BODY,
-    responses={401: {"model": Problem}, 403: {"model": Problem}, 413: {"model": Problem}, 415: {"model": Problem},
-               422: {"model": Problem}},
+    responses=problems(400, 401, 403, 413, 415, 422, 503),  # 400: a form Starlette cannot parse
 )
 async def create_bars(request: Request, db: MarketDbDep) -> IngestReport:
     """Validate each bar and upsert the valid ones in one bulk write.
@@ -89,9 +97,9 @@ async def _rows(request: Request) -> list[Any]:
     if content_type == "multipart/form-data":
         async with request.form(max_files=1, max_fields=1) as form:
             upload = form.get("file")
-            if upload is None or isinstance(upload, str):
+            if upload is None:
                 raise ProblemError(422, 'Upload the CSV as the form field "file".')
-            return _csv_rows(await upload.read())
+            return _csv_rows(upload.encode() if isinstance(upload, str) else await upload.read())
     raise ProblemError(415, "Send JSON (application/json), CSV (text/csv) or a CSV upload (multipart/form-data).")
 
 
@@ -100,22 +108,27 @@ def _csv_rows(data: bytes) -> list[dict[str, str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ProblemError(422, "The CSV is not UTF-8 text.") from None
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    reader = csv.DictReader(io.StringIO(text, newline=""))  # as csv wants it: a lone \r inside a row is no error
+    try:
+        missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+        rows = list(reader)
+    except csv.Error as exc:  # a field beyond csv's size limit
+        raise ProblemError(422, f"The CSV cannot be read: {exc}") from None
     if missing:
         raise ProblemError(422, f"The CSV header lacks: {', '.join(missing)} (columns: {', '.join(CSV_COLUMNS)})")
     # Blank cells are missing values (so they are reported as such), not empty strings.
-    return [{k: v for k, v in row.items() if k in CSV_COLUMNS and v not in ("", None)} for row in reader]
+    return [{k: v for k, v in row.items() if k in CSV_COLUMNS and v not in ("", None)} for row in rows]
 
 
-@router.get("/bars/{symbol}", summary="Read bars, oldest first, a page at a time", response_model=BarPage)
+@router.get("/bars/{symbol}", summary="Read bars, oldest first, a page at a time", response_model=BarPage,
+            responses=problems(422, 503))
 async def read_bars(
     symbol: SymbolPath,
     db: MarketDbDep,
     timeframe: Timeframe = "1d",
-    start: Annotated[AwareDatetime | None, Query(description="from this time, inclusive")] = None,
-    end: Annotated[AwareDatetime | None, Query(description="up to this time, inclusive")] = None,
-    after: Annotated[AwareDatetime | None, Query(description="`next_after` of the previous page")] = None,
+    start: Annotated[IsoDatetime | None, Query(description="from this time, inclusive; not after `end` (422)")] = None,
+    end: Annotated[IsoDatetime | None, Query(description="up to this time, inclusive; not before `start` (422)")] = None,
+    after: Annotated[IsoDatetime | None, Query(description="`next_after` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"bars per page, at most {MAX_PAGE}")] = 500,
 ) -> BarPage:
     """Bars of one symbol and timeframe, sorted by time; follow `next_after` for the next page."""

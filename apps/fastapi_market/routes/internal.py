@@ -6,9 +6,11 @@ from apps.common.contracts import LogLevelChange, LogLevelState
 from apps.common.internal import log_level_change, settings_report
 from apps.fastapi_market.auth import require_internal_token
 from apps.fastapi_market.dependencies import SettingsDep
+from apps.fastapi_market.openapi import problems
 from apps.fastapi_market.settings import SERVICE
 
-router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[Depends(require_internal_token)])
+router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[Depends(require_internal_token)],
+                   responses=problems(401, 403))
 
 
 @router.get("/settings", summary="This service's resolved settings and their sources, secrets masked")

@@ -6,15 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from apps.common.contracts import MarketRegime, Problem, RegimeParams, RegimeRequest, RegimeResponse
+from apps.common.contracts import MarketRegime, RegimeParams, RegimeRequest, RegimeResponse
 from apps.common.contracts.market import SYMBOL_PATTERN, Timeframe
 from apps.common.contracts.regime import MAX_CLOSES
 from apps.common.http import send_contract
 from apps.fastapi_market.bars import closes_latest
 from apps.fastapi_market.dependencies import HttpDep, MarketDbDep, SettingsDep
+from apps.fastapi_market.openapi import problems
 from apps.fastapi_market.problems import ProblemError
 
 router = APIRouter(tags=["regime"])
+MIN_CLOSES = RegimeParams().min_closes  # the method's own minimum, with its default parameters
 _FEATURES = ("sma_fast", "sma_slow", "trend_spread", "annual_volatility")
 
 
@@ -22,9 +24,7 @@ _FEATURES = ("sma_fast", "sma_slow", "trend_spread", "annual_volatility")
     "/regime/{symbol}",
     summary="The trend and volatility regime of a symbol's latest bar",
     response_model=MarketRegime,
-    responses={404: {"model": Problem, "description": "no bars for this symbol and timeframe"},
-               422: {"model": Problem, "description": "too few bars for the method"},
-               502: {"model": Problem}, 503: {"model": Problem}, 504: {"model": Problem}},
+    responses=problems(404, 409, 422, 502, 503, 504),
 )
 async def read_regime(
     symbol: Annotated[str, Path(pattern=SYMBOL_PATTERN, examples=["AAPL"])],
@@ -32,7 +32,8 @@ async def read_regime(
     http: HttpDep,
     settings: SettingsDep,
     timeframe: Timeframe = "1d",
-    lookback: Annotated[int, Query(ge=2, le=MAX_CLOSES, description="newest bars sent to the method")] = 1000,
+    lookback: Annotated[int, Query(ge=MIN_CLOSES, le=MAX_CLOSES, description="newest bars sent to the method; "
+                                   f"fewer than {MIN_CLOSES} stored is a 409")] = 1000,
 ) -> MarketRegime:
     """Read the newest bars from MongoDB and ask flask_regime for their regimes."""
     timestamps, closes = await closes_latest(db["bars"], symbol=symbol, timeframe=timeframe, count=lookback)
@@ -40,7 +41,7 @@ async def read_regime(
         raise ProblemError(404, f"No {timeframe} bars for {symbol}.")
     params = RegimeParams()
     if len(closes) < params.min_closes:
-        raise ProblemError(422, f"{symbol} has {len(closes)} {timeframe} bars; the method needs at least {params.min_closes}.")
+        raise ProblemError(409, f"{symbol} has {len(closes)} {timeframe} bars; the method needs at least {params.min_closes}.")
     request = RegimeRequest(closes=closes, timestamps=timestamps, params=params, include_bars=False)
     answer = await send_contract(http, "POST", "flask_regime", f"{settings.flask_regime_url}/regime", RegimeResponse,
                                  body=request)

@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
-from apps.common.contracts import CheckRegimeResponse, HealthReport, Problem
+from apps.common.contracts import CheckRegimeResponse, HealthReport
 from apps.common.http import ServiceCallError, get_contract
 from apps.fastapi_market.dependencies import HttpDep, SettingsDep
+from apps.fastapi_market.openapi import problems
 from apps.fastapi_market.problems import ProblemError
 
 router = APIRouter(tags=["regime"])
@@ -13,7 +14,7 @@ router = APIRouter(tags=["regime"])
 @router.get(
     "/check-regime",
     summary="Ask flask_regime whether it is up",
-    responses={503: {"model": Problem, "description": "flask_regime is down, slow or unhealthy"}},
+    responses=problems(503),
 )
 async def read_check_regime(http: HttpDep, settings: SettingsDep) -> CheckRegimeResponse:
     """Call flask_regime's /health; a 503 problem within the timeouts, with the reason, when it cannot answer."""

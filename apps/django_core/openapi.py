@@ -1,0 +1,53 @@
+"""django_core's OpenAPI document (drf-spectacular), with every problem its API answers.
+
+Each operation's problem statuses follow from what DRF and this project's middleware do with it
+(any request: 406 for an ``Accept`` it cannot meet, 413 above the body limit; a body: 400 and
+415; query parameters: 400; a path parameter or a page: 404; a write guarded by the internal
+token: 401 and 403), plus what a view names in ``problem_statuses`` (503 when MySQL is down,
+409 for a taken symbol). The responses themselves are the shared ones of apps.common.openapi.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema
+from rest_framework.permissions import SAFE_METHODS
+
+from apps.common.openapi import add_problem_components, set_problem_responses
+from apps.django_core.tower.permissions import InternalTokenForWrites
+
+EVERY_OPERATION = (406, 413)
+
+
+class ProblemAutoSchema(AutoSchema):
+    def get_operation(self, *args, **kwargs) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None:
+            set_problem_responses(operation, self.problem_statuses(operation))
+        return operation
+
+    def problem_statuses(self, operation: dict[str, Any]) -> set[int]:
+        declared = getattr(self.view, "problem_statuses", {})
+        statuses = {*EVERY_OPERATION, *declared.get("*", ()), *declared.get(self.method, ())}
+        parameters = operation.get("parameters", [])
+        if "requestBody" in operation:
+            statuses |= {400, 415}
+        if any(parameter["in"] == "query" for parameter in parameters):
+            statuses.add(400)
+        if any(parameter["in"] == "path" or parameter["name"] == "page" for parameter in parameters):
+            statuses.add(404)
+        guarded = any(issubclass(permission, InternalTokenForWrites) for permission in self.view.permission_classes)
+        if guarded and self.method not in SAFE_METHODS:
+            statuses |= {401, 403}
+        return statuses
+
+    def get_auth(self) -> list:
+        # The token is declared per operation, with its 401 (apps.common.openapi), not per authenticator.
+        return []
+
+
+def problem_components(result: dict[str, Any], **kwargs) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: the shared problem responses the operations refer to."""
+    add_problem_components(result)
+    return result

@@ -1,0 +1,151 @@
+"""Every method to every route of the three services, with and without its trailing slash (issue 12, item 2).
+
+The routes come from each framework's URL map (tests/url_maps.py), so a route added later is
+swept too. Over real HTTP, against the live test stack and against the production servers of
+deploy/Procfile.prod (on the test stack's databases): no answer is a 5xx; every error is a
+problem document; the form of a path that is not in the map answers 308 to the one that is, the
+query kept, with no body, so the method and the body survive the redirect.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shlex
+import subprocess
+import time
+
+import httpx
+import pytest
+from honcho.environ import parse_procfile
+
+from apps.common.auth import authorization_header
+from apps.common.config import REPO_ROOT
+from apps.common.problems import PROBLEM_MEDIA_TYPE
+from apps.common.trailing_slash import slash_twin
+from apps.fastapi_market.main import create_app as create_fastapi_app
+from apps.fastapi_market.settings import load_settings as load_fastapi_settings
+from apps.flask_regime import create_app as create_flask_app
+from tests.deploy.manifests import kill_group, production_env
+from tests.ingest import internal_token
+from tests.problem_checks import assert_problem
+from tests.stack import SESSION_STACK, free_port, http_status, wait_until
+from tests.url_maps import UrlMap, django_url_map, fastapi_url_map, flask_url_map
+
+# Every method RFC 9110 defines but CONNECT, which asks a proxy for a tunnel and names no path.
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+WITH_BODY = {"POST", "PUT", "PATCH", "DELETE"}
+QUERY = "slash=probe"
+PRODUCTION_TOKEN = secrets.token_urlsafe(32)  # the production profile refuses the test one
+swept: dict[str, int] = {}
+
+
+@pytest.fixture(scope="module")
+def url_maps() -> list[UrlMap]:
+    return [django_url_map(), fastapi_url_map(create_fastapi_app(load_fastapi_settings("test"))),
+            flask_url_map(create_flask_app())]
+
+
+def sweep(url_map: UrlMap, base_url: str, token: str, headers: dict[str, str] | None = None) -> tuple[int, list[str]]:
+    """Every method to both forms of every route of ``url_map``: the number of requests, the answers that break the rule."""
+    sent = 0
+    failures: list[str] = []
+    request_headers = {**authorization_header(token), **(headers or {})}
+    with httpx.Client(base_url=base_url, timeout=30, headers=request_headers) as client:
+        for path in url_map.paths:
+            twin = slash_twin(path)
+            for method in METHODS:
+                for form in filter(None, (path, twin)):
+                    body = b'{"probe": "trailing-slash"}' if method in WITH_BODY else None
+                    response = client.request(method, f"{form}?{QUERY}", content=body,
+                                              headers={"Content-Type": "application/json"} if body else None)
+                    sent += 1
+                    problem = answer_problem(url_map, form, response)
+                    if problem:
+                        failures.append(f"{method} {form}: {problem}")
+    return sent, failures
+
+
+def assert_swept(url_maps: list[UrlMap], base_urls: dict[str, str], where: str, token: str,
+                 headers: dict[str, dict[str, str]] | None = None) -> None:
+    report, failures = [], []
+    for url_map in url_maps:
+        sent, broken = sweep(url_map, base_urls[url_map.service], token, (headers or {}).get(url_map.service))
+        swept[f"{where} {url_map.service}"] = sent
+        server_errors = sum("a server error" in failure for failure in broken)
+        report.append(f"{url_map.service}: {len(broken)} of {sent} answers break the rule, {server_errors} of them 5xx")
+        failures += sorted(broken, key=lambda failure: "a server error" not in failure)[:15]
+    assert not failures, "\n".join(report + failures)
+
+
+def answer_problem(url_map: UrlMap, form: str, response: httpx.Response) -> str | None:
+    """What is wrong with the answer to ``form``, or None."""
+    status, content_type = response.status_code, response.headers.get("content-type", "")
+    said = f"{status} {content_type} {response.text[:120]!r}"
+    if status >= 500:
+        return f"a server error: {said}"
+    if url_map.is_route(form) or not url_map.is_route(slash_twin(form)):  # no twin to redirect to
+        if status == 308 and response.headers.get("location", "").split("?")[0] == slash_twin(form):
+            return f"redirected to its twin, which is no better: {said}"
+    else:
+        expected = f"{slash_twin(form)}?{QUERY}"
+        if status != 308 or response.headers.get("location") != expected:
+            return f"not a 308 to {expected}: {said} location={response.headers.get('location')}"
+        if response.content or content_type:
+            return f"a 308 with a body: {said}"
+    if status >= 400 and response.request.method == "HEAD":  # the problem's headers, without its body
+        return None if content_type == PROBLEM_MEDIA_TYPE else f"not a problem: {said}"
+    if status >= 400:
+        try:
+            assert_problem(response)
+        except (AssertionError, ValueError) as exc:
+            return f"not a problem document: {said} ({exc})"
+    return None
+
+
+def test_every_method_on_every_route_with_and_without_its_slash_on_the_test_stack(test_stack, test_urls, url_maps):
+    assert_swept(url_maps, test_urls, "test stack", internal_token())
+
+
+@pytest.fixture(scope="module")
+def production_servers(test_stack, tmp_path_factory):
+    """deploy/Procfile.prod's three servers, production profile, on the test stack's databases."""
+    commands = parse_procfile((REPO_ROOT / "deploy" / "Procfile.prod").read_text()).processes
+    logs = tmp_path_factory.mktemp("production")
+    ports = {service: free_port() for service in commands}
+    databases = {name: SESSION_STACK[name] for name in ("MYSQL_URL", "MONGO_URL")}
+    urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
+    processes = {}
+    try:
+        for service, command in commands.items():
+            env = production_env(service, ports[service]) | databases | {"INTERNAL_API_TOKEN": PRODUCTION_TOKEN}
+            env |= {f"{name.upper()}_URL": url for name, url in urls.items()}  # FastAPI calls this Flask
+            with (logs / f"{service}.log").open("wb") as log:
+                processes[service] = subprocess.Popen(
+                    shlex.split(command), cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL, start_new_session=True,
+                )
+        for service, process in processes.items():
+            def live(service=service, process=process) -> bool:
+                assert process.poll() is None, (logs / f"{service}.log").read_text()
+                return http_status(f"{urls[service]}/health/live") == 200
+
+            wait_until(live, 60, f"production {service} live")
+        yield urls
+    finally:
+        for process in processes.values():
+            kill_group(process)
+
+
+def test_every_method_on_every_route_with_and_without_its_slash_in_production(production_servers, url_maps):
+    started = time.monotonic()
+    # Behind the TLS proxy the production profile expects: Django redirects plain HTTP to HTTPS first.
+    assert_swept(url_maps, production_servers, "production", PRODUCTION_TOKEN,
+                 {"django_core": {"X-Forwarded-Proto": "https"}})
+    print(f"\ntrailing slashes: {swept} requests; production sweep {time.monotonic() - started:.1f} s")
+
+
+def test_production_health_without_its_slash_over_plain_http_reaches_readiness(production_servers):
+    """A platform probe configured with /health (no slash) over plain HTTP: a 308 to /health/, not to HTTPS."""
+    response = httpx.get(f"{production_servers['django_core']}/health", timeout=10)
+    assert response.status_code == 308 and response.headers["location"] == "/health/"
+    assert httpx.get(f"{production_servers['django_core']}/health", timeout=10, follow_redirects=True).status_code == 200
