@@ -17,7 +17,7 @@ read-modify-write in Go with no lock, so concurrent updates of one document woul
 batch's segment is written once its bars are stored, and holds what the bars collection now has
 for every valid bar of the batch (inserted, updated and unchanged alike): a batch sent again after
 a lost answer repairs the segments as well as the bars. When a series has more than ``COMPACT_AT``
-segments, the writer merges them: the merged segments are inserted first and the old ones deleted
+segments (a writer looks once in CHECK_EVERY of its writes to it), the writer merges them: the merged segments are inserted first and the old ones deleted
 after, so a reader in between merges the same values twice.
 """
 
@@ -41,6 +41,7 @@ from apps.common.contracts import Bar
 COLLECTION = "bar_segments"
 VALUES = ("open", "high", "low", "close", "volume")
 COMPACT_AT = 8  # segments of one series before a writer merges them
+CHECK_EVERY = 4  # a process looks at a series' segments once in this many of its writes to it
 MAX_SEGMENT_BARS = 50_000  # a merged segment stays well under MongoDB's 16 MiB document limit
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
@@ -87,6 +88,9 @@ class Series:
                                 **{name: columns[name][i] for name in VALUES})
             for i, ms in enumerate(self.ts.tolist())
         ]
+
+
+_writes: dict[tuple[str, str, str], int] = {}  # this process's writes to each series since it last looked
 
 
 def to_ms(ts: datetime) -> int:
@@ -166,7 +170,11 @@ async def segments_write(collection: AsyncCollection, bars: list[Bar]) -> None:
         return
     await collection.insert_many([segment_document(s, tf, series) for (s, tf), series in by_series.items()])
     for symbol, timeframe in by_series:
-        await _compact(collection, symbol, timeframe)
+        key = (collection.full_name, symbol, timeframe)
+        _writes[key] = _writes.get(key, 0) + 1
+        if _writes[key] >= CHECK_EVERY:  # counting a series' segments reads them all: not on every write
+            _writes[key] = 0
+            await _compact(collection, symbol, timeframe)
 
 
 async def _compact(collection: AsyncCollection, symbol: str, timeframe: str) -> None:

@@ -156,6 +156,12 @@ class PostgresCluster:
                 f"?pool_max_conns={POOL_MAX_CONNS}")
 
 
+# A GIN index collects new entries in a pending list that every lookup scans until it is merged:
+# after 100,000 inserts a lookup by _id took 15 ms. Capped at 256 kB it took 2 ms, for inserts 7 %
+# slower (measured here; with the list off, 1.6 ms and inserts 31 % slower).
+GIN_PENDING_LIST_KB = 256
+
+
 def gin_indexes_ensure(conn, schema: str, collection: str, fields: list[str]) -> list[str]:
     """Back FerretDB's equality filters on ``fields`` of ``schema.collection`` with GIN indexes.
 
@@ -183,9 +189,10 @@ def gin_indexes_ensure(conn, schema: str, collection: str, fields: list[str]) ->
         name = f"{table}_{field.strip('_')}_aetherion_gin"[:63]
         exists = conn.execute("SELECT 1 FROM pg_indexes WHERE schemaname = %s AND indexname = %s",
                               (schema, name)).fetchone()
-        if exists:
-            continue
-        conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin ((_jsonb -> {}) jsonb_path_ops)").format(
-            sql.Identifier(name), sql.Identifier(schema, table), sql.Literal(field)))
-        created.append(field)
+        if not exists:
+            conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin ((_jsonb -> {}) jsonb_path_ops)").format(
+                sql.Identifier(name), sql.Identifier(schema, table), sql.Literal(field)))
+            created.append(field)
+        conn.execute(sql.SQL("ALTER INDEX {} SET (gin_pending_list_limit = {})").format(
+            sql.Identifier(schema, name), sql.Literal(GIN_PENDING_LIST_KB)))
     return created
