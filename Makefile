@@ -23,10 +23,11 @@ test: setup  ## run every test against real MySQL and MongoDB servers
 
 setup: $(VENV)/.installed  ## system packages, virtual environment, requirements
 
-$(VENV)/.installed: requirements/*.txt
+$(VENV)/.installed: requirements/*.txt pyproject.toml
 	$(PYTHON) -m scripts.system_packages build
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --editable .
 	touch $@
 
 config: setup  ## validate every service's configuration (`python -m apps.common.config show` prints it)
