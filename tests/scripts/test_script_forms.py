@@ -64,7 +64,7 @@ def run(form: str, script: str, *args: str, cwd: Path, timeout: float = 60, **en
 
 
 def test_scripts_are_found():
-    assert {"bootstrap_db", "smoke", "doctor", "local_db"} <= set(SCRIPTS)
+    assert {"bootstrap_db", "smoke", "doctor", "local_db", "dev"} <= set(SCRIPTS)
 
 
 def test_every_script_has_one_console_command_and_every_command_is_a_script():
@@ -90,6 +90,7 @@ def test_help(script, form, where, tmp_path):
 def real_run(script: str, stack_ports: dict[str, int]) -> tuple[list[str], int, dict[str, str], str]:
     runs = {
         "bootstrap_db": (["--profile", "test"], 0, {}, "Django migrations: up to date"),
+        "dev": (["config"], 0, {}, "fastapi_market: ok"),
         "doctor": (["--json"], 0, {}, '"ok": true'),
         # The stack down: the real sample prices are read, then one clear line says what failed.
         "load_sample_data": (["--symbols", "IBM", "--no-refresh"], 1,
