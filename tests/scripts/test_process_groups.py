@@ -1,5 +1,5 @@
-"""scripts/process_groups.py: groups started and signalled for real here (POSIX), and the Windows
-branch by its logic, with the platform passed in."""
+"""scripts/process_groups.py: groups started and signalled for real here (the tests marked posix), and
+the Windows branch by its logic, with the platform passed in (on any machine)."""
 
 import os
 import signal
@@ -76,6 +76,7 @@ def gone(pid: int) -> bool:
         return True
 
 
+@pytest.mark.posix
 def test_stop_reaches_every_process_of_the_group():
     parent, child = start_parent_and_child()
     assert os.getpgid(child) == parent.pid != os.getpgid(0)  # a group of its own, the child in it
@@ -84,6 +85,7 @@ def test_stop_reaches_every_process_of_the_group():
     parent.stdout.close()
 
 
+@pytest.mark.posix
 def test_a_group_that_ignores_stop_is_killed_after_the_timeout():
     ignoring = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print(flush=True); time.sleep(60)"
     process = process_groups.start([sys.executable, "-c", ignoring], stdout=subprocess.PIPE, text=True)
@@ -94,12 +96,14 @@ def test_a_group_that_ignores_stop_is_killed_after_the_timeout():
     process.stdout.close()
 
 
+@pytest.mark.posix
 def test_signal_group_reports_a_group_that_is_gone():
     process = process_groups.start([sys.executable, "-c", "pass"])
     process.wait()
     assert process_groups.signal_group(process.pid, STOP) is False
 
 
+@pytest.mark.posix
 def test_a_posix_signal_pauses_and_resumes_the_group():
     parent, child = start_parent_and_child()
     try:
@@ -112,6 +116,7 @@ def test_a_posix_signal_pauses_and_resumes_the_group():
         parent.stdout.close()
 
 
+@pytest.mark.posix
 def test_run_in_foreground_passes_sigterm_on_and_returns_the_child_exit_code(tmp_path):
     # An outer process runs a child in the foreground; the child exits 3 on SIGTERM, after saying so.
     child = "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: sys.exit(3)); print('ready', flush=True); time.sleep(60)"
@@ -131,6 +136,7 @@ def test_run_in_foreground_passes_sigterm_on_and_returns_the_child_exit_code(tmp
         process.stdout.close()
 
 
+@pytest.mark.posix
 def test_run_in_foreground_waits_for_the_child_after_a_ctrl_c():
     # A Ctrl-C reaches the terminal's whole group: here both processes get SIGINT; the child takes
     # a moment to stop, and the outer process waits for it instead of leaving it behind.
