@@ -128,7 +128,7 @@ def setup_steps(layout: Layout, args: list[str]) -> list[Step]:
     ]
 
 
-def test_steps(markers: str | None) -> Callable[[Layout, list[str]], list[Step]]:
+def pytest_steps(markers: str | None) -> Callable[[Layout, list[str]], list[Step]]:
     def steps(layout: Layout, args: list[str]) -> list[Step]:
         select = ["-m", markers] if markers else []
         # Where a private server cannot be provided, prepare says what to install; the tests that need it then fail.
@@ -173,9 +173,9 @@ TASKS = {task.name: task for task in [
          steps=lambda layout, args: [venv_python(layout, "-m", "scripts.ports"),
                                      Step((str(layout.tool("honcho")), "start"), foreground=True)]),
     Task("test", "run every test against real MySQL and MongoDB servers", needs=("setup",),
-         steps=test_steps(None), takes_args=True),
+         steps=pytest_steps(None), takes_args=True),
     Task("test-fast", "the unit and integration tests (no end-to-end, fuzz, bench or browser tests)",
-         needs=("setup",), steps=test_steps(" and ".join(f"not {m}" for m in SLOW_MARKERS)), takes_args=True),
+         needs=("setup",), steps=pytest_steps(" and ".join(f"not {m}" for m in SLOW_MARKERS)), takes_args=True),
     Task("config", "validate every service's configuration (`python -m apps.common.config show` prints it)",
          needs=("setup",), steps=command("apps.common.config", "check")),
     Task("doctor", "pre-flight checks: Python, requirements, config, ports, MySQL, MongoDB, Flask",

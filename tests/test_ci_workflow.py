@@ -14,8 +14,10 @@ WORKFLOW = REPO_ROOT / ".github" / "workflows" / "ci.yml"
 
 
 def schema_check(path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(VENV_BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [str(VENV_BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
+        capture_output=True, text=True, timeout=60,
+    )
 
 
 def jobs() -> dict:
@@ -55,8 +57,10 @@ def test_windows_sets_up_with_the_runner_and_runs_its_tests_and_the_unit_layer_w
     paths = words[5:]
     assert "tests/scripts/test_dev.py" in paths and "tests/scripts/test_process_groups.py" in paths
     # The same selection here collects the runner's tests and unit tests, and nothing that needs a server.
-    result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "unit and not posix", *paths],
-                            cwd=REPO_ROOT, env=clean_env(), capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "unit and not posix", *paths],
+        cwd=REPO_ROOT, env=clean_env(), capture_output=True, text=True, timeout=120,
+    )
     assert result.returncode == 0, result.stdout[-2000:]
     collected = [line for line in result.stdout.splitlines() if "::" in line]
     assert len(collected) > 100

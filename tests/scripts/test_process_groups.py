@@ -116,39 +116,38 @@ def test_a_posix_signal_pauses_and_resumes_the_group():
         parent.stdout.close()
 
 
-@pytest.mark.posix
-def test_run_in_foreground_passes_sigterm_on_and_returns_the_child_exit_code(tmp_path):
-    # An outer process runs a child in the foreground; the child exits 3 on SIGTERM, after saying so.
-    child = "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: sys.exit(3)); print('ready', flush=True); time.sleep(60)"
-    outer = textwrap.dedent(f"""
-        import sys
-        from scripts.process_groups import run_in_foreground
-        sys.exit(run_in_foreground([sys.executable, "-c", {child!r}]))
-    """)
-    process = subprocess.Popen([sys.executable, "-c", outer], stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout.readline() == "ready\n"
-        process.send_signal(signal.SIGTERM)  # to the outer process only
-        assert process.wait(10) == 3
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.stdout.close()
-
-
-@pytest.mark.posix
-def test_run_in_foreground_waits_for_the_child_after_a_ctrl_c():
-    # A Ctrl-C reaches the terminal's whole group: here both processes get SIGINT; the child takes
-    # a moment to stop, and the outer process waits for it instead of leaving it behind.
-    child = "import signal, sys, time; signal.signal(signal.SIGINT, lambda *a: (time.sleep(0.5), sys.exit(4))); print('ready', flush=True); time.sleep(60)"
+def outer_running_child(on_signal: str, exit_code: int) -> subprocess.Popen:
+    """A process (in a group of its own) that runs a child with run_in_foreground; the child says
+    ready, then exits ``exit_code`` when it gets ``on_signal`` (after half a second: a slow stop)."""
+    child = (f"import signal, sys, time; signal.signal(signal.{on_signal}, "
+             f"lambda *a: (time.sleep(0.5), sys.exit({exit_code}))); print('ready', flush=True); time.sleep(60)")
     outer = textwrap.dedent(f"""
         import sys
         from scripts.process_groups import run_in_foreground
         sys.exit(run_in_foreground([sys.executable, "-c", {child!r}]))
     """)
     process = process_groups.start([sys.executable, "-c", outer], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline() == "ready\n"
+    return process
+
+
+@pytest.mark.posix
+def test_run_in_foreground_passes_sigterm_on_and_returns_the_child_exit_code():
+    process = outer_running_child("SIGTERM", 3)
     try:
-        assert process.stdout.readline() == "ready\n"
+        process.send_signal(signal.SIGTERM)  # to the outer process only: it passes it on
+        assert process.wait(10) == 3
+    finally:
+        process_groups.stop(process, timeout=5)
+        process.stdout.close()
+
+
+@pytest.mark.posix
+def test_run_in_foreground_waits_for_the_child_after_a_ctrl_c():
+    # A Ctrl-C reaches the terminal's whole group: both processes get SIGINT; the child takes a
+    # moment to stop, and the outer process waits for it instead of leaving it behind.
+    process = outer_running_child("SIGINT", 4)
+    try:
         process_groups.signal_group(process.pid, INTERRUPT)  # as the terminal does: the whole group
         assert process.wait(10) == 4
     finally:

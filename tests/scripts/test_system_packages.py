@@ -30,7 +30,9 @@ def test_on_windows_mysqlclient_needs_nothing_built():
 def test_elsewhere_one_line_names_what_to_install_and_nothing_is_run(system, no_wrk):
     with pytest.raises(PackagesError) as raised:
         ensure(["bench"], system)
-    assert str(raised.value) == "missing wrk, the HTTP load generator (macOS: brew install wrk; there is no Windows build)"
+    assert str(raised.value) == (
+        "missing wrk, the HTTP load generator (macOS: brew install wrk; there is no Windows build)"
+    )
 
 
 def test_debian_without_root_prints_the_apt_get_line(no_wrk):
