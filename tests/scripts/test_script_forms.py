@@ -79,7 +79,7 @@ def test_every_script_has_one_console_command_and_every_command_is_a_script():
 HELP_ONLY = {"bench"}
 # --help from the repository root for every script (`python scripts/smoke.py` failed there); from another
 # directory for those without a real run (the real runs below start from another directory).
-HELP_RUNS = [(script, "repository root") for script in SCRIPTS] + [(script, "another directory") for script in HELP_ONLY]
+HELP_RUNS = [(script, "repository root") for script in SCRIPTS] + [(s, "another directory") for s in sorted(HELP_ONLY)]
 
 
 @pytest.mark.parametrize("form", FORMS)
