@@ -5,8 +5,9 @@ A child started by ``start`` leads a group of its own: on POSIX a new session
 a new process group (``CREATE_NEW_PROCESS_GROUP``), which ``CTRL_BREAK_EVENT`` reaches (the one
 console event a group can be sent), and which ``terminate`` (TerminateProcess) ends.
 
-``run_in_foreground`` is the other case: a child in this process's own group, as a shell runs a
-command, so a Ctrl-C at the terminal reaches it directly.
+``signal_process`` reaches one process alone (a server that forks workers of its own wants the
+signal at its main process only). ``run_in_foreground`` is the other case of starting: a child in
+this process's own group, as a shell runs a command, so a Ctrl-C at the terminal reaches it directly.
 
 Standard library only: the runner (scripts/dev.py) uses it before the virtual environment exists.
 Every function takes the platform (``sys.platform``'s spelling), so the Windows logic is tested
@@ -29,6 +30,8 @@ CTRL_BREAK_EVENT = 1
 # What a group can be asked, on every platform: stop (gracefully), interrupt (as Ctrl-C), kill.
 STOP, INTERRUPT, KILL = "stop", "interrupt", "kill"
 POSIX_SIGNALS = {STOP: signal.SIGTERM, INTERRUPT: signal.SIGINT, KILL: getattr(signal, "SIGKILL", 9)}
+# The POSIX signal numbers that have a Windows equivalent, so callers may pass numbers on any platform.
+WINDOWS_REQUESTS = {number: request for request, number in POSIX_SIGNALS.items()}
 
 
 class GroupSignal(NamedTuple):
@@ -53,10 +56,12 @@ def start(argv: Sequence[str], *, platform: str = sys.platform, **popen_kwargs: 
 def group_signal(request: str | int, platform: str = sys.platform) -> GroupSignal:
     """How ``request`` (STOP, INTERRUPT, KILL, or on POSIX any signal number) reaches a group.
 
-    POSIX: the signal to the whole group. Windows: STOP and INTERRUPT become CTRL_BREAK_EVENT
-    to the group (a group started this way ignores Ctrl-C events); KILL becomes terminate.
+    POSIX: the signal to the whole group. Windows: STOP and INTERRUPT (or SIGTERM and SIGINT)
+    become CTRL_BREAK_EVENT to the group (a group started this way ignores Ctrl-C events); KILL
+    (or SIGKILL's number) becomes terminate.
     """
     if platform == WINDOWS:
+        request = WINDOWS_REQUESTS.get(request, request) if isinstance(request, int) else request
         if request in (STOP, INTERRUPT):
             return GroupSignal("kill", CTRL_BREAK_EVENT)
         if request == KILL:
@@ -68,9 +73,24 @@ def group_signal(request: str | int, platform: str = sys.platform) -> GroupSigna
     return GroupSignal("killpg", int(number))
 
 
+def process_signal(request: str | int, platform: str = sys.platform) -> GroupSignal:
+    """How ``request`` reaches one process: on POSIX ``os.kill``; on Windows as for a group (the
+    console event goes to the process's group, which it leads when ``start`` started it)."""
+    how = group_signal(request, platform)
+    return GroupSignal("kill", how.number) if how.function == "killpg" else how
+
+
 def signal_group(pid: int, request: str | int, platform: str = sys.platform) -> bool:
     """Send ``request`` to the group led by ``pid``; False when the group is already gone."""
-    how = group_signal(request, platform)
+    return _deliver(pid, group_signal(request, platform))
+
+
+def signal_process(pid: int, request: str | int, platform: str = sys.platform) -> bool:
+    """Send ``request`` to process ``pid`` alone; False when it is already gone."""
+    return _deliver(pid, process_signal(request, platform))
+
+
+def _deliver(pid: int, how: GroupSignal) -> bool:
     try:
         if how.function == "terminate":
             # TerminateProcess, as Popen.terminate does on Windows; os.kill with a non-console value calls it.

@@ -22,6 +22,7 @@ from scripts.process_groups import (
     forwarded_signals,
     group_options,
     group_signal,
+    process_signal,
 )
 from tests.stack import wait_until
 
@@ -46,6 +47,19 @@ def test_windows_asks_a_group_to_stop_with_ctrl_break_and_kills_with_terminate()
     assert CTRL_BREAK_EVENT == getattr(signal, "CTRL_BREAK_EVENT", 1)
     with pytest.raises(ValueError, match="no Windows equivalent"):
         group_signal(signal.SIGSTOP, "win32")
+
+
+def test_windows_takes_the_posix_numbers_that_have_an_equivalent():
+    assert group_signal(signal.SIGTERM, "win32") == GroupSignal("kill", CTRL_BREAK_EVENT)
+    assert group_signal(signal.SIGINT, "win32") == GroupSignal("kill", CTRL_BREAK_EVENT)  # PostgreSQL's stop
+    assert group_signal(9, "win32") == GroupSignal("terminate", None)  # SIGKILL's number (not defined there)
+    assert process_signal(signal.SIGINT, "win32") == GroupSignal("kill", CTRL_BREAK_EVENT)
+    assert process_signal(KILL, "win32") == GroupSignal("terminate", None)
+
+
+def test_posix_signals_one_process_with_kill():
+    assert process_signal(STOP, "linux") == GroupSignal("kill", signal.SIGTERM)
+    assert process_signal(signal.SIGINT, "linux") == GroupSignal("kill", signal.SIGINT)
 
 
 def test_windows_forwards_no_signal_to_a_foreground_child():
@@ -83,6 +97,19 @@ def test_stop_reaches_every_process_of_the_group():
     assert process_groups.stop(parent, timeout=10) == -signal.SIGTERM
     wait_until(lambda: gone(child), 5, "the grandchild stopped with its group")
     parent.stdout.close()
+
+
+@pytest.mark.posix
+def test_signal_process_reaches_that_process_alone():
+    parent, child = start_parent_and_child()
+    try:
+        assert process_groups.signal_process(parent.pid, STOP)
+        assert parent.wait(10) == -signal.SIGTERM
+        assert not gone(child)  # its group-mate runs on
+    finally:
+        process_groups.stop(parent, timeout=10)  # the leader is gone: the rest of its group is killed
+        parent.stdout.close()
+    wait_until(lambda: gone(child), 5, "the grandchild killed with its group")
 
 
 @pytest.mark.posix
