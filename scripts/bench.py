@@ -475,10 +475,11 @@ class Bench:
         say(f"  servers: {self.servers['mysql']}, {self.servers['mongodb']}")
 
     def databases_remove(self) -> None:
-        from scripts.private_db.servers import VAR_DIR, server_files_remove
+        from apps.common.config import var_dir
+        from scripts.private_db.servers import server_files_remove
 
         for name, port in (("mysql", self.ports.mysql), ("mongo", self.ports.mongo)):
-            server_files_remove(VAR_DIR / "test", name, port)
+            server_files_remove(var_dir() / "test", name, port)
 
     # figures
 

@@ -95,6 +95,9 @@ class Task:
     needs: tuple[str, ...] = ()
     steps: Callable[[Layout, list[str]], list[Step]] = field(default=lambda layout, args: [])
     takes_args: bool = False
+    # Needs whose failure is reported, then the task goes on (the stack starts without a database
+    # that cannot be provided, says so on /health, and recovers once it is there).
+    soft_needs: tuple[str, ...] = ()
 
 
 def venv_python(layout: Layout, *args: str, **options: bool) -> Step:
@@ -169,7 +172,7 @@ def command(module: str, *fixed: str, foreground: bool = False) -> Callable[[Lay
 TASKS = {task.name: task for task in [
     Task("setup", "system packages, virtual environment, requirements, the project (editable)", steps=setup_steps),
     Task("run", "start the dev stack: Django :8000, FastAPI :8001, Flask :8002",
-         needs=("setup", "config", "databases", "bootstrap"),
+         needs=("setup", "config", "databases", "bootstrap"), soft_needs=("databases", "bootstrap"),
          steps=lambda layout, args: [venv_python(layout, "-m", "scripts.ports"),
                                      Step((str(layout.tool("honcho")), "start"), foreground=True)]),
     Task("test", "run every test against real MySQL and MongoDB servers", needs=("setup",),
@@ -287,7 +290,9 @@ def run_task(task_name: str, args: list[str], layout: Layout, dry_run: bool = Fa
             say(f"setup: {reason}")
         task = TASKS[name]
         code = run_steps(name, task.steps(layout, args if name == task_name else []), layout, dry_run)
-        if code != 0:
+        if code != 0 and name in TASKS[task_name].soft_needs:
+            say(f"{task_name}: going on without what {name} could not do (see above)")
+        elif code != 0:
             return code
         if name == "setup" and not dry_run:
             layout.stamp.touch()

@@ -65,6 +65,29 @@ def test_stack(tmp_path_factory, stack_ports) -> HonchoStack:
     remove_private_data(stack_ports)
 
 
+@pytest.fixture(scope="session")
+def developer_mysql(tmp_path_factory):
+    """A MariaDB on a free port that takes the dev profile's account, as a developer's own server at
+    the default address would (started privately, under a directory of its own; stopped afterwards)."""
+    import dataclasses
+
+    from dotenv import dotenv_values
+
+    from apps.common.config import CONFIG_DIR
+    from apps.common.databases import MySQLTarget
+    from scripts.local_db import ensure, stop
+    from scripts.private_db.servers import MySQLServer
+    from tests.stack import free_port
+
+    # The committed dev account (this session's environment names the test stack's instead).
+    dev_account = MySQLTarget.from_url(dotenv_values(CONFIG_DIR / "django_core.env")["MYSQL_URL"])
+    server = MySQLServer(dataclasses.replace(dev_account, port=free_port()), "dev",
+                         var_dir=tmp_path_factory.mktemp("developer-mysql"))
+    ensure(server)
+    yield server
+    stop(server)
+
+
 @pytest.fixture
 def silent_port() -> int:
     """A port that accepts connections (into the kernel's backlog) and never answers."""

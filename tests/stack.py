@@ -115,10 +115,11 @@ def pin_session_stack() -> dict[str, int]:
 
 def remove_private_data(ports: dict[str, int]) -> None:
     """Delete the throw-away data of the private servers on ``ports``."""
-    from scripts.private_db.servers import VAR_DIR, server_files_remove
+    from apps.common.config import var_dir
+    from scripts.private_db.servers import server_files_remove
 
     for name in ("mysql", "mongo"):
-        server_files_remove(VAR_DIR / "test", name, ports[name])
+        server_files_remove(var_dir() / "test", name, ports[name])
 
 
 def health_urls(ports: dict[str, int]) -> list[str]:

@@ -196,3 +196,28 @@ def test_clean_removes_var_and_venv_and_a_dry_run_removes_nothing(tmp_path, caps
 def test_a_task_that_takes_no_arguments_refuses_them():
     with pytest.raises(TaskError, match="bootstrap takes no arguments"):
         run_task("bootstrap", ["--profile", "test"], Layout(), dry_run=True)
+
+
+@pytest.mark.posix  # the stand-in programs are scripts with a #! line
+def test_run_goes_on_when_a_database_cannot_be_provided(tmp_path, capsys):
+    # Stand-ins for the venv's Python and honcho that log their arguments; local_db and
+    # bootstrap_db fail, as they do where a database server cannot be had.
+    layout = fake_checkout(tmp_path)
+    layout.stamp.touch()
+    calls = tmp_path / "calls"
+    stand_in = (f"#!{sys.executable}\nimport sys\nopen({str(calls)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')\n"
+                "sys.exit(1 if {fail} else 0)\n")
+    layout.python.write_text(stand_in.replace("{fail}", "any(m in sys.argv for m in ('scripts.local_db', "
+                                                        "'scripts.bootstrap_db'))"))
+    layout.tool("honcho").write_text(stand_in.replace("{fail}", "False"))
+    for program in (layout.python, layout.tool("honcho")):
+        program.chmod(0o755)
+    assert run_task("run", [], layout) == 0
+    assert calls.read_text().splitlines() == [
+        "-m apps.common.config check", "-m scripts.local_db ensure", "-m scripts.bootstrap_db", "-m scripts.ports",
+        "start",
+    ]
+    err = capsys.readouterr().err
+    assert "dev: run: going on without what databases could not do (see above)" in err
+    assert "dev: run: going on without what bootstrap could not do (see above)" in err
+    assert run_task("databases", [], layout) == 1  # on its own, the task's failure is its exit code
