@@ -16,6 +16,7 @@ def no_wrk(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
 
 
+@pytest.mark.posix  # this machine (and CI's Linux job): Debian as root
 def test_this_machine_is_debian_as_root_and_has_what_the_build_needs():
     here = System.here()
     assert here.debian_like and here.is_root and here.has_apt
