@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from apps.common.config import CONFIG_DIR, REPO_ROOT
+from scripts import process_groups
 
 PROD_PROCFILE = REPO_ROOT / "deploy" / "Procfile.prod"
 DEV_PROCFILE = REPO_ROOT / "Procfile"
@@ -205,10 +206,9 @@ class Honcho:
 
     def start(self) -> None:
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
+            self.process = process_groups.start(
                 [str(VENV_BIN / "honcho"), "-f", str(self.procfile), "-d", str(REPO_ROOT), "start"],
-                cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )
 
     def check_alive(self) -> None:
@@ -240,7 +240,7 @@ class Honcho:
             return
         members = self.members()
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            process_groups.signal_group(self.process.pid, process_groups.STOP)
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -475,10 +475,11 @@ class Bench:
         say(f"  servers: {self.servers['mysql']}, {self.servers['mongodb']}")
 
     def databases_remove(self) -> None:
-        from scripts.private_db.servers import VAR_DIR, server_files_remove
+        from apps.common.config import var_dir
+        from scripts.private_db.servers import server_files_remove
 
         for name, port in (("mysql", self.ports.mysql), ("mongo", self.ports.mongo)):
-            server_files_remove(VAR_DIR / "test", name, port)
+            server_files_remove(var_dir() / "test", name, port)
 
     # figures
 

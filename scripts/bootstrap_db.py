@@ -160,19 +160,33 @@ def ferretdb_gin_indexes_ensure(target: MongoTarget) -> tuple[str, bool]:
     return f"GIN indexes for FerretDB's filters: {'created ' + ', '.join(created) if created else 'up to date'}", bool(created)
 
 
-def bootstrap(profile: str) -> bool:
-    """Run every step; True when anything changed."""
+def bootstrap(profile: str) -> tuple[bool, list[str]]:
+    """Run every step of each database, the second even when the first fails; whether anything
+    changed, and what failed (one line each)."""
     from apps.django_core.env import load_settings as django_settings
     from apps.fastapi_market.settings import load_settings as market_settings
 
     os.environ["APP_ENV"] = profile  # Django's settings read the same profile
     mysql = django_settings(profile).mysql
     market = market_settings(profile)
+    changed, failures = False, []
+    for steps, target in ((mysql_bootstrap, mysql), (mongo_bootstrap, market)):
+        try:
+            changed = steps(target) or changed
+        except (BootstrapError, ValueError) as exc:
+            failures.append(str(exc))
+    return changed, failures
 
+
+def mysql_bootstrap(mysql: MySQLTarget) -> bool:
     created = mysql_database_ensure(mysql)
     say(f"MySQL {mysql.address}: database {mysql.database} {'created' if created else 'already exists'}")
     applied = django_migrate()
     say(f"Django migrations: {f'applied {applied}' if applied else 'up to date'}")
+    return bool(created or applied)
+
+
+def mongo_bootstrap(market) -> bool:
     server, indexes = mongo_indexes_ensure(market.mongo, market.mongo_timeout_ms)
     say(
         f"MongoDB {market.mongo.address} ({server}): ping ok; database {market.mongo.database}: "
@@ -187,7 +201,7 @@ def bootstrap(profile: str) -> bool:
     if server.endswith("+ PostgreSQL"):
         gin, gin_created = ferretdb_gin_indexes_ensure(market.mongo)
         say(f"MongoDB {market.mongo.address}: {gin}")
-    return bool(created or applied or indexes or series or gin_created)
+    return bool(indexes or series or gin_created)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,12 +211,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", help="config profile (default: APP_ENV, else dev)")
     args = parser.parse_args(argv)
     try:
-        changed = bootstrap(args.profile or current_profile())
+        changed, failures = bootstrap(args.profile or current_profile())
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    except (BootstrapError, ValueError) as exc:
-        say(f"failed: {exc}")
+    for failure in failures:
+        say(f"failed: {failure}")
+    if failures:
         return 1
     say("done" if changed else "nothing to do: everything was already in place")
     return 0

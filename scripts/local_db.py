@@ -1,10 +1,19 @@
 """Provide the MySQL and MongoDB servers the platform needs.
 
-For each database, in this order: the configured server (MYSQL_URL, MONGO_URL) when it answers;
-else, when that address is on this machine, a private server started on it with its data under
-.var/<profile>/<name>-<port>/: MariaDB/MySQL from PATH (installed from Debian's packages when run
-as root), and mongod from PATH, else FerretDB v1.24.1 (built with Go, telemetry off) over a private
-PostgreSQL cluster (Debian's, run as an unprivileged user when this runs as root).
+For each database, in this order:
+
+1. the server you chose (MYSQL_URL, MONGO_URL in the environment or config/<service>.local.env);
+2. else a server found at the default address (MYSQL_DEFAULT_ADDRESS, 127.0.0.1:3306;
+   MONGO_DEFAULT_ADDRESS, 127.0.0.1:27017) that takes the configured account: recorded in
+   .var/<profile>/found.env, which every service then reads. Nothing is created on it;
+3. else the committed address, and when nothing answers there and it is on this machine, a private
+   server started on it with its data under .var/<profile>/<name>-<port>/ (Linux only):
+   MariaDB/MySQL from PATH (installed from Debian's packages when run as root), and mongod from
+   PATH, else FerretDB v1.24.1 (built with Go, telemetry off) over a private PostgreSQL cluster
+   (Debian's, run as an unprivileged user when this runs as root).
+
+What cannot be provided is said in one line (what to install, or which variable to set in which
+file), and the other database is still provided.
 
   ensure    start the private servers that are needed, in the background (make run)
   watch     restart a private server that `ensure` started when it dies; echo its log (Procfile)
@@ -18,34 +27,180 @@ PostgreSQL cluster (Debian's, run as an unprivileged user when this runs as root
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
+from urllib.parse import quote, urlsplit, urlunsplit
 
-from apps.common.config import ConfigError, current_profile
+from apps.common.config import (
+    ConfigError,
+    ServiceConfig,
+    current_profile,
+    found_file,
+    found_record,
+    load,
+)
+from apps.common.databases import MongoTarget
+from scripts import system_packages
 from scripts.ports import port_holder
 from scripts.private_db import processes
 from scripts.private_db.processes import ServerError
-from scripts.private_db.servers import MongoServer, MySQLServer, PrivateServer, loopback_ip
+from scripts.private_db.servers import (
+    MongoServer,
+    MySQLServer,
+    PrivateServer,
+    loopback_ip,
+)
 from scripts.private_db.supervisor import Supervisor
 
 LocalDbError = ServerError  # the name callers know: a server this launcher cannot provide
+# Where private servers can be started: the launcher relies on Linux (/proc, namespaces, Debian's packages).
+PRIVATE_SERVER_PLATFORMS = {"linux"}
+
+
+@dataclasses.dataclass(frozen=True)
+class DefaultAddress:
+    """Where the Day-1 plan puts a database, and the settings that say so."""
+
+    service: str  # whose configuration holds them
+    url_variable: str
+    address_variable: str
+    need: str  # the system_packages need whose hint says what to install elsewhere
+
+
+DEFAULTS = {
+    "mysql": DefaultAddress("django_core", "MYSQL_URL", "MYSQL_DEFAULT_ADDRESS", "mariadb"),
+    "mongo": DefaultAddress("fastapi_market", "MONGO_URL", "MONGO_DEFAULT_ADDRESS", "postgresql"),
+}
+
+
+class Refused(Exception):
+    """A server answered, but not for the configured account."""
 
 
 def say(message: str) -> None:
     print(f"local_db: {message}", file=sys.stderr, flush=True)
 
 
-def servers(profile: str, names: list[str]) -> list[PrivateServer]:
-    """The servers named, as configured for ``profile``."""
-    from apps.django_core.env import load_settings as load_django_settings
-    from apps.fastapi_market.settings import load_settings as load_market_settings
+def servers(profile: str, names: list[str], *, use_found: bool = True) -> list[PrivateServer]:
+    """The servers named, as configured for ``profile`` (``use_found=False``: as the config files
+    say, without the servers found at the default addresses)."""
+    from apps.django_core.env import SERVICE as DJANGO_CORE
+    from apps.django_core.env import parse_settings as django_settings
+    from apps.fastapi_market.settings import SERVICE as FASTAPI_MARKET
+    from apps.fastapi_market.settings import parse_settings as market_settings
 
-    found: list[PrivateServer] = []
+    chosen: list[PrivateServer] = []
     if "mysql" in names:
-        found.append(MySQLServer(load_django_settings(profile).mysql, profile))
+        chosen.append(MySQLServer(load(DJANGO_CORE, django_settings, profile, use_found=use_found).mysql, profile))
     if "mongo" in names:
-        found.append(MongoServer(load_market_settings(profile).mongo, profile))
-    return found
+        chosen.append(MongoServer(load(FASTAPI_MARKET, market_settings, profile, use_found=use_found).mongo, profile))
+    return chosen
+
+
+def parse_address(value: str) -> tuple[str, int] | None:
+    """``host:port`` (empty: no default address)."""
+    if not value:
+        return None
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("must be host:port, e.g. 127.0.0.1:3306 (empty: do not look for a server)")
+    return host, int(port)
+
+
+def default_server(server: PrivateServer) -> PrivateServer | None:
+    """``server``'s account and database at the default address, when that is where to look: the
+    URL is not one the user chose, and a default address is set and differs from the URL's."""
+    defaults = DEFAULTS[server.name]
+    config = ServiceConfig(defaults.service, server.profile, use_found=False)
+    address = config.converted(defaults.address_variable, parse_address, "")
+    config.seal()
+    if address is None or config.chosen_by_user(defaults.url_variable) or address == (server.host, server.port):
+        return None
+    host, port = address
+    if isinstance(server, MySQLServer):
+        return MySQLServer(dataclasses.replace(server.target, host=host, port=port), server.profile, server.var_dir)
+    parts = urlsplit(server.target.url)
+    credentials = parts.netloc.rpartition("@")[0]
+    netloc = f"{credentials}@{host}:{port}" if credentials else f"{host}:{port}"
+    target = MongoTarget(urlunsplit(parts._replace(netloc=netloc)), server.target.database)
+    return MongoServer(target, server.profile, server.var_dir)
+
+
+def probe(server: PrivateServer) -> str | None:
+    """The name of the server answering at ``server``'s address when the configured account works
+    there (``MariaDB 10.11.11``); None when nothing answers; Refused when the account does not work."""
+    return probe_mysql(server) if isinstance(server, MySQLServer) else probe_mongo(server)
+
+
+def probe_mysql(server: MySQLServer) -> str | None:
+    import MySQLdb
+
+    from apps.common.database_servers import mysql_server_name
+
+    target = server.target
+    try:
+        connection = MySQLdb.connect(host=loopback_ip(target.host), port=target.port, user=target.user,
+                                     password=target.password, connect_timeout=2)
+    except MySQLdb.OperationalError as exc:
+        if exc.args and exc.args[0] in (1044, 1045):  # there, but not for this account
+            raise Refused(str(exc.args[1])) from None
+        return None
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT VERSION()")
+        return mysql_server_name(cursor.fetchone()[0])
+    finally:
+        connection.close()
+
+
+def probe_mongo(server: MongoServer) -> str | None:
+    from pymongo import MongoClient
+    from pymongo.errors import OperationFailure, PyMongoError
+
+    from apps.common.database_servers import mongo_server_name_sync
+
+    client = MongoClient(server.target.url, serverSelectionTimeoutMS=1500, connectTimeoutMS=1500)
+    try:
+        client.admin.command("ping")
+        database = client[server.target.database]
+        database.list_collection_names()  # refused when the server wants an account this URL lacks
+        return mongo_server_name_sync(database)
+    except OperationFailure as exc:
+        raise Refused(str(exc.details.get("errmsg", exc)) if exc.details else str(exc)) from None
+    except PyMongoError:
+        return None
+    finally:
+        client.close()
+
+
+def provide(server: PrivateServer) -> str:
+    """The server the user chose; else one found at the default address; else ``ensure`` (private)."""
+    defaults = DEFAULTS[server.name]
+    default = default_server(server)
+    if default is not None:
+        try:
+            name = probe(default)
+        except Refused as exc:
+            say(f"{default.describe()} (the default address) answers but refuses the configured account ({exc}); "
+                f"to use it, set {defaults.url_variable} with an account it takes in "
+                f"config/{defaults.service}.local.env; until then, {server.host}:{server.port} as configured")
+            name = None
+        if name is not None:
+            found_record(server.profile, defaults.url_variable, server_url(default))
+            return (f"{default.describe()}: found {name} at the default address ({defaults.address_variable}); "
+                    f"using it (recorded in {processes.shown(found_file(server.profile))}), no private server")
+    found_record(server.profile, defaults.url_variable, None)
+    return ensure(server)
+
+
+def server_url(server: PrivateServer) -> str:
+    """The URL a service connects to ``server`` with (MYSQL_URL's or MONGO_URL's form)."""
+    if isinstance(server, MongoServer):
+        return server.target.url
+    target = server.target
+    account = f"{quote(target.user, safe='')}:{quote(target.password, safe='')}"
+    return f"mysql://{account}@{target.host}:{target.port}/{target.database}"
 
 
 def check_is_local(server: PrivateServer) -> None:
@@ -54,6 +209,10 @@ def check_is_local(server: PrivateServer) -> None:
             f"nothing answers at {server.host}:{server.port}, which is not this machine; "
             f"start that server or fix {server.config_hint}"
         )
+    if sys.platform not in PRIVATE_SERVER_PLATFORMS:
+        hint = system_packages.NEEDS[DEFAULTS[server.name].need].elsewhere
+        raise ServerError(f"nothing answers at {server.host}:{server.port}, and private servers are started on "
+                          f"Linux only: install {hint}")
 
 
 def check_can_start(server: PrivateServer) -> None:
@@ -118,6 +277,8 @@ def watch(chosen: list[PrivateServer]) -> int:
     """Follow the private servers `ensure` started; restart one that dies; echo their logs."""
     definitions = []
     for server in chosen:
+        if not server.data_dir.exists():
+            continue  # never started here
         try:
             programs = server.processes()
         except ServerError as exc:  # nothing this launcher started can run here: nothing to watch
@@ -144,7 +305,7 @@ def stop(server: PrivateServer, timeout: float = 30) -> str:
     """Stop the private server that ``ensure`` started, if it is still running (last program first)."""
     stopped = []
     try:
-        programs = server.processes()
+        programs = server.processes() if server.data_dir.exists() else []  # else never started here
     except ServerError:
         programs = []
     for process in reversed(programs):
@@ -183,24 +344,31 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("run takes exactly one of: mysql, mongo")
     try:
         profile = args.profile or current_profile()
-        chosen = servers(profile, names)
+        # Private servers live at the configured addresses, wherever a found one is: ensure looks for the
+        # found ones again; watch and stop follow what ensure started. Only status reports the found ones.
+        chosen = servers(profile, names, use_found=args.action == "status")
         for server in chosen:
             server.state_dir.mkdir(parents=True, exist_ok=True)
         if args.action == "run":
             return run_foreground(chosen[0], args.fresh)
         if args.action == "watch":
             return watch(chosen)
-        for server in chosen:
+    except (ServerError, ConfigError) as exc:
+        say(str(exc))
+        return 1
+    failed = 0
+    for server in chosen:  # one that cannot be provided is said, and the other is still provided
+        try:
             if args.action == "prepare":
                 server.prepare()
                 say(f"{server.name}: server program ready ({server.engine()})")
             else:
-                action = {"ensure": ensure, "stop": stop, "status": status}[args.action]
+                action = {"ensure": provide, "stop": stop, "status": status}[args.action]
                 say(action(server))
-    except (ServerError, ConfigError) as exc:
-        say(str(exc))
-        return 1
-    return 0
+        except (ServerError, ConfigError) as exc:
+            say(str(exc))
+            failed += 1
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
-"""Install the Debian/Ubuntu packages the platform needs, when they are missing.
+"""Install the system packages the platform needs, where that can happen, when they are missing.
 
-Runs before the virtual environment exists, so it uses the standard library only. As root on a
-Debian-like system it runs apt-get; otherwise it prints the exact command and fails.
+Runs before the virtual environment exists, so it uses the standard library only. On
+Debian/Ubuntu as root it runs apt-get; on Debian/Ubuntu otherwise it prints the exact apt-get
+command; on any other system (Windows, macOS, another Linux) it says in one line what to
+install, or which variable to set in which file. It exits 1 when a need is still unmet.
 
     python3 -m scripts.system_packages [build|mariadb|postgresql|bench ...]
 """
@@ -10,34 +12,88 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform as platform_module
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-# What each need requires: a test that says whether it is met, and the packages that meet it.
+
+@dataclass(frozen=True)
+class System:
+    """What decides how a package gets installed here."""
+
+    platform: str  # as sys.platform spells it: linux, win32, darwin
+    os_ids: frozenset[str] = frozenset()  # /etc/os-release ID and ID_LIKE on Linux: debian, ubuntu, fedora...
+    is_root: bool = False
+    has_apt: bool = False
+
+    @classmethod
+    def here(cls) -> System:
+        os_ids: set[str] = set()
+        if sys.platform == "linux":
+            try:
+                release = platform_module.freedesktop_os_release()
+            except OSError:
+                release = {}
+            os_ids = {release.get("ID", ""), *release.get("ID_LIKE", "").split()} - {""}
+        is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+        return cls(sys.platform, frozenset(os_ids), is_root, shutil.which("apt-get") is not None)
+
+    @property
+    def debian_like(self) -> bool:
+        return self.platform == "linux" and bool({"debian", "ubuntu"} & self.os_ids)
+
+
+@dataclass(frozen=True)
+class Need:
+    """Something the platform needs from the system: a test that it is met, the Debian packages that
+    meet it, and what to do elsewhere (one line)."""
+
+    met: Callable[[System], bool]
+    debian_packages: list[str]
+    elsewhere: str
+
+
+def mysqlclient_builds(system: System) -> bool:
+    if system.platform == "win32":
+        return True  # mysqlclient ships Windows wheels: nothing to compile
+    if os.environ.get("MYSQLCLIENT_CFLAGS") and os.environ.get("MYSQLCLIENT_LDFLAGS"):
+        return True  # mysqlclient's own way to name the library without pkg-config
+    return shutil.which("pkg-config") is not None and subprocess.run(
+        ["pkg-config", "--exists", "mysqlclient"], check=False).returncode == 0
+
+
 NEEDS = {
     # mysqlclient compiles against libmysqlclient and finds it with pkg-config.
-    "build": (
-        lambda: shutil.which("pkg-config") is not None
-        and subprocess.run(["pkg-config", "--exists", "mysqlclient"], check=False).returncode == 0,
+    "build": Need(
+        mysqlclient_builds,
         ["default-libmysqlclient-dev", "pkg-config", "build-essential"],
+        "the MySQL client library, pkg-config and a C compiler for mysqlclient "
+        "(macOS: brew install mysql-client pkg-config; Fedora: dnf install mariadb-connector-c-devel pkgconf gcc)",
     ),
     # The private MySQL server of the embedded default.
-    "mariadb": (
-        lambda: find_mysqld() is not None,
+    "mariadb": Need(
+        lambda system: find_mysqld() is not None,
         ["mariadb-server"],
+        "a MariaDB or MySQL server (Windows: winget install MariaDB.Server; macOS: brew install mariadb), "
+        "or set MYSQL_URL in config/django_core.local.env to a server you have",
     ),
     # The private PostgreSQL cluster under FerretDB, the embedded MongoDB (when there is no mongod).
-    "postgresql": (
-        lambda: find_postgres_program("postgres") is not None,
+    "postgresql": Need(
+        lambda system: find_postgres_program("postgres") is not None,
         ["postgresql"],
+        "a MongoDB server, or PostgreSQL for the private FerretDB (Windows: winget install MongoDB.Server; "
+        "macOS: brew install postgresql), or set MONGO_URL in config/fastapi_market.local.env to a server you have",
     ),
     # The HTTP load generator of scripts/bench.py (a separate process, written in C).
-    "bench": (
-        lambda: shutil.which("wrk") is not None,
+    "bench": Need(
+        lambda system: shutil.which("wrk") is not None,
         ["wrk"],
+        "wrk, the HTTP load generator (macOS: brew install wrk; there is no Windows build)",
     ),
 }
 
@@ -67,22 +123,39 @@ def find_postgres_program(name: str) -> str | None:
     return None
 
 
-def ensure(needs: list[str]) -> list[str]:
-    """Install what ``needs`` lack; return the packages installed (empty when all were there)."""
-    missing = [pkg for need in needs if not NEEDS[need][0]() for pkg in NEEDS[need][1]]
+def unmet(needs: list[str], system: System) -> list[str]:
+    return [need for need in needs if not NEEDS[need].met(system)]
+
+
+def install_hint(needs: list[str], system: System) -> str:
+    """One line: what to run or install for ``needs`` on ``system``."""
+    if system.debian_like:
+        packages = [pkg for need in needs for pkg in NEEDS[need].debian_packages]
+        return f"missing system packages; run: sudo apt-get update && sudo apt-get install -y {' '.join(packages)}"
+    return "missing " + "; and ".join(NEEDS[need].elsewhere for need in needs)
+
+
+def ensure(needs: list[str], system: System | None = None) -> list[str]:
+    """Install what ``needs`` lack; return the packages installed (empty when all were there).
+
+    Only Debian/Ubuntu as root installs anything; elsewhere PackagesError says what to do.
+    """
+    system = system or System.here()
+    missing = unmet(needs, system)
     if not missing:
         return []
-    command = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise PackagesError(f"missing system packages; run: sudo apt-get update && sudo {' '.join(command)}")
+    if not (system.debian_like and system.is_root and system.has_apt):
+        raise PackagesError(install_hint(missing, system))
+    packages = [pkg for need in missing for pkg in NEEDS[need].debian_packages]
+    command = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    print(f"installing system packages: {' '.join(missing)}", file=sys.stderr)
+    print(f"installing system packages: {' '.join(packages)}", file=sys.stderr)
     for step in (["apt-get", "update", "-qq"], [*command, "-qq"]):
         result = subprocess.run(step, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if result.returncode != 0:
             last = (result.stderr.strip().splitlines() or ["no output"])[-1]
             raise PackagesError(f"{' '.join(step)} failed: {last}")
-    return missing
+    return packages
 
 
 def main(argv: list[str] | None = None) -> int:

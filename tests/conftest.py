@@ -3,12 +3,38 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pytest
 
 from apps.common.config import load_common
 from tests.session import SESSION_PORTS
 from tests.stack import HonchoStack, clean_env, port_is_free, remove_private_data
+
+TESTS_DIR = Path(__file__).parent
+# The layers `make test-fast` leaves out, by where their tests live (markers registered in pyproject.toml).
+LAYER_PATHS = {
+    "e2e": TESTS_DIR / "e2e",
+    "fuzz": TESTS_DIR / "fuzz",
+    "browser": TESTS_DIR / "browser",
+    "bench": TESTS_DIR / "scripts" / "test_bench.py",
+}
+# Fixtures that bring up real servers: a test that uses one (directly or through another) is an integration test.
+SERVER_FIXTURES = {"test_stack", "separate", "separate_stack"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its layer: e2e, fuzz, bench, browser by where it lives; integration when it
+    needs real servers; unit otherwise (no database, no server of the stack)."""
+    for item in items:
+        path = Path(item.path)
+        layers = [name for name, where in LAYER_PATHS.items() if path == where or where in path.parents]
+        for name in layers:
+            item.add_marker(name)
+        if SERVER_FIXTURES & set(item.fixturenames) or item.get_closest_marker("django_db"):
+            item.add_marker("integration")
+        elif not layers and not item.get_closest_marker("integration"):
+            item.add_marker("unit")
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +63,29 @@ def test_stack(tmp_path_factory, stack_ports) -> HonchoStack:
     if stack.running:
         stack.stop()
     remove_private_data(stack_ports)
+
+
+@pytest.fixture(scope="session")
+def developer_mysql(tmp_path_factory):
+    """A MariaDB on a free port that takes the dev profile's account, as a developer's own server at
+    the default address would (started privately, under a directory of its own; stopped afterwards)."""
+    import dataclasses
+
+    from dotenv import dotenv_values
+
+    from apps.common.config import CONFIG_DIR
+    from apps.common.databases import MySQLTarget
+    from scripts.local_db import ensure, stop
+    from scripts.private_db.servers import MySQLServer
+    from tests.stack import free_port
+
+    # The committed dev account (this session's environment names the test stack's instead).
+    dev_account = MySQLTarget.from_url(dotenv_values(CONFIG_DIR / "django_core.env")["MYSQL_URL"])
+    server = MySQLServer(dataclasses.replace(dev_account, port=free_port()), "dev",
+                         var_dir=tmp_path_factory.mktemp("developer-mysql"))
+    ensure(server)
+    yield server
+    stop(server)
 
 
 @pytest.fixture

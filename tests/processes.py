@@ -6,7 +6,6 @@ every process in a session of its own on the given ports, its output in a log fi
 
 from __future__ import annotations
 
-import os
 import shlex
 import signal
 import subprocess
@@ -15,6 +14,7 @@ import time
 from pathlib import Path
 
 from apps.common.config import REPO_ROOT
+from scripts import process_groups
 from tests.stack import health_urls, http_status, port_is_free, remove_private_data, stack_env, wait_until
 
 DATABASES = ("mysql", "mongo")
@@ -69,9 +69,9 @@ class SeparateProcesses:
         if not fresh:
             argv = [word for word in argv if word != "--fresh"]
         with self.log_path(name).open("ab") as log:
-            process = subprocess.Popen(
+            process = process_groups.start(
                 argv, cwd=REPO_ROOT, env=self.env | assignments, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                stdin=subprocess.DEVNULL,
             )
         self.processes[name] = process
         return process
@@ -81,12 +81,7 @@ class SeparateProcesses:
         process = self.processes[name]
         started = time.monotonic()
         if process.poll() is None:
-            os.killpg(process.pid, sig)
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            process_groups.stop(process, timeout, request=sig)
         wait_until(lambda: port_is_free(self.ports[name]), timeout, f"port of {name} free")
         return time.monotonic() - started
 

@@ -17,6 +17,7 @@ import psutil
 from dotenv import dotenv_values
 
 from apps.common.config import CONFIG_DIR, REPO_ROOT
+from scripts import process_groups
 
 VENV_BIN = Path(sys.executable).parent
 # The test stack of a pytest session runs on ports chosen when the session starts (pin_session_stack),
@@ -114,10 +115,11 @@ def pin_session_stack() -> dict[str, int]:
 
 def remove_private_data(ports: dict[str, int]) -> None:
     """Delete the throw-away data of the private servers on ``ports``."""
-    from scripts.private_db.servers import VAR_DIR, server_files_remove
+    from apps.common.config import var_dir
+    from scripts.private_db.servers import server_files_remove
 
     for name in ("mysql", "mongo"):
-        server_files_remove(VAR_DIR / "test", name, ports[name])
+        server_files_remove(var_dir() / "test", name, ports[name])
 
 
 def health_urls(ports: dict[str, int]) -> list[str]:
@@ -141,10 +143,9 @@ class HonchoStack:
 
     def start(self) -> None:
         with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
+            self.process = process_groups.start(
                 [str(VENV_BIN / "honcho"), "-f", self.procfile, "start"],
-                cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )
 
     @property
@@ -182,7 +183,7 @@ class HonchoStack:
         return members
 
     def signal_group(self, name: str, sig: int) -> None:
-        os.killpg(self.pids()[name], sig)
+        process_groups.signal_group(self.pids()[name], sig)
 
     def bring_up(self, ports: dict[str, int], timeout: float = 180) -> float:
         """Start, wait for the databases, bootstrap them, wait for three healthy services.
@@ -218,11 +219,11 @@ class HonchoStack:
         assert self.process is not None
         started = time.monotonic()
         if self.running:
-            self.process.send_signal(sig)
+            process_groups.signal_group(self.process.pid, sig)
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            process_groups.signal_group(self.process.pid, process_groups.KILL)
             for member in self.group_members():
                 member.kill()
             self.process.wait()

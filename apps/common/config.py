@@ -5,11 +5,13 @@ A value is taken from the first of these that sets it:
 1. the process environment,
 2. ``config/<profile>.env`` for the test and production profiles (``test.env``, ``production.env``),
 3. ``config/<service>.local.env`` (git-ignored: a developer's own servers and secrets),
-4. ``config/<service>.env`` (committed dev defaults),
-5. ``config/common.env`` (committed, shared by every service).
+4. ``.var/<profile>/found.env``: the database servers ``scripts/local_db.py`` found at the default
+   addresses (MySQL 127.0.0.1:3306, MongoDB 127.0.0.1:27017) when 1-3 do not name one,
+5. ``config/<service>.env`` (committed dev defaults),
+6. ``config/common.env`` (committed, shared by every service).
 
 ``APP_ENV`` itself (dev, test or production) comes from the process environment only, since it
-chooses which files are read.
+chooses which files are read; so does ``APP_VAR_DIR``, where the local state lives (default .var/).
 
     python -m apps.common.config check [--profile P]          validate every service's settings
     python -m apps.common.config show [SERVICE] [--profile P] each value and where it came from
@@ -33,6 +35,8 @@ from marshmallow.validate import OneOf
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = REPO_ROOT / "config"
+# Where a value found by scripts/local_db.py is shown as coming from, in `config show`.
+FOUND = "found"
 PROFILES = ("dev", "test", "production")
 SERVICES = ("django_core", "fastapi_market", "flask_regime")
 # Where each service declares its settings: a module with SERVICE and parse_settings(config).
@@ -66,15 +70,47 @@ def current_profile(service: str = "config") -> str:
     return profile
 
 
-def config_files(service: str, profile: str, config_dir: Path = CONFIG_DIR) -> list[Path]:
-    """The files read for ``service`` under ``profile``, the winning one first."""
+def var_dir() -> Path:
+    """Where this checkout keeps its local state (private servers' data, what local_db found):
+    ``APP_VAR_DIR`` from the environment, else ``.var/`` in the repository."""
+    return Path(os.environ.get("APP_VAR_DIR") or REPO_ROOT / ".var")
+
+
+def found_file(profile: str) -> Path:
+    """The file in which scripts/local_db.py records the servers it found at the default addresses."""
+    return var_dir() / profile / "found.env"
+
+
+def config_files(service: str, profile: str, config_dir: Path = CONFIG_DIR, found: Path | None = None) -> list[Path]:
+    """The files read for ``service`` under ``profile``, the winning one first (``found``: the
+    found-servers file, between the developer's own file and the committed defaults)."""
     files = [config_dir / f"{profile}.env"] if profile != "dev" else []
-    files += [
-        config_dir / f"{service}.local.env",
-        config_dir / f"{service}.env",
-        config_dir / "common.env",
-    ]
+    files += [config_dir / f"{service}.local.env", *([found] if found else []), config_dir / f"{service}.env",
+              config_dir / "common.env"]
     return files
+
+
+def found_values(profile: str) -> dict[str, str]:
+    """What ``found_file(profile)`` records (empty when there is none)."""
+    path = found_file(profile)
+    return {k: v for k, v in dotenv_values(path).items() if v is not None} if path.exists() else {}
+
+
+def found_record(profile: str, name: str, value: str | None) -> None:
+    """Record ``name=value`` in the found-servers file, or drop ``name`` when ``value`` is None."""
+    values = found_values(profile)
+    if value is None and name not in values:
+        return
+    if value is None:
+        values.pop(name)
+    else:
+        values[name] = value
+    path = found_file(profile)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    quoted = {k: '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for k, v in values.items()}
+    path.write_text("# Written by scripts/local_db.py: servers found at the default addresses. Do not edit;\n"
+                    "# to choose a server yourself, set its URL in config/<service>.local.env.\n"
+                    + "".join(f"{k}={v}\n" for k, v in quoted.items()))
 
 
 @dataclass(frozen=True)
@@ -89,10 +125,14 @@ class SettingView:
 class ServiceConfig:
     """One service's view of its configuration, remembering where each value came from."""
 
-    def __init__(self, service: str, profile: str | None = None, config_dir: Path = CONFIG_DIR):
+    def __init__(self, service: str, profile: str | None = None, config_dir: Path = CONFIG_DIR,
+                 use_found: bool = True):
         self.service = service
         self.profile = profile or current_profile(service)
-        self.files = config_files(service, self.profile, config_dir)
+        # What local_db found belongs to this checkout's own config (not to a test's config directory).
+        self.found = found_file(self.profile) if use_found and config_dir == CONFIG_DIR else None
+        self.files = config_files(service, self.profile, config_dir, self.found)
+        self.committed = {config_dir / f"{service}.env", config_dir / "common.env"}
         self.env = Env(eager=False)
         self._file_values = []
         for path in self.files:
@@ -129,12 +169,27 @@ class ServiceConfig:
         self._refused[name] = reason
 
     def source(self, name: str) -> str | None:
-        """``"environment"``, the file that sets ``name``, or None when nothing sets it."""
+        """``"environment"``, the file that sets ``name`` (``found (.var/…/found.env)`` for what
+        local_db found), or None when nothing sets it."""
+        path = self._source_path(name)
+        if path is None:
+            return "environment" if name in os.environ else None
+        return f"{FOUND} ({_display(path)})" if path == self.found else _display(path)
+
+    def chosen_by_user(self, name: str) -> bool:
+        """True when ``name`` comes from the environment, a profile file or a local file: not from
+        the committed defaults, nor from what local_db found."""
         if name in os.environ:
-            return "environment"
+            return True
+        path = self._source_path(name)
+        return path is not None and path != self.found and path not in self.committed
+
+    def _source_path(self, name: str) -> Path | None:
+        if name in os.environ:
+            return None
         for path, values in self._file_values:
             if name in values:
-                return _display(path)
+                return path
         return None
 
     def problems(self) -> list[str]:
@@ -197,10 +252,12 @@ def mask_url_password(value: str) -> str:
 
 
 def load(
-    service: str, parse: Callable[[ServiceConfig], T], profile: str | None = None, config_dir: Path = CONFIG_DIR
+    service: str, parse: Callable[[ServiceConfig], T], profile: str | None = None, config_dir: Path = CONFIG_DIR,
+    use_found: bool = True,
 ) -> T:
-    """Build a service's settings with ``parse`` and fail once, listing every problem."""
-    config = ServiceConfig(service, profile, config_dir)
+    """Build a service's settings with ``parse`` and fail once, listing every problem (``use_found``:
+    with what local_db found at the default addresses)."""
+    config = ServiceConfig(service, profile, config_dir, use_found)
     settings = parse(config)
     config.seal()
     return settings

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from scripts import process_groups
 
 
 class ServerError(Exception):
@@ -74,7 +75,7 @@ def start(process: ServerProcess, *, detached: bool) -> subprocess.Popen:
     with process.log_file.open("ab") as log:
         child = subprocess.Popen(
             process.argv, cwd=process.cwd, env=process.env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=detached, **process.popen_options,
+            stdin=subprocess.DEVNULL, **(process_groups.group_options() if detached else {}), **process.popen_options,
         )
     process.pid_file.write_text(f"{child.pid}\n")
     return child
@@ -105,12 +106,12 @@ def stop(process: ServerProcess, timeout: float = 30) -> int | None:
     process.pid_file.unlink(missing_ok=True)
     if pid is None:
         return None
-    os.kill(pid, process.stop_signal)
+    process_groups.signal_process(pid, process.stop_signal)
     deadline = time.monotonic() + timeout
     while is_running(pid, process.marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     if is_running(pid, process.marker):
-        os.kill(pid, signal.SIGKILL)
+        process_groups.signal_process(pid, process_groups.KILL)
     return pid
 
 

@@ -11,14 +11,15 @@ import shutil
 from pathlib import Path
 
 from apps.common.config import REPO_ROOT
+from apps.common.config import var_dir as state_root
 from apps.common.databases import MongoTarget, MySQLTarget
 from scripts import system_packages
 from scripts.private_db import ferretdb
 from scripts.private_db.postgresql import PostgresCluster
 from scripts.private_db.processes import ServerError, ServerProcess, shown
 
-VAR_DIR = REPO_ROOT / ".var"
-BIN_DIR = VAR_DIR / "bin"
+# Built programs stay in the checkout; the servers' state goes where APP_VAR_DIR says (default .var/).
+BIN_DIR = REPO_ROOT / ".var" / "bin"
 
 
 class PrivateServer:
@@ -27,8 +28,8 @@ class PrivateServer:
     name = ""
     config_hint = ""
 
-    def __init__(self, profile: str, host: str, port: int, var_dir: Path = VAR_DIR):
-        self.profile, self.host, self.port, self.var_dir = profile, host, port, var_dir
+    def __init__(self, profile: str, host: str, port: int, var_dir: Path | None = None):
+        self.profile, self.host, self.port, self.var_dir = profile, host, port, var_dir or state_root()
 
     @property
     def state_dir(self) -> Path:
@@ -85,7 +86,7 @@ class MySQLServer(PrivateServer):
     name = "mysql"
     config_hint = "MYSQL_URL in config/django_core.local.env"
 
-    def __init__(self, target: MySQLTarget, profile: str, var_dir: Path = VAR_DIR):
+    def __init__(self, target: MySQLTarget, profile: str, var_dir: Path | None = None):
         super().__init__(profile, target.host, target.port, var_dir)
         self.target = target
 
@@ -175,7 +176,7 @@ class MongoServer(PrivateServer):
     name = "mongo"
     config_hint = "MONGO_URL in config/fastapi_market.local.env"
 
-    def __init__(self, target: MongoTarget, profile: str, var_dir: Path = VAR_DIR):
+    def __init__(self, target: MongoTarget, profile: str, var_dir: Path | None = None):
         super().__init__(profile, target.host, target.port, var_dir)
         self.target = target
 
@@ -253,10 +254,11 @@ class MongoServer(PrivateServer):
         return [postgres, server]
 
 
-def private_cluster_of(target: MongoTarget, var_dir: Path = VAR_DIR) -> PostgresCluster | None:
+def private_cluster_of(target: MongoTarget, var_dir: Path | None = None) -> PostgresCluster | None:
     """The answering PostgreSQL cluster of this project's private FerretDB at ``target``, if it is one."""
     if not target.is_local:
         return None
+    var_dir = var_dir or state_root()
     for profile_dir in sorted(var_dir.glob("*")):
         server = MongoServer(target, profile_dir.name, var_dir)
         cluster = server.cluster

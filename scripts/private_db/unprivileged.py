@@ -51,8 +51,8 @@ class RunAs:
     def command(self, argv: list[str]) -> list[str]:
         if not self.namespace:
             return argv
-        return ["unshare", "--mount", "--propagation", "private", sys.executable, str(Path(__file__).resolve()),
-                "--user", str(self.user), "--bind", str(self.server_dir), "--", *argv]
+        return [system_program("unshare"), "--mount", "--propagation", "private", sys.executable,
+                str(Path(__file__).resolve()), "--user", str(self.user), "--bind", str(self.server_dir), "--", *argv]
 
     def popen_options(self) -> dict:
         """subprocess options that switch to the user (the trampoline does it in a namespace)."""
@@ -78,15 +78,21 @@ def unprivileged_user() -> str:
             return name
         except KeyError:
             continue
-    subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", CREATED_USER],
-                   check=True, capture_output=True)
+    subprocess.run([system_program("useradd"), "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                    CREATED_USER], check=True, capture_output=True)
     return CREATED_USER
+
+
+def system_program(name: str) -> str:
+    """A system tool from PATH, else from the system's own directories (PATH may hold only a virtual
+    environment, as under `python -m scripts.dev` with nothing else on PATH)."""
+    return shutil.which(name) or shutil.which(name, path=f"{os.defpath}:/usr/sbin:/sbin") or name
 
 
 def can_reach(user: str, directory: Path) -> bool:
     """True when ``user`` can enter ``directory``: every directory on the way lets it through."""
     entry = pwd.getpwnam(user)
-    probe = subprocess.run(["test", "-x", str(directory)], user=entry.pw_uid,
+    probe = subprocess.run([system_program("test"), "-x", str(directory)], user=entry.pw_uid,
                            group=entry.pw_gid, extra_groups=[], check=False)
     return probe.returncode == 0
 

@@ -81,6 +81,7 @@ PRODUCTION_COMMANDS = procfile_commands("deploy/Procfile.prod")
     ],
     ids=["django-dev-token", "fastapi-dev-token", "flask-dev-token", "django-dev-secret-key", "django-debug"],
 )
+@pytest.mark.posix  # gunicorn, the production server of two of the lines, runs on POSIX only
 def test_the_production_start_command_refuses_dev_values(service, env, variable):
     """deploy/Procfile.prod's own line (gunicorn, or python -m for FastAPI): non-zero, one line naming it."""
     assignments, argv = PRODUCTION_COMMANDS[service]

@@ -4,15 +4,14 @@ and a production environment to start the real servers with here."""
 from __future__ import annotations
 
 import importlib
-import os
 import secrets
-import signal
 import subprocess
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from apps.common.config import SERVICES, SETTINGS_MODULES, ServiceConfig, inspect
+from scripts import process_groups
 from tests.stack import clean_env, free_port
 
 DATABASE_SCHEMES = {"mysql", "mongodb", "mongodb+srv"}
@@ -68,9 +67,6 @@ def production_env(service: str, port: int) -> dict[str, str]:
 
 
 def kill_group(process: subprocess.Popen) -> None:
-    """SIGKILL whatever is left of a server started with start_new_session=True, and reap it."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    """Kill whatever is left of a server started by process_groups.start, and reap it."""
+    process_groups.signal_group(process.pid, process_groups.KILL)
     process.wait()

@@ -21,6 +21,7 @@ from dockerfile_parse import DockerfileParser
 from honcho.environ import parse_procfile
 
 from apps.common.config import REPO_ROOT, SERVICES, inspect
+from scripts import process_groups
 from tests.deploy.manifests import kill_group, production_env
 from tests.stack import free_port, wait_until
 
@@ -127,8 +128,7 @@ def test_image_cmd_starts_the_procfile_server_and_healthcheck_follows_it(service
 
     assert probe() != 0, "HEALTHCHECK passes with no server running"
     with (tmp_path / "server.log").open("wb") as log:
-        server = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        server = process_groups.start(cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until(lambda: server.poll() is None and probe() == 0, 60, f"{service} HEALTHCHECK passing")
         expected = shlex.split(parse_procfile((REPO_ROOT / "deploy" / "Procfile.prod").read_text()).processes[service])

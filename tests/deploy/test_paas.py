@@ -20,6 +20,7 @@ from dotenv import dotenv_values
 from honcho.environ import parse_procfile
 
 from apps.common.config import CONFIG_DIR, REPO_ROOT, SERVICES, inspect
+from scripts import process_groups
 from tests.deploy.manifests import (
     BOOTSTRAP_SERVICES, HEALTH_PATHS, kill_group, production_env, read_by, secrets_of,
 )
@@ -164,8 +165,8 @@ def test_start_command_listens_on_the_platforms_port_and_stops_on_sigterm(platfo
     env = production_env(service, port) | {"PORT": str(port)}
     del env[f"{service.upper()}_PORT"]  # the platform sets PORT only
     with (tmp_path / "server.log").open("wb") as log:
-        server = subprocess.Popen(platform_argv(platform, service), cwd=REPO_ROOT,
-                                  env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        server = process_groups.start(platform_argv(platform, service), cwd=REPO_ROOT,
+                                      env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         def live() -> bool:
             assert server.poll() is None, (tmp_path / "server.log").read_text()

@@ -15,6 +15,7 @@ from honcho.environ import parse_procfile
 
 from apps.common.config import REPO_ROOT, inspect
 from apps.common.server import parse_server
+from scripts import process_groups
 from tests.deploy.manifests import kill_group, production_env
 from tests.stack import free_port, http_status, port_is_free, wait_until
 
@@ -50,9 +51,9 @@ def test_production_server_answers_liveness_then_stops_on_sigterm_within_its_gra
     graceful = parse_server(inspect(service, "production")).graceful_timeout
     log_path = tmp_path / f"{service}.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
+        process = process_groups.start(
             shlex.split(production_commands()[service]), cwd=REPO_ROOT, env=env,
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
     try:
         url = f"http://127.0.0.1:{port}{LIVENESS[service]}"
@@ -100,8 +101,8 @@ def test_request_in_flight_at_sigterm_gets_its_answer_before_the_server_exits(se
         env = production_env(service, port) | dependency(silent.getsockname()[1])
         graceful = parse_server(inspect(service, "production")).graceful_timeout
         with (tmp_path / "server.log").open("wb") as log:
-            process = subprocess.Popen(shlex.split(production_commands()[service]), cwd=REPO_ROOT, env=env,
-                                       stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            process = process_groups.start(shlex.split(production_commands()[service]), cwd=REPO_ROOT, env=env,
+                                           stdout=log, stderr=subprocess.STDOUT)
         try:
             base = f"http://127.0.0.1:{port}"
             wait_until(lambda: process.poll() is None and http_status(f"{base}/health/live") == 200, 60,

@@ -18,9 +18,9 @@ import time
 import httpx
 import pytest
 
-from apps.common.config import REPO_ROOT
+from apps.common.config import REPO_ROOT, var_dir
 from scripts.local_db import ensure, stop
-from scripts.private_db.servers import VAR_DIR, MongoServer, server_files_remove
+from scripts.private_db.servers import MongoServer, server_files_remove
 from tests.ingest import BatchLog, make_bars, post_bars, stored_bars, unique_set
 from tests.stack import clean_env, free_port, http_status, wait_until
 
@@ -58,7 +58,7 @@ def watched_mongo(tmp_path):
                 os.killpg(child.pid, signal.SIGTERM)
                 child.wait(20)
         stop(server)
-        server_files_remove(VAR_DIR / "test", "mongo", port)
+        server_files_remove(var_dir() / "test", "mongo", port)
 
 
 def keep_writing(market: str, symbol: str, log: BatchLog, stop_writing: threading.Event) -> None:

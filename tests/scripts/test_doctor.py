@@ -9,10 +9,11 @@ import time
 
 import pytest
 
+from apps.common.config import var_dir
 from apps.common.databases import MongoTarget
 from scripts import doctor
 from scripts.local_db import ensure, stop
-from scripts.private_db.servers import VAR_DIR, MongoServer, server_files_remove
+from scripts.private_db.servers import MongoServer, server_files_remove
 from tests.stack import clean_env, free_port
 
 CHECK_NAMES = ["python", "requirements", "config", "ports", "mysql", "mongo", "flask"]
@@ -237,7 +238,7 @@ def test_a_mongodb_at_the_day_one_address_gets_one_line_on_how_to_use_it(test_st
         result = doctor.check_mongo("test")
     finally:
         stop(other)
-        server_files_remove(VAR_DIR / "test", "mongo", other.port)
+        server_files_remove(var_dir() / "test", "mongo", other.port)
     assert result.status == "ok"
     assert result.fix == (f"a MongoDB (FerretDB 1.24.1 + PostgreSQL) also answers at 127.0.0.1:{stack_ports['mongo']}: "
                           f"to use it, set MONGO_URL=mongodb://127.0.0.1:{stack_ports['mongo']}/ in the environment")

@@ -31,6 +31,7 @@ def test_answering_servers_are_used_as_they_are(test_stack):
         assert server.pid_file.read_text() == running  # nothing started
 
 
+@pytest.mark.integration  # starts a private MongoDB of its own
 def test_private_mongo_starts_once_and_stops(tmp_path):
     port = free_port()
     server = MongoServer(MongoTarget(f"mongodb://127.0.0.1:{port}/", "x"), "test", var_dir=tmp_path)

@@ -1,0 +1,329 @@
+"""The platform's tasks, with Python alone: what each `make <target>` does, on any operating system.
+
+    python -m scripts.dev <task> [arguments for the task's command]
+    python -m scripts.dev --dry-run <task>     print the commands, run nothing
+    aetherion-dev <task>                       the same, installed in the virtual environment
+    py -m scripts.dev <task>                   the same on Windows (PowerShell)
+
+Needs only Python 3.11+ until `setup` has made the virtual environment (.venv); every command
+after that runs with its Python. A task first runs the tasks it depends on, once each, as make
+would; `setup` is skipped while .venv/.installed is newer than requirements/*.txt and
+pyproject.toml. Arguments after the task go to its command (`test -k health`, `bench --quick`).
+The Makefile calls this runner for every target, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if not __package__:  # run as a file by a Python without the project installed (before setup)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scripts import process_groups  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# The test layers `test-fast` leaves out (markers registered in pyproject.toml, set in tests/conftest.py).
+SLOW_MARKERS = ("e2e", "fuzz", "bench", "browser")
+
+
+class TaskError(Exception):
+    """A task that cannot run as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the runner finds things, for one checkout on one platform."""
+
+    root: Path = REPO_ROOT
+    platform: str = sys.platform
+
+    @property
+    def venv(self) -> Path:
+        return self.root / ".venv"
+
+    @property
+    def venv_bin(self) -> Path:
+        return self.venv / ("Scripts" if self.platform == process_groups.WINDOWS else "bin")
+
+    @property
+    def python(self) -> Path:
+        return self.venv_bin / ("python.exe" if self.platform == process_groups.WINDOWS else "python")
+
+    def tool(self, name: str) -> Path:
+        """A command the requirements install into the virtual environment (honcho, ...)."""
+        return self.venv_bin / (f"{name}.exe" if self.platform == process_groups.WINDOWS else name)
+
+    @property
+    def stamp(self) -> Path:
+        return self.venv / ".installed"
+
+    def setup_inputs(self) -> list[Path]:
+        """The files whose change makes `setup` run again."""
+        return sorted((self.root / "requirements").glob("*.txt")) + [self.root / "pyproject.toml"]
+
+    def shown(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command of a task. ``foreground``: the task's long-running last command (a Ctrl-C stops it)."""
+
+    argv: tuple[str, ...]
+    foreground: bool = False
+    # A platform step whose failure is reported, then the task goes on (what it lacks, it says in one line).
+    advisory: bool = False
+    # How the program is shown in a dry run, when not by its path (the Python running this runner).
+    program_shown: str | None = None
+
+
+@dataclass
+class Task:
+    name: str
+    help: str
+    needs: tuple[str, ...] = ()
+    steps: Callable[[Layout, list[str]], list[Step]] = field(default=lambda layout, args: [])
+    takes_args: bool = False
+    # Needs whose failure is reported, then the task goes on (the stack starts without a database
+    # that cannot be provided, says so on /health, and recovers once it is there).
+    soft_needs: tuple[str, ...] = ()
+
+
+def venv_python(layout: Layout, *args: str, **options: bool) -> Step:
+    return Step((str(layout.python), *args), **options)
+
+
+def system_python(*args: str, **options: bool) -> Step:
+    # The interpreter running this runner: the only one there is before setup.
+    return Step((sys.executable, *args), program_shown="python", **options)
+
+
+def setup_reason(layout: Layout) -> str | None:
+    """Why `setup` must run, or None when the virtual environment is up to date."""
+    if not layout.python.exists():
+        return f"no {layout.shown(layout.python)}"
+    if not layout.stamp.exists():
+        return f"no {layout.shown(layout.stamp)}"
+    stamp_time = layout.stamp.stat().st_mtime
+    newer = [layout.shown(path) for path in layout.setup_inputs() if path.stat().st_mtime > stamp_time]
+    return f"{', '.join(newer)} changed" if newer else None
+
+
+def setup_steps(layout: Layout, args: list[str]) -> list[Step]:
+    pip = ("-m", "pip", "install", "--quiet", "--disable-pip-version-check")
+    return [
+        system_python("-m", "scripts.system_packages", "build", advisory=True),
+        system_python("-m", "venv", str(layout.venv)),
+        venv_python(layout, *pip, "-r", str(layout.root / "requirements" / "dev.txt")),
+        # The project itself, editable: `apps` and `scripts` import from anywhere; it adds no dependency.
+        venv_python(layout, *pip, "--no-deps", "--editable", str(layout.root)),
+    ]
+
+
+def pytest_steps(markers: str | None) -> Callable[[Layout, list[str]], list[Step]]:
+    def steps(layout: Layout, args: list[str]) -> list[Step]:
+        select = ["-m", markers] if markers else []
+        # Where a private server cannot be provided, prepare says what to install; the tests that need it then fail.
+        return [venv_python(layout, "-m", "scripts.local_db", "prepare", advisory=True),
+                venv_python(layout, "-m", "pytest", *select, *args, foreground=True)]
+
+    return steps
+
+
+def export_steps(layout: Layout, args: list[str]) -> list[Step]:
+    """`honcho export` of deploy/Procfile.prod as systemd units and a supervisord config."""
+    parser = argparse.ArgumentParser(prog="python -m scripts.dev export", description=export_steps.__doc__)
+    parser.add_argument("--dir", default=os.environ.get("EXPORT_DIR", ".var/export"),
+                        help="where to write (default .var/export; make: EXPORT_DIR)")
+    parser.add_argument("--app", default=os.environ.get("EXPORT_APP", "aetherion"),
+                        help="application name (default aetherion; make: EXPORT_APP)")
+    parser.add_argument("--user", default=os.environ.get("EXPORT_USER"),
+                        help="user the services run as (default: the app name; make: EXPORT_USER)")
+    parser.add_argument("--root", default=os.environ.get("EXPORT_ROOT", str(layout.root)),
+                        help="the checkout the server runs from (default: this one; make: EXPORT_ROOT)")
+    options = parser.parse_args(args)
+    out = layout.root / options.dir  # an absolute --dir stays as it is
+    templates = layout.root / "deploy" / "export"
+    common = (str(layout.tool("honcho")), "export", "-f", str(layout.root / "deploy" / "Procfile.prod"),
+              "-d", options.root, "-e", os.devnull, "-a", options.app, "-u", options.user or options.app)
+    return [
+        Step((*common, "-t", str(templates / "systemd"), "systemd", str(out / "systemd"))),
+        Step((*common, "-t", str(templates / "supervisord"), "-l", f"/var/log/{options.app}",
+              "supervisord", str(out / "supervisord"))),
+    ]
+
+
+def command(module: str, *fixed: str, foreground: bool = False) -> Callable[[Layout, list[str]], list[Step]]:
+    """A task that runs one module of the virtual environment, passing the task's arguments on."""
+    return lambda layout, args: [venv_python(layout, "-m", module, *fixed, *args, foreground=foreground)]
+
+
+TASKS = {task.name: task for task in [
+    Task("setup", "system packages, virtual environment, requirements, the project (editable)", steps=setup_steps),
+    Task("run", "start the dev stack: Django :8000, FastAPI :8001, Flask :8002",
+         needs=("setup", "config", "databases", "bootstrap"), soft_needs=("databases", "bootstrap"),
+         steps=lambda layout, args: [venv_python(layout, "-m", "scripts.ports"),
+                                     Step((str(layout.tool("honcho")), "start"), foreground=True)]),
+    Task("test", "run every test against real MySQL and MongoDB servers", needs=("setup",),
+         steps=pytest_steps(None), takes_args=True),
+    Task("test-fast", "the unit and integration tests (no end-to-end, fuzz, bench or browser tests)",
+         needs=("setup",), steps=pytest_steps(" and ".join(f"not {m}" for m in SLOW_MARKERS)), takes_args=True),
+    Task("config", "validate every service's configuration (`python -m apps.common.config show` prints it)",
+         needs=("setup",), steps=command("apps.common.config", "check")),
+    Task("doctor", "pre-flight checks: Python, requirements, config, ports, MySQL, MongoDB, Flask",
+         needs=("setup",), steps=command("scripts.doctor"), takes_args=True),
+    Task("databases", "make MySQL and MongoDB answer (private servers under .var/ if needed)",
+         needs=("setup",), steps=command("scripts.local_db", "ensure")),
+    Task("bootstrap", "create the MySQL database, migrate, create MongoDB indexes",
+         needs=("setup",), steps=command("scripts.bootstrap_db")),
+    Task("smoke", "check a running stack's health endpoints and /check-regime",
+         needs=("setup",), steps=command("scripts.smoke"), takes_args=True),
+    Task("demo", "load real sample prices into the running dev stack and record their regimes",
+         needs=("setup",), steps=command("scripts.load_sample_data"), takes_args=True),
+    Task("bench", "measure every figure beside its ceiling, own servers on free ports (bench --json out.json)",
+         needs=("setup",), takes_args=True,
+         steps=lambda layout, args: [system_python("-m", "scripts.system_packages", "bench"),
+                                     venv_python(layout, "-m", "scripts.local_db", "prepare"),
+                                     venv_python(layout, "-m", "scripts.bench", *args, foreground=True)]),
+    Task("export", "write systemd units and a supervisord config for deploy/Procfile.prod into .var/export/",
+         needs=("setup",), steps=export_steps, takes_args=True),
+    Task("stop-databases", "stop the private database servers `run` started",
+         needs=("setup",), steps=command("scripts.local_db", "stop")),
+    Task("clean", "stop private servers, remove .var/ and the virtual environment"),
+]}
+
+
+def plan(task_name: str, layout: Layout) -> list[str]:
+    """The tasks to run for ``task_name``, each once, prerequisites first (as make orders them)."""
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        for need in TASKS[name].needs:
+            visit(need)
+        if name not in order:
+            order.append(name)
+
+    visit(task_name)
+    return order
+
+
+def shown(step: Step, layout: Layout) -> str:
+    """A command as a person would type it in the checkout: paths inside it relative."""
+    words = [layout.shown(Path(word)) if os.path.isabs(word) else word for word in step.argv]
+    if step.program_shown:
+        words[0] = step.program_shown
+    return subprocess.list2cmdline(words) if layout.platform == process_groups.WINDOWS else shlex.join(words)
+
+
+def child_env(layout: Layout) -> dict[str, str]:
+    """The environment of every command: the virtual environment's programs first (the Procfiles say
+    `python`), output unbuffered so Honcho interleaves the logs as they come."""
+    env = dict(os.environ)
+    env["PATH"] = f"{layout.venv_bin}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def say(message: str) -> None:
+    print(f"dev: {message}", file=sys.stderr, flush=True)
+
+
+def run_steps(task: str, steps: list[Step], layout: Layout, dry_run: bool) -> int:
+    for step in steps:
+        text = shown(step, layout)
+        if dry_run:
+            print(text, flush=True)
+            continue
+        say(f"{task}: {text}")
+        options = {"cwd": layout.root, "env": child_env(layout)}
+        if step.foreground:
+            code = process_groups.run_in_foreground(step.argv, platform=layout.platform, **options)
+        else:
+            code = subprocess.run(step.argv, check=False, **options).returncode
+        if code != 0 and step.advisory:
+            say(f"{task}: going on without it (see the line above)")
+        elif code != 0:
+            say(f"{task}: `{text}` failed (exit {code})")
+            return code
+    return 0
+
+
+def clean(layout: Layout, dry_run: bool) -> int:
+    """Stop the private servers (when there is a virtual environment to do it with), remove .var and .venv."""
+    if layout.python.exists():
+        code = run_steps("clean", command("scripts.local_db", "stop")(layout, []), layout, dry_run)
+        if code != 0:
+            return code
+    for path in (layout.root / ".var", layout.venv):
+        if dry_run:
+            print(f"remove {layout.shown(path)}")
+        elif path.exists():
+            say(f"clean: removing {layout.shown(path)}")
+            shutil.rmtree(path)
+    return 0
+
+
+def run_task(task_name: str, args: list[str], layout: Layout, dry_run: bool = False) -> int:
+    """Run ``task_name`` after the tasks it needs; the exit code of the first command that failed, else 0."""
+    if args and not TASKS[task_name].takes_args:
+        raise TaskError(f"{task_name} takes no arguments (got {' '.join(args)})")
+    if task_name == "clean":
+        return clean(layout, dry_run)
+    for name in plan(task_name, layout):
+        if name == "setup":
+            reason = setup_reason(layout)
+            if reason is None:
+                if task_name == "setup":
+                    say("setup: up to date (nothing changed since the last setup)")
+                continue
+            say(f"setup: {reason}")
+        task = TASKS[name]
+        code = run_steps(name, task.steps(layout, args if name == task_name else []), layout, dry_run)
+        if code != 0 and name in TASKS[task_name].soft_needs:
+            say(f"{task_name}: going on without what {name} could not do (see above)")
+        elif code != 0:
+            return code
+        if name == "setup" and not dry_run:
+            layout.stamp.touch()
+    return 0
+
+
+def task_list() -> str:
+    width = max(len(name) for name in TASKS) + 2
+    return "\n".join(f"  {name:<{width}}{task.help}" for name, task in TASKS.items())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.dev", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=f"tasks:\n{task_list()}")
+    parser.add_argument("-n", "--dry-run", action="store_true", help="print the commands the task would run")
+    parser.add_argument("task", choices=[*TASKS, "help"], metavar="task", help="one of the tasks below")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="passed on to the task's command")
+    options = parser.parse_args(argv)
+    if options.task == "help":
+        print(task_list())
+        return 0
+    try:
+        return run_task(options.task, options.args, Layout(), options.dry_run)
+    except TaskError as exc:
+        say(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        say("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
