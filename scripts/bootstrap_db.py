@@ -1,5 +1,5 @@
 """Prepare the databases: create the MySQL database, apply Django's migrations, check MongoDB
-and create its indexes. Safe to run again: it changes only what is missing, and says so.
+and create its indexes (and the series ledger of bars stored before it existed). Safe to run again: it changes only what is missing, and says so.
 
     python -m scripts.bootstrap_db [--profile dev]
 
@@ -103,13 +103,34 @@ def mongo_indexes_ensure(target: MongoTarget, timeout_ms: int) -> list[str]:
                 created += [f"{collection}.{m.document['name']}" for m in missing]
         return created
     except PyMongoError as exc:
-        first_line = str(exc).split(",")[0].splitlines()[0]
-        raise BootstrapError(
-            f"MongoDB at {target.address}: {first_line}; start it (make run starts a private one) "
-            "or fix MONGO_URL in config/fastapi_market.local.env"
-        ) from None
+        raise _mongo_failure(target, exc) from None
     finally:
         client.close()
+
+
+def mongo_series_backfill(target: MongoTarget, timeout_ms: int) -> int:
+    """Build the series ledger from the stored bars if it is empty (bars stored before it existed);
+    return how many bars it counted."""
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    from apps.fastapi_market.series import series_backfill
+
+    client = MongoClient(target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True)
+    try:
+        return series_backfill(client[target.database])
+    except PyMongoError as exc:
+        raise _mongo_failure(target, exc) from None
+    finally:
+        client.close()
+
+
+def _mongo_failure(target: MongoTarget, exc: Exception) -> BootstrapError:
+    first_line = str(exc).split(",")[0].splitlines()[0]
+    return BootstrapError(
+        f"MongoDB at {target.address}: {first_line}; start it (make run starts a private one) "
+        "or fix MONGO_URL in config/fastapi_market.local.env"
+    )
 
 
 def bootstrap(profile: str) -> bool:
@@ -130,7 +151,10 @@ def bootstrap(profile: str) -> bool:
         f"MongoDB {market.mongo.address}: ping ok; database {market.mongo.database}: "
         f"{'created indexes ' + ', '.join(indexes) if indexes else 'indexes up to date'}"
     )
-    return bool(created or applied or indexes)
+    counted = mongo_series_backfill(market.mongo, market.mongo_timeout_ms)
+    if counted:
+        say(f"MongoDB series ledger: built from the {counted:,} bars stored before it existed")
+    return bool(created or applied or indexes or counted)
 
 
 def main(argv: list[str] | None = None) -> int:

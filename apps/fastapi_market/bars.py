@@ -15,6 +15,7 @@ from pymongo.errors import BulkWriteError
 
 from apps.common.contracts import Bar, IngestReport, RejectedBar
 from apps.fastapi_market.indexes import INDEXES
+from apps.fastapi_market.series import LEDGER, series_record
 
 DUPLICATE_KEY = 11000
 _VALUES = ("open", "high", "low", "close", "volume")
@@ -116,6 +117,7 @@ async def _write_chunk(collection: AsyncCollection, bars: list[Bar], policy: Wri
     """
     documents = {bar_key(bar): _document(bar) for bar in bars}
     existing = await _insert_new(collection, documents)
+    await series_record(collection.database[LEDGER], [documents[key] for key in documents.keys() - existing])
     if not existing:
         return len(documents), 0, 0
     stored = await _stored(collection, {key: documents[key] for key in existing})

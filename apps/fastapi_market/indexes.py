@@ -11,4 +11,8 @@ INDEXES: dict[str, list[IndexModel]] = {
             unique=True,
         )
     ],
+    # The ingest ledger (apps/fastapi_market/series.py), read by symbol and timeframe.
+    "series_ledger": [
+        IndexModel([("symbol", ASCENDING), ("timeframe", ASCENDING)], name="series_ledger_symbol_timeframe"),
+    ],
 }

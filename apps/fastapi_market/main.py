@@ -13,7 +13,7 @@ from apps.common.http import async_service_client
 from apps.common.logging import configure_logging
 from apps.fastapi_market.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from apps.fastapi_market.problems import install_problem_handlers
-from apps.fastapi_market.routes import bars, health, internal, market_regime, regime
+from apps.fastapi_market.routes import bars, health, internal, market_regime, regime, series
 from apps.fastapi_market.settings import SERVICE, Settings, load_settings
 
 
@@ -57,5 +57,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(regime.router)
     app.include_router(bars.router)
     app.include_router(market_regime.router)
+    app.include_router(series.router)
     app.include_router(internal.router)
     return app

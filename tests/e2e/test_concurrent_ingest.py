@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from apps.common.contracts import SeriesList
 from apps.fastapi_market.settings import load_settings as market_settings
 from tests.ingest import COUNT_FIELDS, counts_add_up, make_bars, post_bars, stored_bars, unique_set
 from tests.stack import wait_until
@@ -99,6 +100,12 @@ def test_eight_writers_with_duplicates_and_retries_store_exactly_the_unique_set(
     if tally.client_timeouts == 0:
         assert totals["inserted"] == len(expected)
     assert stored_bars(separate.env["MONGO_URL"], market_settings("test").mongo.database, symbols) == expected
+    # The per-series summary kept at ingest counts each stored bar once, whoever inserted it.
+    listed = SeriesList.model_validate_json(httpx.get(f"{market}/series", timeout=30).content).series
+    summaries = {summary.symbol: summary for summary in listed}
+    for symbol in symbols:
+        times = sorted(ts for (sym, _, ts) in expected if sym == symbol)
+        assert (summaries[symbol].bars, summaries[symbol].first_ts, summaries[symbol].last_ts) == (OWN, times[0], times[-1])
     print(f"\nscenario 5: {len(expected)} unique bars stored of {BARS_SENT} sent by {WRITERS} writers; "
           f"responses: {len(tally.reports)}, totals {totals}; retries {tally.retries} "
           f"({tally.client_timeouts} after a client-side timeout)")

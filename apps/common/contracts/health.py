@@ -13,6 +13,8 @@ class CheckReport(BaseModel):
     status: Literal["ok", "unavailable"]
     latency_ms: float
     error: str | None = None
+    # The database engine that answered, e.g. "MariaDB 10.11.11", "FerretDB 1.24.1 + PostgreSQL".
+    server: str | None = None
 
 
 class HealthReport(BaseModel):
