@@ -21,13 +21,18 @@ test: setup  ## run every test against real MySQL and MongoDB servers
 	$(PY) -m scripts.local_db prepare
 	$(PY) -m pytest
 
-setup: $(VENV)/.installed  ## system packages, virtual environment, requirements
+setup: $(VENV)/.installed node_modules/.package-lock.json  ## system packages, virtual environment, requirements, front-end packages
 
 $(VENV)/.installed: requirements/*.txt
-	$(PYTHON) -m scripts.system_packages build
+	$(PYTHON) -m scripts.system_packages build browser
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	touch $@
+
+# The dashboard's front-end packages, exactly as package-lock.json pins them; Django serves them from here.
+node_modules/.package-lock.json: package.json package-lock.json
+	$(PYTHON) -m scripts.system_packages assets
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
 config: setup  ## validate every service's configuration (`python -m apps.common.config show` prints it)
 	$(PY) -m apps.common.config check

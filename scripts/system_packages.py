@@ -3,7 +3,7 @@
 Runs before the virtual environment exists, so it uses the standard library only. As root on a
 Debian-like system it runs apt-get; otherwise it prints the exact command and fails.
 
-    python3 -m scripts.system_packages [build|mariadb ...]
+    python3 -m scripts.system_packages [build|assets|browser|mariadb|bench ...]
 """
 
 from __future__ import annotations
@@ -26,6 +26,16 @@ NEEDS = {
     "mariadb": (
         lambda: find_mysqld() is not None,
         ["mariadb-server"],
+    ),
+    # npm installs the dashboard's pinned front-end packages (package-lock.json) into node_modules/.
+    "assets": (
+        lambda: shutil.which("npm") is not None,
+        ["npm"],
+    ),
+    # The browser the browser tests drive (tests/browser/, Playwright with executable_path).
+    "browser": (
+        lambda: shutil.which("chromium") is not None,
+        ["chromium"],
     ),
     # The HTTP load generator of scripts/bench.py (a separate process, written in C).
     "bench": (

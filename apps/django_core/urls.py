@@ -10,6 +10,7 @@ urlpatterns = [
     path("internal/log-level/", views.update_log_level, name="internal-log-level"),
     path("api/", include("apps.django_core.tower.urls")),
     path("admin/", admin.site.urls),
+    path("", include("apps.django_core.dashboard.urls")),
 ]
 
 handler500 = "apps.django_core.problems.server_error"
