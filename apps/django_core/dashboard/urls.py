@@ -10,4 +10,5 @@ urlpatterns = [
     path("instruments/<str:symbol>/", views.instrument_detail, name="instrument"),
     path("instruments/<str:symbol>/chart/", views.instrument_chart, name="instrument-chart"),
     path("instruments/<str:symbol>/refresh/", views.instrument_refresh, name="instrument-refresh"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_POST, require_safe
 
 from apps.common.contracts.market import Timeframe
@@ -103,3 +104,9 @@ def instrument_refresh(request: HttpRequest, symbol: str) -> HttpResponse:
     level = messages.ERROR if refresh.outcome == "failed" else messages.SUCCESS
     messages.add_message(request, level, f"{refresh.symbol}: {refresh.outcome}: {refresh.detail}")
     return redirect("dashboard:instrument", symbol=instrument.symbol)
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers ask for on every page (the admin's too): the dashboard's icon."""
+    return redirect(static("dashboard/favicon.svg"))
