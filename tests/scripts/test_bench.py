@@ -12,7 +12,8 @@ from scripts import bench
 from tests.stack import clean_env, port_is_free
 
 KEYS = {"stack_ready", "relay_rps", "relay_vs_naive", "relay_p99_added_ms", "ingest_bars_per_s",
-        "regime_engine_bars_per_s", "regime_endpoint_p50_ms", "smoke_s", "idle_rss_mb"}
+        "regime_engine_bars_per_s", "regime_endpoint_p50_ms", "smoke_s", "idle_rss_mb", "series_summary_ms",
+        "chart_draw_ms"}
 
 
 def positive(value) -> bool:
