@@ -8,6 +8,7 @@ stack's tests expect to be absent, and stop and start its MongoDB. The last test
 
 from __future__ import annotations
 
+import secrets
 import subprocess
 import sys
 import time
@@ -26,7 +27,7 @@ from tests.stack import wait_until
 
 pytestmark = pytest.mark.browser
 
-STAFF = ("tower-staff", "browser-test-password-not-a-secret")
+STAFF = ("tower-staff", secrets.token_urlsafe(16))  # a staff login of this run's throw-away stack
 # uPlot's canvas holds the bands as drawn: these colours (instrument.js TREND), un-premultiplied.
 BAND_COLOURS = {"bull": (22, 163, 74), "sideways": (148, 163, 184), "bear": (220, 38, 38)}
 
