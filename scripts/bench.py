@@ -21,7 +21,6 @@ import os
 import random
 import re
 import secrets
-import shutil
 import signal
 import socket
 import statistics
@@ -457,11 +456,10 @@ class Bench:
             raise BenchError(f"{exc}: {self.bootstrap_log.strip()[-400:]}") from None
 
     def databases_remove(self) -> None:
-        state = REPO_ROOT / ".var" / "test"
+        from scripts.private_db.servers import VAR_DIR, server_files_remove
+
         for name, port in (("mysql", self.ports.mysql), ("mongo", self.ports.mongo)):
-            shutil.rmtree(state / f"{name}-{port}", ignore_errors=True)
-            for leftover in (state / f"{name}-{port}.log", state / f"{name}-{port}.pid", state / f"{name}-{port}-init.sql"):
-                leftover.unlink(missing_ok=True)
+            server_files_remove(VAR_DIR / "test", name, port)
 
     # figures
 

@@ -83,11 +83,13 @@ def django_migrate() -> int:
     return len(plan)
 
 
-def mongo_indexes_ensure(target: MongoTarget, timeout_ms: int) -> list[str]:
-    """Ping MongoDB and create the market database's missing indexes; return their names."""
+def mongo_indexes_ensure(target: MongoTarget, timeout_ms: int) -> tuple[str, list[str]]:
+    """Ping MongoDB and create the market database's missing indexes; return the server's name and
+    the indexes created."""
     from pymongo import MongoClient
     from pymongo.errors import PyMongoError
 
+    from apps.common.database_servers import mongo_server_name_sync
     from apps.fastapi_market.indexes import INDEXES
 
     client = MongoClient(target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
@@ -101,7 +103,7 @@ def mongo_indexes_ensure(target: MongoTarget, timeout_ms: int) -> list[str]:
             if missing:
                 db[collection].create_indexes(missing)
                 created += [f"{collection}.{m.document['name']}" for m in missing]
-        return created
+        return mongo_server_name_sync(db), created
     except PyMongoError as exc:
         raise _mongo_failure(target, exc) from None
     finally:
@@ -133,6 +135,25 @@ def _mongo_failure(target: MongoTarget, exc: Exception) -> BootstrapError:
     )
 
 
+def ferretdb_gin_indexes_ensure(target: MongoTarget) -> tuple[str, bool]:
+    """On this project's private FerretDB, back the equality filters with GIN indexes; say what it
+    did, and whether it changed anything."""
+    from scripts.private_db.servers import private_cluster_of
+
+    cluster = private_cluster_of(target)
+    if cluster is None:
+        return ("FerretDB's PostgreSQL is not one this project started: its filters are not indexed "
+                "(see the README, 'The embedded MongoDB')"), False
+    from apps.fastapi_market.indexes import EQUALITY_FILTERS
+    from scripts.private_db.postgresql import gin_indexes_ensure
+
+    created = []
+    with cluster.connect(database="ferretdb") as conn:
+        for collection, fields in EQUALITY_FILTERS.items():
+            created += [f"{collection}.{field}" for field in gin_indexes_ensure(conn, target.database, collection, fields)]
+    return f"GIN indexes for FerretDB's filters: {'created ' + ', '.join(created) if created else 'up to date'}", bool(created)
+
+
 def bootstrap(profile: str) -> bool:
     """Run every step; True when anything changed."""
     from apps.django_core.env import load_settings as django_settings
@@ -146,15 +167,19 @@ def bootstrap(profile: str) -> bool:
     say(f"MySQL {mysql.address}: database {mysql.database} {'created' if created else 'already exists'}")
     applied = django_migrate()
     say(f"Django migrations: {f'applied {applied}' if applied else 'up to date'}")
-    indexes = mongo_indexes_ensure(market.mongo, market.mongo_timeout_ms)
+    server, indexes = mongo_indexes_ensure(market.mongo, market.mongo_timeout_ms)
     say(
-        f"MongoDB {market.mongo.address}: ping ok; database {market.mongo.database}: "
+        f"MongoDB {market.mongo.address} ({server}): ping ok; database {market.mongo.database}: "
         f"{'created indexes ' + ', '.join(indexes) if indexes else 'indexes up to date'}"
     )
+    gin_created = False
+    if server.endswith("+ PostgreSQL"):
+        gin, gin_created = ferretdb_gin_indexes_ensure(market.mongo)
+        say(f"MongoDB {market.mongo.address}: {gin}")
     counted = mongo_series_backfill(market.mongo, market.mongo_timeout_ms)
     if counted:
         say(f"MongoDB series ledger: built from the {counted:,} bars stored before it existed")
-    return bool(created or applied or indexes or counted)
+    return bool(created or applied or indexes or gin_created or counted)
 
 
 def main(argv: list[str] | None = None) -> int:

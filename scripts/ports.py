@@ -30,6 +30,13 @@ def port_holder(host: str, port: int) -> str | None:
     return _listener(port) or "another process"
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on now (the kernel's pick); it may be taken again before it is used."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
 def _listener(port: int) -> str | None:
     try:
         import psutil

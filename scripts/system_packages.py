@@ -3,16 +3,18 @@
 Runs before the virtual environment exists, so it uses the standard library only. As root on a
 Debian-like system it runs apt-get; otherwise it prints the exact command and fails.
 
-    python3 -m scripts.system_packages [build|assets|browser|mariadb|bench ...]
+    python3 -m scripts.system_packages [build|assets|browser|mariadb|postgresql|bench ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 # What each need requires: a test that says whether it is met, and the packages that meet it.
 NEEDS = {
@@ -26,6 +28,11 @@ NEEDS = {
     "mariadb": (
         lambda: find_mysqld() is not None,
         ["mariadb-server"],
+    ),
+    # The private PostgreSQL cluster under FerretDB, the embedded MongoDB (when there is no mongod).
+    "postgresql": (
+        lambda: find_postgres_program("postgres") is not None,
+        ["postgresql"],
     ),
     # npm installs the dashboard's pinned front-end packages (package-lock.json) into node_modules/.
     "assets": (
@@ -55,6 +62,18 @@ def find_mysqld() -> str | None:
         found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin")
         if found:
             return found
+    return None
+
+
+def find_postgres_program(name: str) -> str | None:
+    """``postgres``, ``initdb``… from PATH, else from Debian's /usr/lib/postgresql/<newest>/bin."""
+    found = shutil.which(name)
+    if found:
+        return found
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(re.sub(r"\D", "", p.parent.name) or 0))
+    for directory in reversed(versions):
+        if (directory / name).is_file():
+            return str(directory / name)
     return None
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -115,11 +114,10 @@ def pin_session_stack() -> dict[str, int]:
 
 def remove_private_data(ports: dict[str, int]) -> None:
     """Delete the throw-away data of the private servers on ``ports``."""
-    state = REPO_ROOT / ".var" / "test"
+    from scripts.private_db.servers import VAR_DIR, server_files_remove
+
     for name in ("mysql", "mongo"):
-        shutil.rmtree(state / f"{name}-{ports[name]}", ignore_errors=True)
-        (state / f"{name}-{ports[name]}.log").unlink(missing_ok=True)
-    (state / f"mysql-{ports['mysql']}-init.sql").unlink(missing_ok=True)
+        server_files_remove(VAR_DIR / "test", name, ports[name])
 
 
 def health_urls(ports: dict[str, int]) -> list[str]:

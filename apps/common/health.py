@@ -22,11 +22,14 @@ class CheckResult:
     status: str
     latency_ms: float
     error: str | None = None
+    server: str | None = None  # the server that answered, named (apps.common.database_servers)
 
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"status": self.status, "latency_ms": self.latency_ms}
         if self.error:
             body["error"] = self.error
+        if self.server:
+            body["server"] = self.server
         return body
 
 
@@ -39,26 +42,27 @@ def _elapsed_ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
 
 
-def run_check(probe: Callable[[], object]) -> CheckResult:
-    """Run a blocking probe; any exception makes the check unavailable."""
+def run_check(probe: Callable[[], str | None]) -> CheckResult:
+    """Run a blocking probe, which returns the name of the server that answered (or None); any
+    exception makes the check unavailable."""
     started = time.perf_counter()
     try:
-        probe()
+        server = probe()
     except Exception as exc:  # a health check reports every failure, it never raises
         return _failed(started, exc)
-    return CheckResult(OK, _elapsed_ms(started))
+    return CheckResult(OK, _elapsed_ms(started), server=server)
 
 
-async def run_check_async(probe: Callable[[], Awaitable[object]], timeout: float) -> CheckResult:
-    """Await a probe for at most ``timeout`` seconds; any exception makes it unavailable."""
+async def run_check_async(probe: Callable[[], Awaitable[str | None]], timeout: float) -> CheckResult:
+    """Await a probe (as run_check's) for at most ``timeout`` seconds; any exception makes it unavailable."""
     started = time.perf_counter()
     try:
-        await asyncio.wait_for(probe(), timeout)
+        server = await asyncio.wait_for(probe(), timeout)
     except TimeoutError:
         return CheckResult(UNAVAILABLE, _elapsed_ms(started), f"no answer within {timeout:g} s")
     except Exception as exc:  # a health check reports every failure, it never raises
         return _failed(started, exc)
-    return CheckResult(OK, _elapsed_ms(started))
+    return CheckResult(OK, _elapsed_ms(started), server=server)
 
 
 def health_report(service: str, checks: Mapping[str, CheckResult]) -> tuple[int, dict[str, Any]]:

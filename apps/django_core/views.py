@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from apps.common.contracts import LogLevelChange
 
+from apps.common.database_servers import mysql_server_name
 from apps.common.health import health_report, liveness_report, run_check
 from apps.common.internal import log_level_change, settings_report
 from apps.common.problems import invalid_fields
@@ -17,15 +18,17 @@ from apps.django_core.problems import problem_response
 from apps.django_core.env import SERVICE
 
 
-def mysql_ping() -> None:
-    """A real round trip to MySQL; a broken connection is dropped so the next try reconnects."""
+def mysql_ping() -> str:
+    """A real round trip to MySQL; the server's name (``MariaDB 10.11.11``). A broken connection is
+    dropped so the next try reconnects."""
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+            cursor.execute("SELECT VERSION()")
+            (version,) = cursor.fetchone()
     except Exception:
         connection.close()
         raise
+    return mysql_server_name(version)
 
 
 @require_safe

@@ -16,3 +16,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("symbol", ASCENDING), ("timeframe", ASCENDING)], name="series_ledger_symbol_timeframe"),
     ],
 }
+
+# The fields each collection is filtered on by equality. FerretDB over PostgreSQL turns such a filter
+# into `_jsonb->'field' @> value`, which its own (btree) indexes cannot serve, so every such query
+# would read the whole table; scripts/bootstrap_db.py backs each field with a GIN expression index
+# on the collection's table when the server is this project's private FerretDB.
+EQUALITY_FILTERS: dict[str, list[str]] = {"bars": ["_id", "symbol"], "series_ledger": ["symbol"]}

@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             connect_timeout=settings.regime_connect_timeout,
             read_timeout=settings.regime_read_timeout,
         )
+        app.state.mongo_server = None  # the server's name, learnt by the first health check that reaches it
         app.state.bar_setup_lock = asyncio.Lock()
         app.state.bar_write_policy = None  # learnt from the server on the first write
         try:

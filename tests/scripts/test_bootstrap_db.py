@@ -1,5 +1,8 @@
 """scripts/bootstrap_db.py against the test stack's real MySQL and MongoDB."""
 
+import json
+import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -11,7 +14,8 @@ from pymongo import MongoClient
 from apps.django_core.env import load_settings as django_settings
 from apps.fastapi_market.settings import load_settings as market_settings
 from scripts import bootstrap_db
-from tests.stack import clean_env
+from scripts.private_db.servers import MongoServer, private_cluster_of
+from tests.stack import clean_env, wait_until
 
 
 def schemas(target) -> set[str]:
@@ -122,3 +126,50 @@ def test_builds_the_series_ledger_of_bars_stored_before_it_existed(fresh_names):
     second = run_bootstrap(**env)
     assert "series ledger" not in second.stderr
     assert second.stderr.strip().endswith("nothing to do: everything was already in place")
+
+
+def plan_of(mongo_url: str, database: str, query: dict) -> str:
+    """FerretDB's explain of a find: PostgreSQL's plan, as text."""
+    with MongoClient(mongo_url) as client:
+        answer = client[database].command("explain", {"find": "bars", "filter": query}, verbosity="queryPlanner")
+    return json.dumps(answer["queryPlanner"])
+
+
+def test_ferretdb_filters_get_gin_indexes_that_outlive_restarts_and_index_rebuilds(fresh_names, test_stack):
+    mysql, mongo, name = fresh_names
+    env = {"MYSQL_URL": f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{name}", "MONGO_DB": name}
+    first = run_bootstrap(**env)
+    assert first.returncode == 0, first.stderr
+    assert f"MongoDB {mongo.address} (FerretDB 1.24.1 + PostgreSQL): ping ok" in first.stderr
+    assert "GIN indexes for FerretDB's filters: created bars._id, bars.symbol" in first.stderr
+    with MongoClient(mongo.url) as client:  # enough bars that an index pays, and PostgreSQL knows it
+        client[name].bars.insert_many([{"_id": f"G{n % 20}:1d:{n}", "symbol": f"G{n % 20}", "timeframe": "1d",
+                                        "ts": n, "close": 1.0} for n in range(6000)])
+    cluster = private_cluster_of(mongo)
+    with cluster.connect(database="ferretdb") as conn:
+        conn.execute(f'ANALYZE "{name}".{_bars_table(conn, name)}')
+
+    def served_by_gin() -> bool:
+        by_symbol, by_id = plan_of(mongo.url, name, {"symbol": "G3"}), plan_of(mongo.url, name, {"_id": "G3:1d:3"})
+        return "Bitmap Index Scan" in by_symbol and "symbol_aetherion_gin" in by_symbol and "id_aetherion_gin" in by_id
+
+    assert served_by_gin()
+    assert "GIN indexes for FerretDB's filters: up to date" in run_bootstrap(**env).stderr  # idempotent
+
+    ferretdb_pid = int(MongoServer(mongo, "test").pid_file.read_text())  # the test stack's, under `local_db run`
+    os.kill(ferretdb_pid, signal.SIGKILL)
+    wait_until(lambda: MongoServer(mongo, "test").pid_file.read_text().strip() != str(ferretdb_pid)
+               and MongoServer(mongo, "test").answers(), 30, "FerretDB restarted by its supervisor")
+    assert served_by_gin()  # FerretDB restarted
+
+    with MongoClient(mongo.url) as client:  # the MongoDB indexes rebuilt: FerretDB leaves the GIN ones be
+        client[name].bars.drop_indexes()
+    rebuilt = run_bootstrap(**env)
+    assert "created indexes bars.bars_symbol_timeframe_ts" in rebuilt.stderr
+    assert "GIN indexes for FerretDB's filters: up to date" in rebuilt.stderr
+    assert served_by_gin()
+
+
+def _bars_table(conn, schema: str) -> str:
+    return conn.execute(f'SELECT _jsonb->>\'table\' FROM "{schema}"._ferretdb_database_metadata '
+                        "WHERE _jsonb->>'_id' = 'bars'").fetchone()[0]

@@ -13,7 +13,7 @@ class CheckReport(BaseModel):
     status: Literal["ok", "unavailable"]
     latency_ms: float
     error: str | None = None
-    # The database engine that answered, e.g. "MariaDB 10.11.11", "FerretDB 1.24.1 + PostgreSQL".
+    # The database server that answered: "MariaDB 10.11.11", "mongod 7.0.14", "FerretDB 1.24.1 + PostgreSQL".
     server: str | None = None
 
 

@@ -1,11 +1,12 @@
 """Health: readiness pings MongoDB; liveness calls nothing."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from apps.common.contracts import HealthReport
-from apps.common.health import health_report, liveness_report, run_check_async
-from apps.fastapi_market.dependencies import MongoDep, SettingsDep
+from apps.common.database_servers import mongo_server_name_async
+from apps.common.health import OK, health_report, liveness_report, run_check_async
+from apps.fastapi_market.dependencies import MarketDbDep, MongoDep, SettingsDep
 from apps.fastapi_market.settings import SERVICE
 
 router = APIRouter(tags=["health"])
@@ -13,10 +14,22 @@ _REPORTS = {200: {"model": HealthReport}, 503: {"model": HealthReport, "descript
 
 
 @router.get("/health", summary="Readiness: 200 when MongoDB answers a ping, 503 naming it when not", responses=_REPORTS)
-async def read_health(mongo: MongoDep, settings: SettingsDep) -> JSONResponse:
-    """Ping MongoDB within the configured timeout."""
-    timeout = settings.mongo_timeout_ms / 1000
-    mongo_check = await run_check_async(lambda: mongo.admin.command("ping"), timeout)
+async def read_health(request: Request, mongo: MongoDep, db: MarketDbDep, settings: SettingsDep) -> JSONResponse:
+    """Ping MongoDB within the configured timeout, and name the server that answered."""
+    state = request.app.state
+
+    async def probe() -> str:
+        await mongo.admin.command("ping")
+        if state.mongo_server is not None:  # learnt once per server, not on every check
+            return state.mongo_server
+        name = await mongo_server_name_async(db)
+        if "+" in name or not name.startswith("FerretDB"):  # FerretDB's store shows once bars exist
+            state.mongo_server = name
+        return name
+
+    mongo_check = await run_check_async(probe, settings.mongo_timeout_ms / 1000)
+    if mongo_check.status != OK:
+        state.mongo_server = None  # the server that comes back may be another one
     status, body = health_report(SERVICE, {"mongodb": mongo_check})
     return JSONResponse(body, status_code=status)
 
