@@ -33,6 +33,10 @@ def test_every_service_is_ok_on_the_live_stack(client, test_urls):
     for name, check in (("django_core", "mysql"), ("fastapi_market", "mongodb")):
         assert body["services"][name]["checks"][check]["status"] == "ok"
         assert body["services"][name]["checks"][check]["latency_ms"] > 0
+        assert "server" not in body["services"][name]
+    assert body["services"]["django_core"]["checks"]["mysql"]["server"].startswith(("MariaDB ", "MySQL "))
+    mongodb = body["services"]["fastapi_market"]["checks"]["mongodb"]["server"]
+    assert mongodb == "FerretDB 1.24.1 + PostgreSQL" or mongodb.startswith("mongod "), mongodb
 
 
 @pytest.fixture

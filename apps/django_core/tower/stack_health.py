@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from typing import Any
@@ -48,7 +49,8 @@ def stack_health_report(
         # Each thread runs in a copy of this context, so the calls carry this request's ID.
         futures = {name: pool.submit(copy_context().run, _remote_entry, client, name, urls[name]) for name in remote}
         own = run_check(mysql_ping)  # while the threads call the other services
-        entries = {SERVICE: {**own.as_dict(), "checks": {"mysql": own.as_dict()}},
+        # Its own entry is its MySQL check; the server's name belongs to the check, not the service.
+        entries = {SERVICE: {**dataclasses.replace(own, server=None).as_dict(), "checks": {"mysql": own.as_dict()}},
                    **{name: future.result() for name, future in futures.items()}}
     services = {name: {**entries[name], "url": urls[name]} for name in urls}
     healthy = all(entry["status"] == OK for entry in services.values())
