@@ -14,8 +14,10 @@ from scripts.screenshot import chromium_launch
 SCREENSHOTS = REPO_ROOT / ".var" / "screenshots"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one module's tests. Not for the session: Playwright's sync API keeps an asyncio
+    loop running in this thread while it is open, and later tests' asyncio.run() would refuse to start."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
