@@ -38,6 +38,7 @@ from typing import Any
 
 from apps.common.config import CONFIG_DIR, REPO_ROOT
 from scripts import process_groups
+from scripts import bench_dashboard
 
 PROD_PROCFILE = REPO_ROOT / "deploy" / "Procfile.prod"
 DEV_PROCFILE = REPO_ROOT / "Procfile"
@@ -155,6 +156,11 @@ def figures_new() -> dict[str, Figure]:
                check=lambda f: f.ratio <= 3),
         Figure("idle_rss_mb", "RSS of the idle stack, all processes (vs bare hello apps)", "MB", "ratio ≤ 1.5",
                check=lambda f: f.ratio <= 1.5),
+        # The dashboard's (scripts/bench_dashboard.py).
+        Figure("series_summary_ms", "GET /series p50 (vs counting one series' bars + its newest bar in MongoDB)",
+               "ms", "p50 ≤ 50 ms", check=lambda f: f.value <= 50),
+        Figure("chart_draw_ms", "3,000 daily bars drawn in chromium, data in hand to chart drawn, dev stack "
+               "(vs a bare uPlot line)", "ms", "≤ 1,000 ms", check=lambda f: f.value <= 1000),
     ]
     return {row.key: row for row in rows}
 
@@ -796,6 +802,11 @@ class Bench:
         self.ingest(f["ingest_bars_per_s"], symbol)
         say(f"regime endpoint: GET /regime/{symbol} over {s.regime_bars:,} bars")
         self.regime_endpoint(f["regime_endpoint_p50_ms"], symbol)
+        say("series summary: GET /series beside counting one series in MongoDB")
+        fig = f["series_summary_ms"]
+        fig.value, fig.baseline, notes = bench_dashboard.series_summary_ms(
+            self.ports.url("fastapi_market"), self.mongo_url, BENCH_MONGO_DB, symbol)
+        fig.notes.update(notes)
         say(f"bar lookups, a 40-update command, read load: {self.bars_stored:,} bars stored")
         lookup_before = self.lookup_p50()
         self.update_40(f["update_40_ms"])
@@ -827,6 +838,11 @@ class Bench:
             f["relay_rps"].dev = f["relay_vs_naive"].dev = loads["relay"].rps
             f["relay_p99_added_ms"].dev = loads["relay_1"].p99_ms - loads["flask_1"].p99_ms
             f["smoke_s"].dev = self.smoke(self.dev_env)[0]
+            say("chart draw: the detail page of 3,000 daily bars in chromium (dev profile: no login)")
+            fig = f["chart_draw_ms"]
+            fig.value, fig.baseline, notes = bench_dashboard.chart_draw_ms(
+                self.ports.url("django_core"), self.ports.url("fastapi_market"), _dev_token(self.dev_env))
+            fig.notes.update(notes)
             f["idle_rss_mb"].dev = self.idle_rss(dev)
             dev.stop()
         return f
@@ -851,6 +867,12 @@ def _settings_in(env: dict[str, str], load_settings):
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def _dev_token(env: dict[str, str]) -> str:
+    from apps.fastapi_market.settings import load_settings
+
+    return _settings_in(env, load_settings).common.internal_api_token
 
 
 def _fastapi_workers(env: dict[str, str]) -> int:

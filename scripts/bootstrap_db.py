@@ -1,5 +1,5 @@
 """Prepare the databases: create the MySQL database, apply Django's migrations, check MongoDB
-and create its indexes. Safe to run again: it changes only what is missing, and says so.
+and create its indexes (and the series ledger of bars stored before it existed). Safe to run again: it changes only what is missing, and says so.
 
     python -m scripts.bootstrap_db [--profile dev]
 
@@ -133,6 +133,23 @@ def segments_backfill(target: MongoTarget, timeout_ms: int) -> tuple[int, int, i
         client.close()
 
 
+def mongo_series_backfill(target: MongoTarget, timeout_ms: int) -> int:
+    """Build the series ledger from the stored bars if it is empty (bars stored before it existed);
+    return how many bars it counted."""
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    from apps.fastapi_market.series import series_backfill
+
+    client = MongoClient(target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True)
+    try:
+        return series_backfill(client[target.database])
+    except PyMongoError as exc:
+        raise _mongo_error(target, exc) from None
+    finally:
+        client.close()
+
+
 def _mongo_error(target: MongoTarget, exc: Exception) -> BootstrapError:
     first_line = str(exc).split(",")[0].splitlines()[0]
     return BootstrapError(
@@ -201,7 +218,10 @@ def mongo_bootstrap(market) -> bool:
     if server.endswith("+ PostgreSQL"):
         gin, gin_created = ferretdb_gin_indexes_ensure(market.mongo)
         say(f"MongoDB {market.mongo.address}: {gin}")
-    return bool(indexes or series or gin_created)
+    counted = mongo_series_backfill(market.mongo, market.mongo_timeout_ms)
+    if counted:
+        say(f"MongoDB series ledger: built from the {counted:,} bars stored before it existed")
+    return bool(indexes or series or gin_created or counted)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -67,7 +67,8 @@ class Layout:
 
     def setup_inputs(self) -> list[Path]:
         """The files whose change makes `setup` run again."""
-        return sorted((self.root / "requirements").glob("*.txt")) + [self.root / "pyproject.toml"]
+        return sorted((self.root / "requirements").glob("*.txt")) + [
+            self.root / name for name in ("pyproject.toml", "package.json", "package-lock.json")]
 
     def shown(self, path: Path) -> str:
         try:
@@ -122,12 +123,17 @@ def setup_reason(layout: Layout) -> str | None:
 
 def setup_steps(layout: Layout, args: list[str]) -> list[Step]:
     pip = ("-m", "pip", "install", "--quiet", "--disable-pip-version-check")
+    npm = shutil.which("npm") or ("npm.cmd" if layout.platform == process_groups.WINDOWS else "npm")
     return [
-        system_python("-m", "scripts.system_packages", "build", advisory=True),
+        # mysqlclient's build needs, Debian's chromium for the browser tests, npm for the dashboard's chart library.
+        system_python("-m", "scripts.system_packages", "build", "browser", "assets", advisory=True),
         system_python("-m", "venv", str(layout.venv)),
         venv_python(layout, *pip, "-r", str(layout.root / "requirements" / "dev.txt")),
         # The project itself, editable: `apps` and `scripts` import from anywhere; it adds no dependency.
         venv_python(layout, *pip, "--no-deps", "--editable", str(layout.root)),
+        # The dashboard's front-end packages, exactly as package-lock.json pins them; Django serves them from there.
+        Step((npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"), program_shown="npm",
+             advisory=True),
     ]
 
 

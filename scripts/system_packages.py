@@ -5,7 +5,7 @@ Debian/Ubuntu as root it runs apt-get; on Debian/Ubuntu otherwise it prints the 
 command; on any other system (Windows, macOS, another Linux) it says in one line what to
 install, or which variable to set in which file. It exits 1 when a need is still unmet.
 
-    python3 -m scripts.system_packages [build|mariadb|postgresql|bench ...]
+    python3 -m scripts.system_packages [build|assets|browser|mariadb|postgresql|bench ...]
 """
 
 from __future__ import annotations
@@ -88,6 +88,16 @@ NEEDS = {
         ["postgresql"],
         "a MongoDB server, or PostgreSQL for the private FerretDB (Windows: winget install MongoDB.Server; "
         "macOS: brew install postgresql), or set MONGO_URL in config/fastapi_market.local.env to a server you have",
+    ),
+    # npm installs the dashboard's pinned front-end packages (package-lock.json) into node_modules/.
+    "assets": (
+        lambda: shutil.which("npm") is not None,
+        ["npm"],
+    ),
+    # The browser the browser tests drive (tests/browser/, Playwright with executable_path).
+    "browser": (
+        lambda: shutil.which("chromium") is not None,
+        ["chromium"],
     ),
     # The HTTP load generator of scripts/bench.py (a separate process, written in C).
     "bench": Need(

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from apps.common.config import load_common
+from tests.processes import SeparateProcesses
 from tests.session import SESSION_PORTS
-from tests.stack import HonchoStack, clean_env, port_is_free, remove_private_data
+from tests.stack import HonchoStack, clean_env, isolated_ports, port_is_free, remove_private_data
 
 TESTS_DIR = Path(__file__).parent
 # The layers `make test-fast` leaves out, by where their tests live (markers registered in pyproject.toml).
@@ -95,3 +96,25 @@ def silent_port() -> int:
         sock.bind(("127.0.0.1", 0))
         sock.listen(8)
         yield sock.getsockname()[1]
+
+
+@pytest.fixture
+def separate(tmp_path):
+    """The Procfile.test lines as separate processes on ports of their own, nothing started yet; all
+    stopped afterwards. For tests that stop or kill one process without breaking the shared stack."""
+    processes = SeparateProcesses(isolated_ports(), tmp_path)
+    yield processes
+    processes.close()
+
+
+@pytest.fixture(scope="module")
+def separate_stack(tmp_path_factory):
+    """All five Procfile.test processes, started separately and healthy; shared by a module's tests."""
+    processes = SeparateProcesses(isolated_ports(), tmp_path_factory.mktemp("separate"))
+    try:
+        processes.bring_up()
+    except BaseException:
+        processes.close()
+        raise
+    yield processes
+    processes.close()

@@ -119,8 +119,16 @@ async def send_contract(client: aiohttp.ClientSession, method: str, service: str
 
 def get_contract_sync(client: httpx.Client, service: str, url: str, model: type[M], ok_statuses=(200,)) -> M:
     """The blocking twin of ``get_contract``."""
+    return send_contract_sync(client, "GET", service, url, model, ok_statuses=ok_statuses)
+
+
+def send_contract_sync(client: httpx.Client, method: str, service: str, url: str, model: type[M],
+                       body: BaseModel | None = None, ok_statuses=(200,)) -> M:
+    """The blocking twin of ``send_contract``."""
+    content = body.model_dump_json().encode() if body is not None else None
+    headers = {"Content-Type": "application/json"} if body is not None else None
     try:
-        response = client.get(url)
+        response = client.request(method, url, content=content, headers=headers)
     except httpx.HTTPError as exc:
         raise call_error(exc, service, url) from None
     return parse_contract(response, model, service, ok_statuses)

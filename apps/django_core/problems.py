@@ -111,3 +111,8 @@ def _with_headers_of(original: HttpResponse, problem: HttpResponse) -> HttpRespo
 
 def server_error(request: HttpRequest) -> JsonResponse:
     return problem_response(request, 500, "The server failed to handle this request.")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
+    """Django's CSRF refusal as a problem: the form must be sent from the page, with its token."""
+    return problem_response(request, 403, f"CSRF verification failed ({reason}): send the form from the page itself.")

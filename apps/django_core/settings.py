@@ -1,5 +1,6 @@
 """Django settings for django_core. Every value comes from config/ through apps.django_core.env."""
 
+from apps.common.config import REPO_ROOT
 from apps.common.logging import configure_logging
 from apps.django_core.env import SERVICE, load_settings
 from apps.django_core.request_context import quiet_unavailable_health
@@ -29,11 +30,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files for /api/docs/, as static files
     "apps.django_core.tower",
+    "apps.django_core.dashboard",
 ]
 
 MIDDLEWARE = [
     "apps.django_core.request_context.request_context_middleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files, before anything that needs a session or the database (whitenoise.readthedocs.io).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # After the HTTPS redirect, before anything answers: a URL without (or with) its slash is a 308.
     "apps.django_core.trailing_slash.trailing_slash_middleware",
     "apps.django_core.problems.problem_middleware",
@@ -64,9 +68,28 @@ TEMPLATES = [
 # Django's 301 that drops a body (or its 500 for a write while DEBUG).
 APPEND_SLASH = False
 
+# --- Static files: served by WhiteNoise in every profile ---------------------------------------
+# With DEBUG on (dev, test) it serves them straight from the apps and STATICFILES_DIRS, re-read on
+# change; with it off (production) from STATIC_ROOT, filled by `collectstatic` at build time, under
+# content-hashed names with a year's `Cache-Control: immutable` (and gzip copies).
 STATIC_URL = "static/"
+STATIC_ROOT = REPO_ROOT / ".var" / "static"
+# The chart library, from the npm registry as package-lock.json pins it (`make setup` runs npm ci).
+STATICFILES_DIRS = [("vendor/uplot", REPO_ROOT / "node_modules" / "uplot" / "dist")]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 # Request bodies above this get a 413 problem (apps.django_core.problems); Django's default, stated.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Dashboard (apps.django_core.dashboard): who may see it ----------------------------------
+# Production: every page needs a staff login (the admin's login page). Elsewhere they are open to
+# read. Writes (the "refresh regimes" button) need a staff login and the CSRF token everywhere.
+DASHBOARD_LOGIN_REQUIRED = PRODUCTION
+LOGIN_URL = "admin:login"
+# A refused CSRF check is a 403 problem that says why, like every other error.
+CSRF_FAILURE_VIEW = "apps.django_core.problems.csrf_failure"
 
 # --- Database: MySQL/MariaDB ----------------------------------------------------------------
 DATABASES = {

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -16,8 +15,7 @@ urlpatterns = [
          name="api-docs"),
     path("api/", include("apps.django_core.tower.urls")),
     path("admin/", admin.site.urls),
-    # Static files (the docs page's, the admin's) from the apps, while DEBUG; [] otherwise.
-    *staticfiles_urlpatterns(),
+    path("", include("apps.django_core.dashboard.urls")),
 ]
 
 handler500 = "apps.django_core.problems.server_error"

@@ -18,6 +18,7 @@ from apps.common.database_servers import is_ferretdb
 from apps.fastapi_market.indexes import INDEXES
 from apps.fastapi_market.segments import COLLECTION as SEGMENTS
 from apps.fastapi_market.segments import from_ms, segments_write, series_read, to_ms
+from apps.fastapi_market.series import LEDGER, series_record
 
 DUPLICATE_KEY = 11000
 _VALUES = ("open", "high", "low", "close", "volume")
@@ -139,6 +140,7 @@ async def _write_chunk(collection: AsyncCollection, bars: list[Bar], policy: Wri
     """
     documents = {bar_key(bar): _document(bar) for bar in bars}
     existing = await _insert_new(collection, documents)
+    await series_record(collection.database[LEDGER], [documents[key] for key in documents.keys() - existing])
     if not existing:
         return len(documents), 0, 0
     stored = await _stored(collection, existing, policy)

@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 
+import httpx
 import psutil
 import pytest
 import yaml
@@ -23,7 +24,7 @@ from honcho.environ import parse_procfile
 from apps.common.config import REPO_ROOT, SERVICES, inspect
 from scripts import process_groups
 from tests.deploy.manifests import kill_group, production_env
-from tests.stack import free_port, wait_until
+from tests.stack import clean_env, free_port, http_status, wait_until
 
 DOCKERFILE = REPO_ROOT / "deploy" / "Dockerfile"
 COMPOSE = REPO_ROOT / "compose.yaml"
@@ -41,6 +42,14 @@ def stages() -> list[list[dict]]:
         if result and instruction["instruction"] != "COMMENT":
             result[-1].append(instruction)
     return result
+
+
+def stage(name: str) -> list[dict]:
+    """The instructions of the stage ``FROM … AS <name>``; the unnamed last stage is "runtime"."""
+    found = stages()
+    if name == "runtime":
+        return found[-1]
+    return next(s for s in found if s[0]["value"].endswith(f" AS {name}"))
 
 
 def instructions(stage: list[dict], name: str) -> list[str]:
@@ -68,10 +77,10 @@ def test_hadolint_fails_on_a_bad_dockerfile(tmp_path):
 
 
 def test_dockerfile_is_multi_stage_on_slim_python_with_build_tools_only_in_the_builder():
-    builder, runtime = stages()
+    assets, builder, runtime = stages()
     parser = DockerfileParser(str(DOCKERFILE))
-    assert parser.parent_images == ["python:3.11-slim-bookworm"] * 2
-    assert builder[0]["value"].endswith(" AS builder")
+    assert parser.parent_images == ["node:20-bookworm-slim", "python:3.11-slim-bookworm", "python:3.11-slim-bookworm"]
+    assert builder[0]["value"].endswith(" AS builder") and assets[0]["value"].endswith(" AS assets")
     assert any("build-essential" in run and "default-libmysqlclient-dev" in run for run in instructions(builder, "RUN"))
     assert not [run for run in instructions(runtime, "RUN") if BUILD_TOOLS.search(run)]
     assert any("libmariadb3" in run for run in instructions(runtime, "RUN"))  # mysqlclient's library at run time
@@ -80,7 +89,7 @@ def test_dockerfile_is_multi_stage_on_slim_python_with_build_tools_only_in_the_b
 
 
 def test_final_image_runs_as_a_numeric_non_root_user():
-    _, runtime = stages()
+    runtime = stage("runtime")
     users = instructions(runtime, "USER")
     assert users, "the final stage sets no USER"
     uid = users[-1].split(":")[0]
@@ -91,7 +100,7 @@ def test_final_image_runs_as_a_numeric_non_root_user():
 
 
 def test_builder_refuses_an_unknown_service():
-    builder, _ = stages()
+    builder = stage("builder")
     script = next(run for run in instructions(builder, "RUN") if "case" in run)
     case = script[: script.index("esac") + len("esac")]
     for service in SERVICES:
@@ -103,20 +112,20 @@ def test_builder_refuses_an_unknown_service():
 def test_dockerignore_keeps_secrets_and_local_state_out_but_not_what_the_image_copies():
     ignored = {line.strip() for line in (REPO_ROOT / ".dockerignore").read_text().splitlines()
                if line.strip() and not line.startswith("#")}
-    assert {"config/*.local.env", ".env", ".venv", ".var", ".git"} <= ignored
-    _, runtime = stages()
-    for copy in instructions(runtime, "COPY"):
+    assert {"config/*.local.env", ".env", ".venv", ".var", ".git", "node_modules"} <= ignored
+    for copy in instructions(stage("assets"), "COPY") + instructions(stage("runtime"), "COPY"):
         if copy.startswith("--from"):
             continue
-        source = copy.split()[0]
-        assert (REPO_ROOT / source).exists(), source
-        assert source.rstrip("/") not in ignored
+        *sources, _ = copy.split()
+        for source in sources:
+            assert (REPO_ROOT / source).exists(), source
+            assert source.rstrip("/") not in ignored
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_image_cmd_starts_the_procfile_server_and_healthcheck_follows_it(service, tmp_path):
     """The image's CMD and HEALTHCHECK, run here as the container would run them (cwd = the code)."""
-    _, runtime = stages()
+    runtime = stage("runtime")
     cmd = exec_form(instructions(runtime, "CMD")[-1])
     healthcheck = exec_form(instructions(runtime, "HEALTHCHECK")[-1])
     port = free_port()
@@ -138,6 +147,66 @@ def test_image_cmd_starts_the_procfile_server_and_healthcheck_follows_it(service
         server.wait(timeout=20)
     finally:
         kill_group(server)
+
+
+def collectstatic_step() -> str:
+    """The final stage's RUN that collects django_core's static files."""
+    return next(run for run in instructions(stage("runtime"), "RUN") if "collectstatic" in run)
+
+
+def test_the_assets_stage_installs_exactly_the_locked_packages_and_the_image_gets_the_chart_library():
+    assets = stage("assets")
+    assert instructions(assets, "COPY") == ["package.json package-lock.json ./"]
+    assert instructions(assets, "RUN") == ["npm ci --ignore-scripts --no-audit --no-fund"]
+    from django.conf import settings
+
+    # What the final stage copies is where Django's settings look for the chart library.
+    (prefix, source), = settings.STATICFILES_DIRS
+    copied = next(c for c in instructions(stage("runtime"), "COPY") if c.startswith("--from=assets"))
+    assert copied == f"--from=assets /assets/{source.relative_to(REPO_ROOT)}/ {source.relative_to(REPO_ROOT)}/"
+    runtime = stage("runtime")
+    assert runtime.index(next(i for i in runtime if "collectstatic" in i["value"])) > runtime.index(
+        next(i for i in runtime if i["value"] == copied)), "collectstatic before the chart library is there"
+
+
+def test_the_images_static_files_are_served_by_gunicorn_hashed_with_a_years_cache(tmp_path):
+    """The final stage's collectstatic step, then the image's CMD in the production profile, as the
+    container runs them: the static files answer 200 with far-future cache headers, and gzip."""
+    step = collectstatic_step()
+    collected = subprocess.run(["/bin/sh", "-c", step], cwd=REPO_ROOT, env=clean_env(SERVICE="django_core"),
+                               capture_output=True, text=True, timeout=300)
+    assert collected.returncode == 0, collected.stderr
+    from django.conf import settings
+
+    manifest = json.loads((settings.STATIC_ROOT / "staticfiles.json").read_text())["paths"]
+    port = free_port()
+    env = production_env("django_core", port) | {"SERVICE": "django_core"}
+    with (tmp_path / "server.log").open("wb") as log:
+        server = subprocess.Popen(exec_form(instructions(stage("runtime"), "CMD")[-1]), cwd=REPO_ROOT, env=env,
+                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    https = {"X-Forwarded-Proto": "https", "Accept-Encoding": "gzip"}  # as from the TLS proxy in front
+    try:
+        wait_until(lambda: server.poll() is None and http_status(f"{base}/health/live") == 200, 60, "django_core live")
+        for name in ("admin/css/base.css", "dashboard/dashboard.css", "vendor/uplot/uPlot.iife.min.js"):
+            answer = httpx.get(f"{base}/static/{manifest[name]}", headers=https, timeout=5)
+            assert answer.status_code == 200, name
+            assert answer.headers["cache-control"] == "max-age=315360000, public, immutable", name
+            assert answer.headers["content-encoding"] == "gzip", name
+        assert httpx.get(f"{base}/static/admin/css/base.css", headers=https, timeout=5).status_code == 200
+        login = httpx.get(f"{base}/admin/login/", headers=https, timeout=5)
+        assert login.status_code == 200 and f"/static/{manifest['admin/css/base.css']}" in login.text
+        # Production: every dashboard page needs a staff login.
+        home = httpx.get(f"{base}/", headers=https, timeout=5)
+        assert (home.status_code, home.headers["location"]) == (302, "/admin/login/?next=/")
+        missing = httpx.get(f"{base}/static/no-such.css", headers=https, timeout=5)
+        assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        finally:
+            kill_group(server)
 
 
 def load_compose() -> dict:

@@ -78,6 +78,16 @@ def requirement_files(name: str) -> set[str]:
     return found
 
 
+def dockerfile_static_steps() -> list[str]:
+    """deploy/Dockerfile's two static-file steps: npm ci in its assets stage, then collectstatic."""
+    from tests.deploy.test_container import collectstatic_step, instructions, stage
+
+    (npm_ci,) = instructions(stage("assets"), "RUN")
+    collect = re.fullmatch(r'if \[ "\$\{SERVICE\}" = django_core \]; then (.+); fi', collectstatic_step())
+    assert collect, collectstatic_step()
+    return [npm_ci, collect[1]]
+
+
 def check_start_command(service: str, command: str) -> None:
     match = START.match(command)
     assert match, f"{service}: {command!r} is not <SERVICE>_PORT=${{PORT:-N}} exec <Procfile line>"
@@ -92,8 +102,11 @@ def test_render_web_service_runs_the_procfile_line_with_its_health_check(service
     assert (definition["type"], definition["runtime"]) == ("web", "python")
     check_start_command(service, definition["startCommand"])
     assert definition["healthCheckPath"] == HEALTH_PATHS[service]
-    requirements = re.fullmatch(r"pip install -r requirements/(\S+)", definition["buildCommand"])
+    install, *steps = definition["buildCommand"].split(" && ")
+    requirements = re.fullmatch(r"pip install -r requirements/(\S+)", install)
     assert requirements and f"{service}.txt" in requirement_files(requirements[1])
+    # django_core's build makes the static files as the image's build does; the others have none.
+    assert steps == (dockerfile_static_steps() if service == "django_core" else [])
     if service == "django_core":
         assert definition["preDeployCommand"] == BOOTSTRAP
         assert {f"{s}.txt" for s in BOOTSTRAP_SERVICES} <= requirement_files(requirements[1])

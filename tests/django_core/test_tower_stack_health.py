@@ -26,6 +26,58 @@ def test_every_service_is_ok_on_the_live_stack(client, test_urls):
     for name, entry in body["services"].items():
         assert entry["status"] == "ok" and "error" not in entry
         assert entry["latency_ms"] > 0 and entry["url"] == test_urls[name]
+    # Each service's own database checks, as its /health reported them (Flask has none).
+    assert set(body["services"]["django_core"]["checks"]) == {"mysql"}
+    assert set(body["services"]["fastapi_market"]["checks"]) == {"mongodb"}
+    assert "checks" not in body["services"]["flask_regime"]
+    for name, check in (("django_core", "mysql"), ("fastapi_market", "mongodb")):
+        assert body["services"][name]["checks"][check]["status"] == "ok"
+        assert body["services"][name]["checks"][check]["latency_ms"] > 0
+        assert "server" not in body["services"][name]
+    assert body["services"]["django_core"]["checks"]["mysql"]["server"].startswith(("MariaDB ", "MySQL "))
+    mongodb = body["services"]["fastapi_market"]["checks"]["mongodb"]["server"]
+    assert mongodb == "FerretDB 1.24.1 + PostgreSQL" or mongodb.startswith("mongod "), mongodb
+
+
+@pytest.fixture
+def unhealthy_market():
+    """An HTTP server that answers /health as fastapi_market does when its MongoDB is down."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    report = {"service": "fastapi_market", "status": "unavailable", "failing": ["mongodb"],
+              "checks": {"mongodb": {"status": "unavailable", "latency_ms": 2001.5, "error": "no answer within 2 s",
+                                     "server": "FerretDB 1.24.1 + PostgreSQL"}}}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps(report).encode()
+            self.send_response(503)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_service_reporting_its_database_down_is_unavailable_with_the_reason(client, settings, unhealthy_market):
+    point(settings, fastapi_market_url=unhealthy_market)
+    body = client.get("/api/services/").json()
+    market = body["services"]["fastapi_market"]
+    assert body["status"] == "degraded" and market["status"] == "unavailable"
+    assert market["error"] == "fastapi_market reports itself unavailable: mongodb (no answer within 2 s)"
+    assert market["checks"]["mongodb"] == {"status": "unavailable", "latency_ms": 2001.5,
+                                           "error": "no answer within 2 s", "server": "FerretDB 1.24.1 + PostgreSQL"}
 
 
 def test_a_dead_service_is_reported_unavailable_quickly(client, settings):
@@ -50,8 +102,8 @@ def test_silent_services_are_checked_at_the_same_time(client, settings, silent_p
     started = time.monotonic()
     body = client.get("/api/services/").json()
     elapsed = time.monotonic() - started
-    # Each times out after the 2 s read timeout; one after the other would take 4 s.
-    assert 1.9 < elapsed < 3.5
+    # Each times out after the 3 s read timeout; one after the other would take 6 s.
+    assert 2.9 < elapsed < 5.0
     for name in ("fastapi_market", "flask_regime"):
         assert body["services"][name]["status"] == "unavailable"
         assert "did not answer within the timeout" in body["services"][name]["error"]

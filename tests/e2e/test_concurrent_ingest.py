@@ -11,6 +11,7 @@ import httpx
 import psutil
 import pytest
 
+from apps.common.contracts import SeriesList
 from apps.fastapi_market.settings import load_settings as market_settings
 from tests.ingest import COUNT_FIELDS, counts_add_up, make_bars, post_bars, stored_bars, unique_set
 from tests.stack import wait_until
@@ -122,6 +123,12 @@ def test_eight_writers_with_duplicates_and_retries_store_exactly_the_unique_set(
     uvicorn = psutil.Process(separate.processes["fastapi_market"].pid)
     workers = [child for child in uvicorn.children() if "multiprocessing" in " ".join(child.cmdline())]
     assert len(workers) >= 2  # the writes went through at least two uvicorn workers
+    # The per-series summary kept at ingest counts each stored bar once, whoever inserted it.
+    listed = SeriesList.model_validate_json(httpx.get(f"{market}/series", timeout=30).content).series
+    summaries = {summary.symbol: summary for summary in listed}
+    for symbol in symbols:
+        times = sorted(ts for (sym, _, ts) in expected if sym == symbol)
+        assert (summaries[symbol].bars, summaries[symbol].first_ts, summaries[symbol].last_ts) == (OWN, times[0], times[-1])
     print(f"\nscenario 5: {len(expected)} unique bars stored of {BARS_SENT} sent by {WRITERS} writers; "
           f"responses: {len(tally.reports)}, totals {totals}; retries {tally.retries} "
           f"({tally.client_timeouts} after a client-side timeout)")

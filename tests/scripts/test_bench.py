@@ -13,7 +13,7 @@ from tests.stack import clean_env, port_is_free
 
 KEYS = {"stack_ready", "relay_rps", "relay_vs_naive", "relay_p99_added_ms", "ingest_bars_per_s",
         "regime_engine_bars_per_s", "regime_endpoint_p50_ms", "regime_read_scaling", "bar_lookup_ms", "update_40_ms",
-        "read_load_pages_rps", "read_load_regime_rps", "smoke_s", "idle_rss_mb"}
+        "read_load_pages_rps", "read_load_regime_rps", "smoke_s", "idle_rss_mb", "series_summary_ms", "chart_draw_ms"}
 NO_BASELINE = {"relay_p99_added_ms", "read_load_pages_rps", "read_load_regime_rps"}
 
 

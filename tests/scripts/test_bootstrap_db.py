@@ -115,6 +115,23 @@ def test_unreachable_mysql_is_one_clear_line_and_mongodb_is_still_prepared(test_
     assert any(line.startswith("bootstrap: MongoDB ") and "ping ok" in line for line in lines)
 
 
+def test_builds_the_series_ledger_of_bars_stored_before_it_existed(fresh_names):
+    from datetime import UTC, datetime, timedelta
+
+    mysql, mongo, name = fresh_names
+    day = datetime(2020, 1, 1, tzinfo=UTC)
+    with MongoClient(mongo.url) as client:
+        client[name]["bars"].insert_many([{"symbol": "OLD", "timeframe": "1d", "ts": day + timedelta(days=d)}
+                                          for d in range(12)])
+    env = {"MYSQL_URL": f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{name}", "MONGO_DB": name}
+    first = run_bootstrap(**env)
+    assert first.returncode == 0, first.stderr
+    assert "MongoDB series ledger: built from the 12 bars stored before it existed" in first.stderr
+    second = run_bootstrap(**env)
+    assert "series ledger" not in second.stderr
+    assert second.stderr.strip().endswith("nothing to do: everything was already in place")
+
+
 def plan_of(mongo_url: str, database: str, query: dict) -> str:
     """FerretDB's explain of a find: PostgreSQL's plan, as text."""
     with MongoClient(mongo_url) as client:

@@ -12,9 +12,11 @@ from apps.common.contracts.regime import (
     RegimeRequest,
     RegimeResponse,
 )
+from apps.common.contracts.series import SeriesList, SeriesSummary
 
 __all__ = [
     "Bar", "BarPage", "IngestReport", "RejectedBar",
     "CheckRegimeResponse", "CheckReport", "HealthReport", "LogLevelChange", "LogLevelState", "MarketRegime",
-    "FieldError", "Problem", "RegimeBar", "RegimeParams", "RegimeRequest", "RegimeResponse", "ValidationProblem",
+    "FieldError", "Problem", "RegimeBar", "RegimeParams", "RegimeRequest", "RegimeResponse", "SeriesList",
+    "SeriesSummary", "ValidationProblem",
 ]

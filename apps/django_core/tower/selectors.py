@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypedDict
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from apps.django_core.tower.models import Instrument, RegimeSnapshot
 
@@ -70,3 +70,11 @@ def snapshot_list(*, filters: SnapshotFilters | None = None) -> QuerySet[RegimeS
     ordering = filters.get("ordering", "-as_of")
     # The id breaks ties (every instrument shares a bar's as_of), so pages never overlap.
     return queryset.order_by(ordering, "-id" if ordering.startswith("-") else "id")
+
+
+def instruments_with_latest_snapshot() -> list[tuple[Instrument, RegimeSnapshot | None]]:
+    """Every instrument by symbol, with its newest snapshot (any timeframe) or None: two queries in all."""
+    newest = RegimeSnapshot.objects.filter(instrument=OuterRef("pk")).order_by("-as_of", "-id").values("id")[:1]
+    instruments = list(Instrument.objects.annotate(latest_snapshot_id=Subquery(newest)).order_by("symbol"))
+    snapshots = RegimeSnapshot.objects.in_bulk([i.latest_snapshot_id for i in instruments if i.latest_snapshot_id])
+    return [(instrument, snapshots.get(instrument.latest_snapshot_id)) for instrument in instruments]

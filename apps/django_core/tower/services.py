@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import quote
 
+import httpx
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from apps.common.contracts import MarketRegime
+from apps.common.http import ServiceCallError, get_contract_sync
 from apps.django_core.tower.models import Instrument, RegimeSnapshot
 
 INSTRUMENT_FIELDS = ("symbol", "name", "asset_class", "active")
@@ -72,3 +77,41 @@ def regime_snapshot_record(
             setattr(snapshot, field, value)
         snapshot.save(update_fields=list(values))
     return snapshot, True
+
+
+MARKET = "fastapi_market"
+
+
+@dataclass(frozen=True)
+class RegimeRefresh:
+    """What refreshing one instrument's regime did: ``recorded``, ``unchanged`` or ``failed``, and why."""
+
+    symbol: str
+    outcome: Literal["recorded", "unchanged", "failed"]
+    detail: str
+
+
+def instrument_regime_refresh(*, client: httpx.Client, instrument: Instrument, timeframe: str = "1d") -> RegimeRefresh:
+    """Ask fastapi_market for the regime of the instrument's latest bar and record it as a snapshot.
+
+    ``client`` carries the internal token (``service_clients.service_client``). A failure of
+    fastapi_market, or a regime that does not fit a snapshot, is a ``failed`` outcome with the
+    reason, never an exception, so one instrument cannot stop a refresh of many.
+    """
+    url = f"{settings.CONFIG.common.fastapi_market_url}/regime/{quote(instrument.symbol, safe='')}"
+    try:
+        regime = get_contract_sync(client, MARKET, f"{url}?timeframe={quote(timeframe, safe='')}", MarketRegime)
+        snapshot, changed = regime_snapshot_record(instrument=instrument, regime=regime)
+    except ServiceCallError as exc:
+        return RegimeRefresh(instrument.symbol, "failed", exc.detail)
+    except ValidationError as exc:
+        return RegimeRefresh(instrument.symbol, "failed", _refused_reason(exc))
+    detail = f"{snapshot.trend}/{snapshot.volatility} as of {snapshot.as_of.isoformat()}"
+    return RegimeRefresh(instrument.symbol, "recorded" if changed else "unchanged", detail)
+
+
+def _refused_reason(exc: ValidationError) -> str:
+    """A refused regime's problems on one line, each naming its field when it has one."""
+    if hasattr(exc, "error_dict"):
+        return "; ".join(f"{field}: {message}" for field, messages in exc.message_dict.items() for message in messages)
+    return "; ".join(exc.messages)

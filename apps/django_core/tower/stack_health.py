@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from typing import Any
@@ -10,13 +11,16 @@ import httpx
 from django.conf import settings
 
 from apps.common.contracts import HealthReport
-from apps.common.health import OK, CheckResult, run_check
-from apps.common.http import get_contract_sync, sync_service_client
+from apps.common.health import OK, run_check
+from apps.common.http import get_contract_sync
 from apps.django_core.env import SERVICE
+from apps.django_core.tower.service_clients import service_client
 from apps.django_core.views import mysql_ping
 
 CONNECT_TIMEOUT = 1.0
-READ_TIMEOUT = 2.0
+# Above the services' own database timeouts (MONGO_TIMEOUT_MS, MYSQL_CONNECT_TIMEOUT: 2 s), so a
+# service whose database is down answers its 503 with the reason before this call gives up.
+READ_TIMEOUT = 3.0
 DEGRADED = "degraded"
 
 
@@ -27,8 +31,10 @@ class ServiceUnhealthy(Exception):
 def stack_health_report(
     *, connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT
 ) -> dict[str, Any]:
-    """``{"status": "ok"|"degraded", "services": {name: {"status", "latency_ms", "url", "error"?}}}``.
+    """``{"status": "ok"|"degraded", "services": {name: {"status", "latency_ms", "url", "error"?, "checks"?}}}``.
 
+    ``checks`` are the service's own dependency checks as its ``/health`` reported them (status,
+    latency, error and the database server's name when given), absent when it did not answer.
     django_core is checked in this process (its MySQL query), never over HTTP, which would
     deadlock a single-worker server. The other services' ``/health`` are called in threads at
     the same time, so the report takes as long as the slowest check, within the timeouts.
@@ -37,28 +43,37 @@ def stack_health_report(
     urls = settings.CONFIG.common.service_urls()
     remote = [name for name in urls if name != SERVICE]
     with (
-        sync_service_client(
-            token=settings.CONFIG.common.internal_api_token, connect_timeout=connect_timeout, read_timeout=read_timeout
-        ) as client,
+        service_client(connect_timeout=connect_timeout, read_timeout=read_timeout) as client,
         ThreadPoolExecutor(max_workers=len(remote)) as pool,
     ):
         # Each thread runs in a copy of this context, so the calls carry this request's ID.
-        futures = {
-            name: pool.submit(copy_context().run, run_check, lambda name=name: _probe(client, name, urls[name]))
-            for name in remote
-        }
+        futures = {name: pool.submit(copy_context().run, _remote_entry, client, name, urls[name]) for name in remote}
         own = run_check(mysql_ping)  # while the threads call the other services
-        results = {SERVICE: own, **{name: future.result() for name, future in futures.items()}}
-    services = {name: _entry(results[name], urls[name]) for name in urls}
+        # Its own entry is its MySQL check; the server's name belongs to the check, not the service.
+        entries = {SERVICE: {**dataclasses.replace(own, server=None).as_dict(), "checks": {"mysql": own.as_dict()}},
+                   **{name: future.result() for name, future in futures.items()}}
+    services = {name: {**entries[name], "url": urls[name]} for name in urls}
     healthy = all(entry["status"] == OK for entry in services.values())
     return {"status": OK if healthy else DEGRADED, "services": services}
 
 
-def _probe(client: httpx.Client, service: str, base_url: str) -> None:
+def _remote_entry(client: httpx.Client, service: str, base_url: str) -> dict[str, Any]:
+    answered: list[HealthReport] = []
+    entry = run_check(lambda: _probe(client, service, base_url, answered)).as_dict()
+    if answered and answered[0].checks:
+        entry["checks"] = {name: check.model_dump(exclude_none=True) for name, check in answered[0].checks.items()}
+    return entry
+
+
+def _probe(client: httpx.Client, service: str, base_url: str, answered: list[HealthReport]) -> None:
     report = get_contract_sync(client, service, f"{base_url}/health", HealthReport, ok_statuses=(200, 503))
+    answered.append(report)
     if report.status != OK:
-        raise ServiceUnhealthy(f"{service} reports itself unavailable: {', '.join(report.failing or ['no reason'])}")
+        reasons = [_failing(name, report) for name in report.failing or []]
+        raise ServiceUnhealthy(f"{service} reports itself unavailable: {'; '.join(reasons) or 'no reason'}")
 
 
-def _entry(result: CheckResult, url: str) -> dict[str, Any]:
-    return {**result.as_dict(), "url": url}
+def _failing(check: str, report: HealthReport) -> str:
+    """A failing check's name, with its error when the report gives one."""
+    error = report.checks.get(check).error if report.checks and check in report.checks else None
+    return f"{check} ({error})" if error else check

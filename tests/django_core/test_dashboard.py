@@ -1,0 +1,226 @@
+"""The dashboard's pages and data through Django's test client, reading the live test stack's
+fastapi_market and flask_regime over HTTP (each test's bars under a symbol of its own)."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import uuid
+
+import numpy as np
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client, override_settings
+
+from apps.common.contracts import RegimeParams
+from apps.django_core.dashboard.market_data import regime_runs
+from apps.django_core.dashboard.views import HEALTH_POLL_MS
+from apps.django_core.tower.models import Instrument, RegimeSnapshot
+from apps.django_core.tower.selectors import instruments_with_latest_snapshot
+from apps.django_core.tower.services import instrument_create, regime_snapshot_record
+from apps.django_core.tower.stack_health import CONNECT_TIMEOUT, READ_TIMEOUT
+from apps.flask_regime.engine import regimes_detect
+from tests.django_core.regimes import AS_OF, market_regime
+from tests.ingest import make_bars, post_bars
+from tests.stack import free_port
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = secrets.token_urlsafe(16)  # for this run's users of the test database
+
+
+def point(settings, **urls: str) -> None:
+    """Make this test's Django settings reach services at other URLs (``flask_regime_url=…``)."""
+    common = dataclasses.replace(settings.CONFIG.common, **urls)
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, common=common)
+
+
+def dead_url() -> str:
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture
+def stored(test_urls):
+    """A symbol of this test's own with ``count`` daily bars posted to the live fastapi_market; an instrument for it."""
+
+    def store(count: int) -> tuple[str, list[dict]]:
+        symbol = f"DSH{uuid.uuid4().hex[:6].upper()}"
+        bars = make_bars(symbol, count)
+        if bars:
+            response = post_bars(test_urls["fastapi_market"], bars)
+            assert response.status_code == 200, response.text
+        instrument_create(symbol=symbol, name=f"Dashboard test {symbol}", asset_class="equity")
+        return symbol, bars
+
+    return store
+
+
+def problem(response, status: int) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    return response.json()
+
+
+def test_with_no_instruments_the_overview_says_to_run_make_demo(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    text = page.content.decode()
+    assert 'id="empty-state"' in text and "make demo" in text
+    for service in ("django_core", "fastapi_market", "flask_regime"):  # a tile each, filled by overview.js
+        assert f'data-service="{service}"' in text
+    assert f'data-poll-ms="{HEALTH_POLL_MS}"' in text and 'data-url="/api/services/"' in text
+
+
+def test_a_stopped_service_turns_red_within_5_s_by_design():
+    """The tiles ask again HEALTH_POLL_MS after each answer; an answer takes at most the checks' timeouts."""
+    assert HEALTH_POLL_MS / 1000 + CONNECT_TIMEOUT + READ_TIMEOUT <= 5
+
+
+def test_the_overview_lists_each_instrument_with_its_bars_and_latest_regime(client, stored):
+    symbol, bars = stored(60)
+    regime_snapshot_record(instrument=instrument_create(symbol=f"{symbol}X", name="No bars", asset_class="etf"),
+                           regime=market_regime(f"{symbol}X", trend="bear", volatility="high"))
+    text = client.get("/").content.decode()
+    row = text[text.index(f'<tr data-symbol="{symbol}">'):]
+    row = row[: row.index("</tr>")]
+    assert f'href="/instruments/{symbol}/"' in row
+    assert '<td class="num bars"><div>60</div></td>' in row
+    assert f'<td class="last-bar"><div>{bars[-1]["ts"][:10]}</div></td>' in row
+    assert "not recorded yet" in row
+    other = text[text.index(f'<tr data-symbol="{symbol}X">'):]
+    other = other[: other.index("</tr>")]
+    assert "trend-bear" in other and "vol-high" in other and AS_OF.strftime("%Y-%m-%d %H:%M UTC") in other
+    assert '<td class="num bars">0</td>' in other  # registered, no bars stored
+
+
+def test_with_fastapi_market_down_the_overview_still_answers_and_says_why(client, settings, stored):
+    stored(3)
+    dead = dead_url()
+    point(settings, fastapi_market_url=dead)
+    page = client.get("/")
+    assert page.status_code == 200
+    assert f"Bars unavailable: fastapi_market is unreachable at {dead}/series" in page.content.decode()
+
+
+def test_the_latest_snapshot_of_each_instrument_is_the_newest_as_of():
+    apple = instrument_create(symbol="DSHLATEST", name="Apple Inc.", asset_class="equity")
+    instrument_create(symbol="DSHNONE", name="Nothing recorded", asset_class="equity")
+    regime_snapshot_record(instrument=apple, regime=market_regime("DSHLATEST", trend="bear"))
+    newest = AS_OF.replace(day=3)
+    regime_snapshot_record(instrument=apple, regime=market_regime("DSHLATEST", as_of=newest, trend="sideways"))
+    latest = {instrument.symbol: snapshot for instrument, snapshot in instruments_with_latest_snapshot()}
+    assert latest["DSHLATEST"].as_of == newest and latest["DSHLATEST"].trend == "sideways"
+    assert latest["DSHNONE"] is None
+
+
+def test_the_chart_data_has_every_bar_and_the_regimes_flask_computes(client, stored):
+    symbol, bars = stored(150)
+    data = client.get(f"/instruments/{symbol}/chart/").json()
+    assert (data["symbol"], data["timeframe"], data["bars"], data["truncated"]) == (symbol, "1d", 150, False)
+    assert data["close"] == [bar["close"] for bar in bars]
+    assert data["time"] == sorted(data["time"]) and len(set(data["time"])) == 150
+    series = regimes_detect(np.array(data["close"]), RegimeParams())
+    assert data["trend"] == regime_runs(list(series.trend)) and data["trend"]
+    assert data["volatility"] == regime_runs(list(series.volatility)) and data["volatility"]
+    assert data["regimes_note"] is None
+
+
+def test_more_bars_than_a_page_are_read_page_after_page(client, stored):
+    symbol, bars = stored(1_050)  # GET /bars gives at most 1,000 a page
+    data = client.get(f"/instruments/{symbol}/chart/").json()
+    assert data["bars"] == 1_050 and data["close"] == [bar["close"] for bar in bars] and not data["truncated"]
+
+
+@pytest.mark.parametrize(("count", "note"), [(0, None), (10, "10 bars: too few for regimes (the method needs 50)")])
+def test_a_series_too_short_for_regimes_is_drawn_without_them(client, stored, count, note):
+    symbol, _ = stored(count)
+    data = client.get(f"/instruments/{symbol}/chart/").json()
+    assert (data["bars"], data["trend"], data["volatility"], data["regimes_note"]) == (count, [], [], note)
+
+
+def test_a_failing_service_is_the_charts_problem_not_a_500(client, settings, stored):
+    symbol, _ = stored(60)
+    dead = dead_url()
+    point(settings, flask_regime_url=dead)
+    body = problem(client.get(f"/instruments/{symbol}/chart/"), 503)
+    assert body["detail"] == f"flask_regime is unreachable at {dead}/regime: ConnectError"
+
+
+def test_unknown_instruments_and_bad_parameters_are_problems(client, stored):
+    symbol, _ = stored(0)
+    assert problem(client.get("/instruments/NOSUCH/"), 404)["instance"] == "/instruments/NOSUCH/"
+    problem(client.get("/instruments/NOSUCH/chart/"), 404)
+    body = problem(client.get(f"/instruments/{symbol}/chart/", {"timeframe": "2d"}), 400)
+    assert body["errors"] == [{"field": "timeframe", "message": "not a timeframe: '2d'"}]
+    problem(client.post("/"), 405)
+    problem(client.get(f"/instruments/{symbol}/refresh/"), 405)
+
+
+def test_the_detail_page_lists_the_recorded_snapshots(client, stored):
+    symbol, _ = stored(0)
+    instrument = Instrument.objects.get(symbol=symbol)
+    regime_snapshot_record(instrument=instrument, regime=market_regime(symbol, trend="bear", volatility="low"))
+    text = client.get(f"/instruments/{symbol}/").content.decode()
+    assert f'data-url="/instruments/{symbol}/chart/"' in text
+    assert "Recorded snapshots" in text and "trend-bear" in text and "vol-low" in text
+    assert "refresh-regimes" not in text and "log in" in text  # no button for a visitor
+
+
+@pytest.fixture
+def staff_client() -> Client:
+    user = User.objects.create_user("tower-staff", password=PASSWORD, is_staff=True)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
+
+
+def test_in_production_every_page_needs_a_staff_login(client, stored, staff_client):
+    symbol, _ = stored(0)
+    User.objects.create_user("not-staff", password=PASSWORD)
+    member = Client()
+    member.login(username="not-staff", password=PASSWORD)
+    with override_settings(DASHBOARD_LOGIN_REQUIRED=True):
+        for path in ("/", f"/instruments/{symbol}/"):
+            for visitor in (client, member):
+                answer = visitor.get(path)
+                assert answer.status_code == 302 and answer["Location"] == f"/admin/login/?next={path}"
+            assert staff_client.get(path).status_code == 200
+        assert problem(client.get(f"/instruments/{symbol}/chart/"), 403)["detail"].startswith("Log in as a staff user")
+        assert staff_client.get(f"/instruments/{symbol}/chart/").status_code == 200
+    assert client.get("/").status_code == 200  # the dev and test profiles: open to read
+
+
+def test_refresh_needs_a_staff_login_and_the_csrf_token_then_records_the_regime(client, stored, staff_client):
+    symbol, _ = stored(120)
+    url = f"/instruments/{symbol}/refresh/"
+    assert problem(client.post(url), 403)["detail"] == "Log in as a staff user to do this."
+    refused = problem(staff_client.post(url), 403)
+    assert refused["detail"].startswith("CSRF verification failed (CSRF cookie not set.)")
+    assert not RegimeSnapshot.objects.filter(instrument__symbol=symbol).exists()
+
+    page = staff_client.get(f"/instruments/{symbol}/")
+    assert 'id="refresh-regimes"' in page.content.decode()
+    token = page.cookies["csrftoken"].value
+    done = staff_client.post(url, {"csrfmiddlewaretoken": token}, follow=True)
+    assert done.redirect_chain == [(f"/instruments/{symbol}/", 302)]
+    snapshot = RegimeSnapshot.objects.get(instrument__symbol=symbol)
+    message = f"{symbol}: recorded: {snapshot.trend}/{snapshot.volatility} as of {snapshot.as_of.isoformat()}"
+    assert message in done.content.decode()
+    again = staff_client.post(url, {"csrfmiddlewaretoken": token}, follow=True)
+    assert f"{symbol}: unchanged:" in again.content.decode()
+
+
+def test_a_failed_refresh_says_why(stored, staff_client):
+    symbol, _ = stored(10)  # too few bars: fastapi_market answers 422
+    token = staff_client.get(f"/instruments/{symbol}/").cookies["csrftoken"].value
+    done = staff_client.post(f"/instruments/{symbol}/refresh/", {"csrfmiddlewaretoken": token}, follow=True)
+    assert f"{symbol}: failed: fastapi_market answered 422" in done.content.decode()
+
+
+def test_regime_runs_group_consecutive_bars_and_skip_bars_without_a_regime():
+    labels = [None, None, "bull", "bull", "bear", None, "bear", "bear", "sideways"]
+    assert regime_runs(labels) == [
+        {"regime": "bull", "start": 2, "end": 3}, {"regime": "bear", "start": 4, "end": 4},
+        {"regime": "bear", "start": 6, "end": 7}, {"regime": "sideways", "start": 8, "end": 8},
+    ]
+    assert regime_runs([]) == [] and regime_runs([None]) == []
