@@ -210,10 +210,12 @@ def mongo_bootstrap(market) -> bool:
         f"{'created indexes ' + ', '.join(indexes) if indexes else 'indexes up to date'}"
     )
     series, bars, skipped = segments_backfill(market.mongo, market.mongo_timeout_ms)
-    if series:
-        left_out = f"; {skipped:,} documents left out, not valid bars" if skipped else ""
+    left_out = f"; {skipped:,} documents left out, not valid bars" if skipped else ""
+    if bars:
         say(f"MongoDB {market.mongo.address}: built the segments readers read for {series} series "
             f"({bars:,} bars{left_out})")
+    elif skipped:  # nothing written, so the next run looks again and says the same
+        say(f"MongoDB {market.mongo.address}: no segments built: the bars collection holds no valid bar{left_out}")
     gin_created = False
     if server.endswith("+ PostgreSQL"):
         gin, gin_created = ferretdb_gin_indexes_ensure(market.mongo)
@@ -221,7 +223,7 @@ def mongo_bootstrap(market) -> bool:
     counted = mongo_series_backfill(market.mongo, market.mongo_timeout_ms)
     if counted:
         say(f"MongoDB series ledger: built from the {counted:,} bars stored before it existed")
-    return bool(indexes or series or gin_created or counted)
+    return bool(indexes or bars or gin_created or counted)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -90,14 +90,16 @@ NEEDS = {
         "macOS: brew install postgresql), or set MONGO_URL in config/fastapi_market.local.env to a server you have",
     ),
     # npm installs the dashboard's pinned front-end packages (package-lock.json) into node_modules/.
-    "assets": (
-        lambda: shutil.which("npm") is not None,
+    "assets": Need(
+        lambda system: shutil.which("npm") is not None,
         ["npm"],
+        "Node.js with npm (Windows: winget install OpenJS.NodeJS; macOS: brew install node)",
     ),
     # The browser the browser tests drive (tests/browser/, Playwright with executable_path).
-    "browser": (
-        lambda: shutil.which("chromium") is not None,
+    "browser": Need(
+        lambda system: shutil.which("chromium") is not None,
         ["chromium"],
+        "chromium on PATH for the browser tests (macOS: brew install --cask chromium)",
     ),
     # The HTTP load generator of scripts/bench.py (a separate process, written in C).
     "bench": Need(

@@ -211,10 +211,10 @@ def test_refresh_needs_a_staff_login_and_the_csrf_token_then_records_the_regime(
 
 
 def test_a_failed_refresh_says_why(stored, staff_client):
-    symbol, _ = stored(10)  # too few bars: fastapi_market answers 422
+    symbol, _ = stored(10)  # too few bars: fastapi_market answers 409
     token = staff_client.get(f"/instruments/{symbol}/").cookies["csrftoken"].value
     done = staff_client.post(f"/instruments/{symbol}/refresh/", {"csrfmiddlewaretoken": token}, follow=True)
-    assert f"{symbol}: failed: fastapi_market answered 422" in done.content.decode()
+    assert f"{symbol}: failed: fastapi_market answered 409" in done.content.decode()
 
 
 def test_regime_runs_group_consecutive_bars_and_skip_bars_without_a_regime():

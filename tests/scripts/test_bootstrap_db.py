@@ -121,7 +121,8 @@ def test_builds_the_series_ledger_of_bars_stored_before_it_existed(fresh_names):
     mysql, mongo, name = fresh_names
     day = datetime(2020, 1, 1, tzinfo=UTC)
     with MongoClient(mongo.url) as client:
-        client[name]["bars"].insert_many([{"symbol": "OLD", "timeframe": "1d", "ts": day + timedelta(days=d)}
+        client[name]["bars"].insert_many([{"symbol": "OLD", "timeframe": "1d", "ts": day + timedelta(days=d),
+                                           "open": 2.0, "high": 3.0, "low": 1.0, "close": 2.5, "volume": 5.0}
                                           for d in range(12)])
     env = {"MYSQL_URL": f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{name}", "MONGO_DB": name}
     first = run_bootstrap(**env)
@@ -195,3 +196,15 @@ def test_bars_stored_before_segments_existed_get_their_segments_once(fresh_names
         stored = [Bar.model_validate(d) for d in client[name].bars.find({"symbol": "OLD2"}, {"_id": False}).sort("ts", 1)]
         assert merge(list(client[name].bar_segments.find({"symbol": "OLD2"}))).bars("OLD2", "1d") == stored
     assert "built the segments" not in run_bootstrap(**env).stderr  # once
+
+
+def test_documents_that_are_not_bars_are_named_and_change_nothing(fresh_names):
+    mysql, mongo, name = fresh_names
+    env = {"MYSQL_URL": f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{name}", "MONGO_DB": name}
+    with MongoClient(mongo.url) as client:
+        client[name].bars.insert_many([{"symbol": "BAD", "timeframe": "1d", "ts": f"not a time {n}"} for n in range(3)])
+    run_bootstrap(**env)
+    again = run_bootstrap(**env)
+    assert again.returncode == 0, again.stderr
+    assert "no segments built: the bars collection holds no valid bar; 3 documents left out, not valid bars" in again.stderr
+    assert again.stderr.strip().endswith("nothing to do: everything was already in place")

@@ -95,6 +95,8 @@ def test_help(script, form, where, tmp_path):
 # its output must contain). Each runs in all three forms from another directory, beside the test stack.
 def real_run(script: str, stack_ports: dict[str, int]) -> tuple[list[str], int, dict[str, str], str]:
     runs = {
+        # The stack down: the chart's instrument cannot be registered, and one line says so.
+        "bench_dashboard": (["--django-url", DOWN, "--market-url", DOWN], 1, {}, "bench: ConnectError:"),
         "bootstrap_db": (["--profile", "test"], 0, {}, "Django migrations: up to date"),
         "dev": (["config"], 0, {}, "fastapi_market: ok"),
         "doctor": (["--json"], 0, {}, '"ok": true'),
@@ -105,6 +107,7 @@ def real_run(script: str, stack_ports: dict[str, int]) -> tuple[list[str], int, 
         "ports": (["--profile", "test"], 0,
                   {f"{name}_PORT": str(free_port()) for name in ("DJANGO_CORE", "FASTAPI_MARKET", "FLASK_REGIME")},
                   "free"),
+        "screenshot": ([f"{DOWN}/", "--out", "page.png"], 1, {}, f"screenshot: {DOWN}/: Page.goto: net::"),
         "smoke": (["--json", "--timeout", "1", "--django-url", DOWN, "--fastapi-url", DOWN, "--flask-url", DOWN], 1,
                   {}, '"ok": false'),
         "system_packages": (["build"], 0, {}, "system packages: all present"),

@@ -20,7 +20,7 @@ def no_wrk(monkeypatch, tmp_path):
 def test_this_machine_is_debian_as_root_and_has_what_the_build_needs():
     here = System.here()
     assert here.debian_like and here.is_root and here.has_apt
-    assert ensure(["build"], here) == []
+    assert ensure(["build", "browser", "assets"], here) == []
 
 
 def test_on_windows_mysqlclient_needs_nothing_built():
@@ -48,3 +48,11 @@ def test_a_missing_mysql_server_names_the_package_or_the_variable_and_file():
     assert "winget install MariaDB.Server" in line
     assert "set MYSQL_URL in config/django_core.local.env" in line
     assert install_hint(["mariadb"], DEBIAN_USER).endswith("sudo apt-get install -y mariadb-server")
+
+
+@pytest.mark.parametrize("need", sorted(NEEDS))
+def test_every_need_can_be_checked_and_named_on_every_system(need):
+    for system in (WINDOWS, MACOS, FEDORA_ROOT, DEBIAN_USER, System.here()):
+        assert isinstance(NEEDS[need].met(system), bool)
+    assert NEEDS[need].debian_packages
+    assert "\n" not in install_hint([need], MACOS) and install_hint([need], MACOS).startswith("missing ")

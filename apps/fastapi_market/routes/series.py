@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from apps.common.contracts import Problem, SeriesList, SeriesSummary
+from apps.common.contracts import SeriesList, SeriesSummary
 from apps.common.contracts.market import Timeframe
 from apps.fastapi_market.dependencies import MarketDbDep
+from apps.fastapi_market.openapi import problems
 from apps.fastapi_market.problems import ProblemError
 from apps.fastapi_market.routes.bars import SymbolPath
 from apps.fastapi_market.series import LEDGER, series_read
@@ -18,7 +19,7 @@ router = APIRouter(tags=["series"])
     "/series",
     summary="Every stored series: its number of bars and the times of its first and last bar",
     response_model=SeriesList,
-    responses={503: {"model": Problem, "description": "MongoDB is unavailable"}},
+    responses=problems(503),
 )
 async def read_series(db: MarketDbDep) -> SeriesList:
     """One summary per symbol and timeframe, kept at ingest: fast on any server, whatever the number of bars."""
@@ -29,8 +30,7 @@ async def read_series(db: MarketDbDep) -> SeriesList:
     "/series/{symbol}",
     summary="One series: its number of bars and the times of its first and last bar",
     response_model=SeriesSummary,
-    responses={404: {"model": Problem, "description": "no bars for this symbol and timeframe"},
-               503: {"model": Problem, "description": "MongoDB is unavailable"}},
+    responses=problems(404, 503),
 )
 async def read_one_series(symbol: SymbolPath, db: MarketDbDep, timeframe: Timeframe = "1d") -> SeriesSummary:
     """The summary of one symbol's bars of one timeframe."""
