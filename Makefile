@@ -3,7 +3,7 @@
 # `python -m scripts.dev <target>` does the same on any machine (`py -m scripts.dev <target>` on Windows).
 PYTHON ?= python3
 RUNNER := $(PYTHON) -m scripts.dev
-TASKS := run test test-fast setup config doctor databases bootstrap smoke demo bench export stop-databases clean
+TASKS := run test lint test-fast setup config doctor databases bootstrap smoke demo bench export stop-databases clean
 
 .DEFAULT_GOAL := help
 .PHONY: help $(TASKS)

@@ -128,7 +128,8 @@ def setup_steps(layout: Layout, args: list[str]) -> list[Step]:
         # mysqlclient's build needs, Debian's chromium for the browser tests, npm for the dashboard's chart library.
         system_python("-m", "scripts.system_packages", "build", "browser", "assets", advisory=True),
         system_python("-m", "venv", str(layout.venv)),
-        venv_python(layout, *pip, "-r", str(layout.root / "requirements" / "dev.txt")),
+        # Every version, transitive ones too, with its hashes (scripts/requirements_lock.py compiles it).
+        venv_python(layout, *pip, "--require-hashes", "-r", str(layout.root / "requirements" / "lock.txt")),
         # The project itself, editable: `apps` and `scripts` import from anywhere; it adds no dependency.
         venv_python(layout, *pip, "--no-deps", "--editable", str(layout.root)),
         # The dashboard's front-end packages, exactly as package-lock.json pins them; Django serves them from there.
@@ -145,6 +146,14 @@ def pytest_steps(markers: str | None) -> Callable[[Layout, list[str]], list[Step
                 venv_python(layout, "-m", "pytest", *select, *args, foreground=True)]
 
     return steps
+
+
+def lint_steps(layout: Layout, args: list[str]) -> list[Step]:
+    """The checks CI runs before the tests (pyproject.toml configures ruff and mypy)."""
+    return [Step((str(layout.tool("ruff")), "check", str(layout.root))),
+            Step((str(layout.tool("ruff")), "format", "--check", str(layout.root))),
+            Step((str(layout.tool("mypy")), "--config-file", str(layout.root / "pyproject.toml"))),
+            venv_python(layout, "-m", "scripts.requirements_lock", "check")]
 
 
 def export_steps(layout: Layout, args: list[str]) -> list[Step]:
@@ -183,6 +192,8 @@ TASKS = {task.name: task for task in [
                                      Step((str(layout.tool("honcho")), "start"), foreground=True)]),
     Task("test", "run every test against real MySQL and MongoDB servers", needs=("setup",),
          steps=pytest_steps(None), takes_args=True),
+    Task("lint", "ruff check, ruff format --check, mypy, and requirements/lock.txt matches the requirements",
+         needs=("setup",), steps=lint_steps),
     Task("test-fast", "the unit and integration tests (no end-to-end, fuzz, bench or browser tests)",
          needs=("setup",), steps=pytest_steps(" and ".join(f"not {m}" for m in SLOW_MARKERS)), takes_args=True),
     Task("config", "validate every service's configuration (`python -m apps.common.config show` prints it)",

@@ -43,7 +43,9 @@ def test_the_schema_check_rejects_a_broken_workflow(tmp_path):
 def test_linux_runs_the_readme_test_command_on_debian_as_root():
     linux = jobs()["linux"]
     assert linux["container"] == "debian:12"
-    assert commands(linux)[-1] == "make test"
+    assert commands(linux)[-2:] == ["make lint", "make test"]  # as .ci/run runs them
+    ci_run = [line for line in (REPO_ROOT / ".ci" / "run").read_text().splitlines() if line.startswith("make ")]
+    assert ci_run == ["make lint", "make test"]
 
 
 def test_windows_sets_up_with_the_runner_and_runs_its_tests_and_the_unit_layer_without_make_or_bash():

@@ -157,7 +157,7 @@ def test_setup_out_of_date_creates_the_venv_and_installs_the_project_editable(tm
     assert capsys.readouterr().out.splitlines() == [
         "python -m scripts.system_packages build browser assets",
         "python -m venv .venv",
-        ".venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt",
+        ".venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/lock.txt",
         ".venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --editable .",
         "npm ci --ignore-scripts --no-audit --no-fund --loglevel=error",
         ".venv/bin/python -m apps.common.config check",
