@@ -17,7 +17,7 @@ ALLOWED_VALUES = {
     "test-only-django-key-not-a-secret-loopback-throwaway-stack",  # config/test.env
     "aetherion-dev",  # the dev MySQL password in MYSQL_URL (config/django_core.env)
     "aetherion-test",  # the test stack's MySQL password (config/test.env)
-    "my-password",  # README: how to point MYSQL_URL at your own server
+    "my-password",  # docs/configuration.md: how to point MYSQL_URL at your own server
     "recovery-pw", "s3cret-token", "wrong-secret-71c3", "p%40ss%3Aword", "secret",  # made-up values in tests
     "unused", "sample",  # tests/deploy: a database nobody connects to; a sample answer to Render's prompt
     "bench-hello-app-not-a-secret",  # scripts/bench_apps.py: the bare Django app the bench compares with
