@@ -27,9 +27,8 @@ from pathlib import Path
 if not __package__:  # run as a file by a Python without the project installed (before setup)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts import process_groups  # noqa: E402
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from scripts import process_groups, stack_processes  # noqa: E402
+from scripts.stack_processes import REPO_ROOT  # noqa: E402
 # The test layers `test-fast` leaves out (markers registered in pyproject.toml, set in tests/conftest.py).
 SLOW_MARKERS = ("e2e", "fuzz", "bench", "browser")
 
@@ -232,15 +231,6 @@ def shown(step: Step, layout: Layout) -> str:
     return subprocess.list2cmdline(words) if layout.platform == process_groups.WINDOWS else shlex.join(words)
 
 
-def child_env(layout: Layout) -> dict[str, str]:
-    """The environment of every command: the virtual environment's programs first (the Procfiles say
-    `python`), output unbuffered so Honcho interleaves the logs as they come."""
-    env = dict(os.environ)
-    env["PATH"] = f"{layout.venv_bin}{os.pathsep}{env.get('PATH', '')}"
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
 def say(message: str) -> None:
     print(f"dev: {message}", file=sys.stderr, flush=True)
 
@@ -252,7 +242,8 @@ def run_steps(task: str, steps: list[Step], layout: Layout, dry_run: bool) -> in
             print(text, flush=True)
             continue
         say(f"{task}: {text}")
-        options = {"cwd": layout.root, "env": child_env(layout)}
+        # The virtual environment's programs first (the Procfiles say `python`), output unbuffered.
+        options = {"cwd": layout.root, "env": stack_processes.child_env(layout.venv_bin)}
         if step.foreground:
             code = process_groups.run_in_foreground(step.argv, platform=layout.platform, **options)
         else:

@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 from urllib.parse import quote
 
-from scripts.ports import free_port, port_holder
+from scripts.stack_processes import free_port, port_holder
 from scripts.private_db.processes import ServerError, ServerProcess, is_running, shown
 from scripts.private_db.unprivileged import RunAs
 from scripts.system_packages import find_postgres_program

@@ -17,7 +17,7 @@ from scripts.private_db import ferretdb, processes
 from scripts.private_db.processes import ServerError, ServerProcess
 from apps.fastapi_market.segments import COLLECTION as SEGMENTS
 from apps.fastapi_market.segments import segments_rebuild
-from scripts.ports import free_port
+from scripts.stack_processes import free_port
 from scripts.private_db.servers import BIN_DIR, MongoServer
 
 LEGACY_DIR = "sqlite-legacy"
