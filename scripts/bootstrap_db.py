@@ -14,6 +14,7 @@ import sys
 
 from apps.common.config import ConfigError, current_profile
 from apps.common.databases import MongoTarget, MySQLTarget, check_identifier
+from scripts.mysql_advice import mysql_advice
 
 
 class BootstrapError(Exception):
@@ -29,13 +30,12 @@ def mysql_database_ensure(target: MySQLTarget) -> bool:
     import MySQLdb
 
     name = check_identifier(target.database)  # checked again here: it is about to become SQL
-    where = f"MySQL at {target.address}"
     try:
         conn = MySQLdb.connect(
             host=target.host, port=target.port, user=target.user, password=target.password, connect_timeout=5
         )
     except MySQLdb.OperationalError as exc:
-        raise BootstrapError(_mysql_advice(where, target, exc)) from None
+        raise BootstrapError(str(mysql_advice(target, exc))) from None
     try:
         with conn.cursor() as cursor:
             cursor.execute("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", (name,))
@@ -44,24 +44,9 @@ def mysql_database_ensure(target: MySQLTarget) -> bool:
             cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
             return True
     except MySQLdb.OperationalError as exc:
-        raise BootstrapError(_mysql_advice(where, target, exc)) from None
+        raise BootstrapError(str(mysql_advice(target, exc))) from None
     finally:
         conn.close()
-
-
-def _mysql_advice(where: str, target: MySQLTarget, exc: Exception) -> str:
-    code, message = (exc.args + (0, ""))[:2]
-    if code in (2002, 2003, 2005, 2013):
-        fix = "start it (make run starts a private one) or fix MYSQL_URL in config/django_core.local.env"
-        return f"{where}: cannot connect ({message}); {fix}"
-    if code == 1045:
-        return f"{where}: access denied for user '{target.user}'; fix the user or password in MYSQL_URL"
-    if code == 1044:
-        return (
-            f"{where}: user '{target.user}' may not create databases; "
-            f"ask an admin to run: CREATE DATABASE `{target.database}`"
-        )
-    return f"{where}: {message or exc}"
 
 
 def django_migrate() -> int:

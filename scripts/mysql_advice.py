@@ -79,7 +79,7 @@ def mysql_advice(target: Target, exc: BaseException, *, home: str = DEFAULT_HOME
     """
     code, message = error_parts(exc)
     if target.password:
-        message = message.replace(target.password, "***")
+        message = message.replace(target.password, "********")
     kind, where = error_kind(exc), f"MySQL at {target.address}"
     if kind == NO_ANSWER:
         within = f" within {timeout_s:g} s" if timeout_s is not None else ""

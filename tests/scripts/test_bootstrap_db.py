@@ -110,7 +110,7 @@ def test_unreachable_mysql_is_one_clear_line_and_mongodb_is_still_prepared(test_
     assert bootstrap_db.main(["--profile", "test"]) == 1
     lines = capsys.readouterr().err.strip().splitlines()
     (failed,) = [line for line in lines if "failed" in line]
-    assert failed == lines[-1] and failed.startswith("bootstrap: failed: MySQL at 127.0.0.1:1: cannot connect")
+    assert failed == lines[-1] and failed.startswith("bootstrap: failed: MySQL at 127.0.0.1:1: connection refused")
     assert "MYSQL_URL in config/django_core.local.env" in failed
     assert any(line.startswith("bootstrap: MongoDB ") and "ping ok" in line for line in lines)
 
