@@ -41,8 +41,7 @@ from apps.common.config import (
     load,
 )
 from apps.common.databases import MongoTarget
-from scripts import system_packages
-from scripts.ports import port_holder
+from scripts import mysql_advice, system_packages
 from scripts.private_db import processes
 from scripts.private_db.processes import ServerError
 from scripts.private_db.servers import (
@@ -52,6 +51,7 @@ from scripts.private_db.servers import (
     loopback_ip,
 )
 from scripts.private_db.supervisor import Supervisor
+from scripts.stack_processes import port_holder
 
 LocalDbError = ServerError  # the name callers know: a server this launcher cannot provide
 # Where private servers can be started: the launcher relies on Linux (/proc, namespaces, Debian's packages).
@@ -143,8 +143,8 @@ def probe_mysql(server: MySQLServer) -> str | None:
         connection = MySQLdb.connect(host=loopback_ip(target.host), port=target.port, user=target.user,
                                      password=target.password, connect_timeout=2)
     except MySQLdb.OperationalError as exc:
-        if exc.args and exc.args[0] in (1044, 1045):  # there, but not for this account
-            raise Refused(str(exc.args[1])) from None
+        if mysql_advice.error_kind(exc) in mysql_advice.REFUSING:  # there, but not for this account
+            raise Refused(mysql_advice.error_parts(exc)[1]) from None
         return None
     try:
         cursor = connection.cursor()
