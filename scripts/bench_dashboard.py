@@ -60,7 +60,7 @@ def series_summary_ms(market_url: str, mongo_url: str, database: str, symbol: st
             times.append((time.perf_counter() - started) * 1000)
             answer.raise_for_status()
     listed = {(s["symbol"], s["timeframe"]): s for s in answer.json()["series"]}
-    with MongoClient(mongo_url, serverSelectionTimeoutMS=5000, tz_aware=True) as mongo:
+    with MongoClient[dict[str, Any]](mongo_url, serverSelectionTimeoutMS=5000, tz_aware=True) as mongo:
         bars = mongo[database]["bars"]
         started = time.perf_counter()
         count = bars.count_documents({"symbol": symbol, "timeframe": timeframe})

@@ -11,10 +11,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from apps.common.config import ConfigError, current_profile
 from apps.common.databases import MongoTarget, MySQLTarget, check_identifier
 from scripts.mysql_advice import mysql_advice
+
+if TYPE_CHECKING:
+    from apps.fastapi_market.settings import Settings as MarketSettings
 
 
 class BootstrapError(Exception):
@@ -46,7 +51,7 @@ def mysql_database_ensure(target: MySQLTarget) -> bool:
     except MySQLdb.OperationalError as exc:
         raise BootstrapError(str(mysql_advice(target, exc))) from None
     finally:
-        conn.close()
+        conn.close()  # type: ignore[no-untyped-call]  # types-mysqlclient leaves Connection's methods unannotated
 
 
 def django_migrate() -> int:
@@ -77,7 +82,7 @@ def mongo_indexes_ensure(target: MongoTarget, timeout_ms: int) -> tuple[str, lis
     from apps.common.database_servers import mongo_server_name_sync
     from apps.fastapi_market.indexes import INDEXES
 
-    client = MongoClient(target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
+    client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
     try:
         client.admin.command("ping")
         db = client[target.database]
@@ -104,7 +109,7 @@ def segments_backfill(target: MongoTarget, timeout_ms: int) -> tuple[int, int, i
 
     from apps.fastapi_market.segments import COLLECTION, segments_rebuild
 
-    client = MongoClient(target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True)
+    client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True)
     try:
         db = client[target.database]
         if db[COLLECTION].find_one({}, {"_id": True}) is not None or db.bars.find_one({}, {"_id": True}) is None:
@@ -126,7 +131,7 @@ def mongo_series_backfill(target: MongoTarget, timeout_ms: int) -> int:
 
     from apps.fastapi_market.series import series_backfill
 
-    client = MongoClient(target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True)
+    client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True)
     try:
         return series_backfill(client[target.database])
     except PyMongoError as exc:
@@ -172,9 +177,10 @@ def bootstrap(profile: str) -> tuple[bool, list[str]]:
     mysql = django_settings(profile).mysql
     market = market_settings(profile)
     changed, failures = False, []
-    for steps, target in ((mysql_bootstrap, mysql), (mongo_bootstrap, market)):
+    steps: list[Callable[[], bool]] = [lambda: mysql_bootstrap(mysql), lambda: mongo_bootstrap(market)]
+    for step in steps:
         try:
-            changed = steps(target) or changed
+            changed = step() or changed
         except (BootstrapError, ValueError) as exc:
             failures.append(str(exc))
     return changed, failures
@@ -188,7 +194,7 @@ def mysql_bootstrap(mysql: MySQLTarget) -> bool:
     return bool(created or applied)
 
 
-def mongo_bootstrap(market) -> bool:
+def mongo_bootstrap(market: MarketSettings) -> bool:
     server, indexes = mongo_indexes_ensure(market.mongo, market.mongo_timeout_ms)
     say(
         f"MongoDB {market.mongo.address} ({server}): ping ok; database {market.mongo.database}: "

@@ -29,6 +29,7 @@ if not __package__:  # run as a file by a Python without the project installed (
 
 from scripts import process_groups, stack_processes  # noqa: E402
 from scripts.stack_processes import REPO_ROOT  # noqa: E402
+
 # The test layers `test-fast` leaves out (markers registered in pyproject.toml, set in tests/conftest.py).
 SLOW_MARKERS = ("e2e", "fuzz", "bench", "browser")
 
@@ -100,13 +101,13 @@ class Task:
     soft_needs: tuple[str, ...] = ()
 
 
-def venv_python(layout: Layout, *args: str, **options: bool) -> Step:
-    return Step((str(layout.python), *args), **options)
+def venv_python(layout: Layout, *args: str, foreground: bool = False, advisory: bool = False) -> Step:
+    return Step((str(layout.python), *args), foreground=foreground, advisory=advisory)
 
 
-def system_python(*args: str, **options: bool) -> Step:
+def system_python(*args: str, foreground: bool = False, advisory: bool = False) -> Step:
     # The interpreter running this runner: the only one there is before setup.
-    return Step((sys.executable, *args), program_shown="python", **options)
+    return Step((sys.executable, *args), foreground=foreground, advisory=advisory, program_shown="python")
 
 
 def setup_reason(layout: Layout) -> str | None:
@@ -243,11 +244,11 @@ def run_steps(task: str, steps: list[Step], layout: Layout, dry_run: bool) -> in
             continue
         say(f"{task}: {text}")
         # The virtual environment's programs first (the Procfiles say `python`), output unbuffered.
-        options = {"cwd": layout.root, "env": stack_processes.child_env(layout.venv_bin)}
+        env = stack_processes.child_env(layout.venv_bin)
         if step.foreground:
-            code = process_groups.run_in_foreground(step.argv, platform=layout.platform, **options)
+            code = process_groups.run_in_foreground(step.argv, platform=layout.platform, cwd=layout.root, env=env)
         else:
-            code = subprocess.run(step.argv, check=False, **options).returncode
+            code = subprocess.run(step.argv, check=False, cwd=layout.root, env=env).returncode
         if code != 0 and step.advisory:
             say(f"{task}: going on without it (see the line above)")
         elif code != 0:

@@ -182,7 +182,7 @@ def check_ports(profile: str) -> CheckResult:
 # --- Running and reporting ------------------------------------------------------------------
 
 
-def guarded(name: str, check: Callable[..., CheckResult], *args) -> CheckResult:
+def guarded(name: str, check: Callable[..., CheckResult], *args: str) -> CheckResult:
     """Run one check; a missing package or an unexpected error becomes its verdict, not a traceback."""
     try:
         return check(*args)
@@ -217,9 +217,9 @@ def run_checks(profile: str, profile_problem: str | None = None,
                progress: Callable[[str], None] = lambda name: None) -> list[CheckResult]:
     """Every check in order; ``progress`` is told each one's name before it runs."""
     results = []
-    for name, check in (("python", check_python), ("requirements", check_requirements)):
+    for name, machine_check in (("python", check_python), ("requirements", check_requirements)):
         progress(name)
-        results.append(guarded(name, check))
+        results.append(guarded(name, machine_check))
     if profile_problem is not None:
         results.append(CheckResult("config", FAIL, profile_problem, "set APP_ENV to dev, test or production, or unset it"))
         return results + [skipped(name) for name, _ in CHECKS[1:]]

@@ -21,12 +21,13 @@ def service_ports(profile: str) -> dict[str, tuple[str, int]]:
     from apps.fastapi_market.settings import load_settings as market_settings
     from apps.flask_regime.settings import load_settings as regime_settings
 
+    django, market, regime = django_settings(profile), market_settings(profile), regime_settings(profile)
     loaded = {
-        "django_core": django_settings(profile),
-        "fastapi_market": market_settings(profile),
-        "flask_regime": regime_settings(profile),
+        "django_core": (django.common.bind_host, django.port),
+        "fastapi_market": (market.common.bind_host, market.port),
+        "flask_regime": (regime.common.bind_host, regime.port),
     }
-    return {name: (loaded[name].common.bind_host, loaded[name].port) for name in SERVICES}
+    return {name: loaded[name] for name in SERVICES}
 
 
 def main(argv: list[str] | None = None) -> int:

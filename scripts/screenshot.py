@@ -14,6 +14,10 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
 
 CHROMIUM = "/usr/bin/chromium"
 # No sandbox (root in a container), no GPU, and nothing that calls home: no background networking
@@ -22,7 +26,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update"]
 
 
-def chromium_launch(playwright):
+def chromium_launch(playwright: Playwright) -> Browser:
     """Debian's chromium under ``playwright`` (a sync_playwright() instance), headless, closed-network flags."""
     if not Path(CHROMIUM).exists():
         raise FileNotFoundError(f"{CHROMIUM} is missing: run `python3 -m scripts.system_packages browser` (Debian's chromium)")

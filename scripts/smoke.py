@@ -14,6 +14,7 @@ import json
 import sys
 import time
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -66,7 +67,7 @@ async def run_one(client: httpx.AsyncClient, check: Check) -> CheckOutcome:
     return CheckOutcome(check.name, check.url, ok, result, latency)
 
 
-def _json(response: httpx.Response):
+def _json(response: httpx.Response) -> Any:
     try:
         return response.json()
     except ValueError:

@@ -127,7 +127,7 @@ def scrubbed_env(venv_bin: Path | None = None) -> dict[str, str]:
 
 def procfile_read(path: Path) -> dict[str, str]:
     """Each process of the Procfile at ``path`` and its command, in order, as honcho reads them."""
-    from honcho.environ import parse_procfile
+    from honcho.environ import parse_procfile  # type: ignore[import-untyped]  # honcho 2.0.0 ships no types
 
     return dict(parse_procfile(path.read_text()).processes)
 

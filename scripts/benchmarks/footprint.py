@@ -3,6 +3,7 @@ beside bare hello apps of the same frameworks under the same servers."""
 
 from __future__ import annotations
 
+import functools
 import statistics
 import subprocess
 import sys
@@ -33,7 +34,7 @@ def smoke(stack: BenchStack, env: dict[str, str]) -> tuple[float, float]:
     interpreter = statistics.median(
         wall_s(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True)) for _ in range(3))
     checks = [stack.ports.health_url(name) for name in SERVICES] + [f"{stack.ports.url('fastapi_market')}/check-regime"]
-    slowest = max(statistics.median(wall_s(lambda u=url: get_fresh(u)) for _ in range(3)) for url in checks)
+    slowest = max(statistics.median(wall_s(functools.partial(get_fresh, url)) for _ in range(3)) for url in checks)
     return statistics.median(walls), interpreter + slowest
 
 
@@ -50,9 +51,10 @@ def hello_rss(stack: BenchStack) -> float:
 
     ports = {name: free_port() for name in SERVICES}
     lines: dict[str, str] = {}
-    for name, settings_of, factory in (("django_core", django_settings, "django_hello()"),
-                                       ("flask_regime", flask_settings, "flask_hello()")):
-        server = settings_in(stack.prod_env, settings_of).server
+    servers = {"django_core": settings_in(stack.prod_env, django_settings).server,
+               "flask_regime": settings_in(stack.prod_env, flask_settings).server}
+    for name, factory in (("django_core", "django_hello()"), ("flask_regime", "flask_hello()")):
+        server = servers[name]
         worker = "gthread" if server.threads > 1 else "sync"
         lines[name] = (f"gunicorn --bind 127.0.0.1:{ports[name]} --workers {server.workers} --threads {server.threads} "
                        f"--worker-class {worker} 'scripts.bench_apps:{factory}'")

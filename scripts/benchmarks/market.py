@@ -43,7 +43,7 @@ def ingest(stack: BenchStack, fig: Figure, regime_symbol: str) -> None:
     service_s = time.perf_counter() - started
     sent = sum(posted)
     documents = [[bar_document(bar) for bar in batch] for batch, count in zip(batches, posted, strict=True) if count]
-    with MongoClient(stack.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
+    with MongoClient[dict[str, Any]](stack.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
         collection = mongo[BENCH_MONGO_DB]["bars_insert_baseline"]
         collection.drop()
         started = time.perf_counter()
@@ -67,7 +67,7 @@ def regime_p50(stack: BenchStack, symbol: str) -> tuple[float, float, int]:
     import httpx
 
     url = f"{stack.ports.url('fastapi_market')}/regime/{symbol}?lookback={stack.scale.regime_bars}"
-    times = []
+    times: list[float] = []
     with httpx.Client(timeout=120) as client:
         started = time.perf_counter()
         while len(times) < 200 and (len(times) < 6 or time.perf_counter() - started < stack.scale.latency_s + 2):
@@ -95,7 +95,7 @@ def regime_endpoint(stack: BenchStack, fig: Figure, symbol: str) -> None:
 
     n = stack.scale.regime_bars
     p50, p99, count = regime_p50(stack, symbol)
-    with MongoClient(stack.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
+    with MongoClient[dict[str, Any]](stack.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
         docs = mongo[BENCH_MONGO_DB]["bars"].find({"symbol": symbol, "timeframe": "1d"}, {"close": True}).sort("ts", 1)
         closes = np.array([doc["close"] for doc in docs], dtype=float)
     if len(closes) != n:
@@ -113,7 +113,7 @@ def lookup_p50(stack: BenchStack, count: int = 60) -> float:
     rng = random.Random(11)
     symbols = max(1, min(stack.bars_stored, stack.scale.ingest_bars) // stack.scale.regime_bars)  # the BENCH<n> ones
     keys = [f"BENCH{rng.randrange(symbols)}:1d:{day_ts(rng.randrange(stack.scale.regime_bars))}" for _ in range(count)]
-    with MongoClient(stack.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
+    with MongoClient[dict[str, Any]](stack.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
         bars = mongo[BENCH_MONGO_DB]["bars"]
         times = []
         for key in keys:
@@ -131,14 +131,14 @@ def update_40(stack: BenchStack, fig: Figure) -> None:
     from pymongo import AsyncMongoClient, MongoClient, UpdateOne
 
     keys = [f"BENCH1:1d:{day_ts(day)}" for day in range(40)]
-    with MongoClient(stack.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
+    with MongoClient[dict[str, Any]](stack.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
         bars = mongo[BENCH_MONGO_DB]["bars"]
         started = time.perf_counter()
         bars.bulk_write([UpdateOne({"_id": key}, {"$set": {"volume": 7}}) for key in keys], ordered=False)
         fig.value = (time.perf_counter() - started) * 1000
 
     async def singles() -> float:
-        client = AsyncMongoClient(stack.mongo_url, serverSelectionTimeoutMS=5000)
+        client = AsyncMongoClient[dict[str, Any]](stack.mongo_url, serverSelectionTimeoutMS=5000)
         slots = asyncio.Semaphore(8)
 
         async def one(key: str) -> None:
@@ -179,14 +179,14 @@ def fill_to(stack: BenchStack, total: int) -> float:
         return 0.0
     per_symbol = stack.scale.regime_bars
     started = time.perf_counter()
-    with MongoClient(stack.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
+    with MongoClient[dict[str, Any]](stack.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
         bars, segments = mongo[BENCH_MONGO_DB]["bars"], mongo[BENCH_MONGO_DB][COLLECTION]
 
         def insert(first: int) -> None:
             documents = [bar_document(bar) for bar in
                          bars_generate(min(BATCH, missing - first), per_symbol, "FILL", offset=first)]
             bars.insert_many(documents, ordered=False)
-            by_symbol: dict[str, list] = {}
+            by_symbol: dict[str, list[Bar]] = {}
             for doc in documents:
                 bar = Bar.model_construct(**{k: v for k, v in doc.items() if k != "_id"})
                 by_symbol.setdefault(doc["symbol"], []).append(bar)

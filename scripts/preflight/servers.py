@@ -6,9 +6,13 @@ Standard library only at import time: a missing package is the check's verdict (
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
 from scripts.mysql_advice import mysql_advice
 from scripts.preflight.verdicts import FAIL, OK, WARN, CheckResult, scrub, setting_home, skipped
+
+if TYPE_CHECKING:
+    from apps.common.databases import MongoTarget
 
 DB_TIMEOUT_S = 2
 FLASK_TIMEOUT_S = 2.0
@@ -36,9 +40,9 @@ def check_mysql(profile: str) -> CheckResult:
         advice = mysql_advice(target, exc, home=setting_home("MYSQL_URL", "django_core", profile), timeout_s=DB_TIMEOUT_S)
         return CheckResult("mysql", FAIL, advice.detail, advice.fix)
     try:
-        server = mysql_server_name(conn.get_server_info())
+        server = mysql_server_name(conn.get_server_info())  # type: ignore[no-untyped-call]  # types-mysqlclient leaves Connection's methods unannotated
     finally:
-        conn.close()
+        conn.close()  # type: ignore[no-untyped-call]  # types-mysqlclient leaves Connection's methods unannotated
     return CheckResult("mysql", OK, f"{server} at {target.address}, database {target.database}")
 
 
@@ -63,7 +67,7 @@ def check_mongo(profile: str) -> CheckResult:
     home = setting_home("MONGO_URL", "fastapi_market", profile)
     client = None
     try:
-        client = MongoClient(target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
+        client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
         client.admin.command("ping")
         server = mongo_server_name_sync(client[target.database])
     except ServerSelectionTimeoutError as exc:
@@ -86,7 +90,7 @@ def check_mongo(profile: str) -> CheckResult:
     return CheckResult("mongo", OK, f"{server} at {target.address}, ping ok", day_one_mongo_hint(target, home))
 
 
-def day_one_mongo_hint(target, home: str) -> str:
+def day_one_mongo_hint(target: MongoTarget, home: str) -> str:
     """One line on using the MongoDB that answers at the Day-1 plan's address, when it is not the one in use."""
     from apps.common.database_servers import mongo_server_at
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from apps.common.config import REPO_ROOT
 from apps.common.config import var_dir as state_root
@@ -113,7 +113,7 @@ class MySQLServer(PrivateServer[MySQLTarget]):
             MySQLdb.connect(
                 host=loopback_ip(self.host), port=self.port, user=self.target.user,
                 password=self.target.password, connect_timeout=2,
-            ).close()
+            ).close()  # type: ignore[no-untyped-call]  # types-mysqlclient leaves Connection's methods unannotated
         except MySQLdb.OperationalError as exc:
             if mysql_advice.error_kind(exc) in mysql_advice.REFUSING:  # a server is there, not for this account
                 raise ServerError(
@@ -205,7 +205,7 @@ class MongoServer(PrivateServer[MongoTarget]):
         from pymongo import MongoClient
         from pymongo.errors import PyMongoError
 
-        client = MongoClient(self.target.url, serverSelectionTimeoutMS=1500, connectTimeoutMS=1500)
+        client = MongoClient[dict[str, Any]](self.target.url, serverSelectionTimeoutMS=1500, connectTimeoutMS=1500)
         try:
             client.admin.command("ping")
         except PyMongoError:
@@ -252,6 +252,10 @@ class MongoServer(PrivateServer[MongoTarget]):
                                self.data_dir, self.log_file, self.pid_file, marker=str(self.ferretdb_state_dir),
                                ready=self.answers, env=env)
         return [postgres, server]
+
+
+# A private server of either kind, as the launcher handles them.
+AnyServer = MySQLServer | MongoServer
 
 
 def private_cluster_of(target: MongoTarget, var_dir: Path | None = None) -> PostgresCluster | None:
