@@ -102,7 +102,8 @@ def chart_register(django_url: str, market_url: str, token: str, count: int) -> 
             client.post(f"{market_url}/bars", json={"bars": rows[start:start + 1000]}).raise_for_status()
 
 
-def chart_draw_ms(django_url: str, market_url: str, token: str, count: int = 3000) -> tuple[float, float, dict[str, Any]]:
+def chart_draw_ms(django_url: str, market_url: str, token: str,
+                  count: int = 3000) -> tuple[float, float, dict[str, Any]]:
     """ms the detail page takes to draw ``count`` daily bars with their regime bands once their data is
     in hand (the page's own measure); and the baseline: a bare uPlot line of as many points, same page."""
     from playwright.sync_api import sync_playwright

@@ -1,5 +1,6 @@
 """Prepare the databases: create the MySQL database, apply Django's migrations, check MongoDB
-and create its indexes (and the series ledger of bars stored before it existed). Safe to run again: it changes only what is missing, and says so.
+and create its indexes (and the series ledger of bars stored before it existed). Safe to run again:
+it changes only what is missing, and says so.
 
     python -m scripts.bootstrap_db [--profile dev]
 
@@ -109,7 +110,8 @@ def segments_backfill(target: MongoTarget, timeout_ms: int) -> tuple[int, int, i
 
     from apps.fastapi_market.segments import COLLECTION, segments_rebuild
 
-    client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True)
+    client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms,
+                                         tz_aware=True)
     try:
         db = client[target.database]
         if db[COLLECTION].find_one({}, {"_id": True}) is not None or db.bars.find_one({}, {"_id": True}) is None:
@@ -131,7 +133,8 @@ def mongo_series_backfill(target: MongoTarget, timeout_ms: int) -> int:
 
     from apps.fastapi_market.series import series_backfill
 
-    client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True)
+    client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms,
+                                         tz_aware=True)
     try:
         return series_backfill(client[target.database])
     except PyMongoError as exc:
@@ -163,8 +166,10 @@ def ferretdb_gin_indexes_ensure(target: MongoTarget) -> tuple[str, bool]:
     created = []
     with cluster.connect(database="ferretdb") as conn:
         for collection, fields in EQUALITY_FILTERS.items():
-            created += [f"{collection}.{field}" for field in gin_indexes_ensure(conn, target.database, collection, fields)]
-    return f"GIN indexes for FerretDB's filters: {'created ' + ', '.join(created) if created else 'up to date'}", bool(created)
+            new = gin_indexes_ensure(conn, target.database, collection, fields)
+            created += [f"{collection}.{field}" for field in new]
+    said = f"created {', '.join(created)}" if created else "up to date"
+    return f"GIN indexes for FerretDB's filters: {said}", bool(created)
 
 
 def bootstrap(profile: str) -> tuple[bool, list[str]]:

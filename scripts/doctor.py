@@ -221,7 +221,8 @@ def run_checks(profile: str, profile_problem: str | None = None,
         progress(name)
         results.append(guarded(name, machine_check))
     if profile_problem is not None:
-        results.append(CheckResult("config", FAIL, profile_problem, "set APP_ENV to dev, test or production, or unset it"))
+        results.append(CheckResult("config", FAIL, profile_problem,
+                                   "set APP_ENV to dev, test or production, or unset it"))
         return results + [skipped(name) for name, _ in CHECKS[1:]]
     for name, check in CHECKS:
         progress(name)

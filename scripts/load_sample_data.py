@@ -135,11 +135,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     table = Table(title="Sample data and latest regimes")
-    for column in ("symbol", "instrument", "inserted", "updated", "unchanged", "rejected", "as of", "trend", "volatility"):
+    columns = ("symbol", "instrument", "inserted", "updated", "unchanged", "rejected", "as of", "trend", "volatility")
+    for column in columns:
         table.add_column(column)
     for symbol, row in summary.items():
         regime = row.get("regime") or {}
-        table.add_row(symbol, row["instrument"], *(str(row[k]) for k in ("inserted", "updated", "unchanged", "rejected")),
+        tallies = (str(row[k]) for k in ("inserted", "updated", "unchanged", "rejected"))
+        table.add_row(symbol, row["instrument"], *tallies,
                       (regime.get("as_of") or "-")[:10], regime.get("trend", "-"), regime.get("volatility", "-"))
     Console(soft_wrap=True).print(table)
     return 1 if refresh_failed else 0

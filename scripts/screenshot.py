@@ -29,7 +29,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 def chromium_launch(playwright: Playwright) -> Browser:
     """Debian's chromium under ``playwright`` (a sync_playwright() instance), headless, closed-network flags."""
     if not Path(CHROMIUM).exists():
-        raise FileNotFoundError(f"{CHROMIUM} is missing: run `python3 -m scripts.system_packages browser` (Debian's chromium)")
+        raise FileNotFoundError(f"{CHROMIUM} is missing: "
+                                "run `python3 -m scripts.system_packages browser` (Debian's chromium)")
     return playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
 
 

@@ -83,8 +83,9 @@ class Figure:
         return bool(self.check(self))
 
     def as_json(self) -> dict[str, Any]:
-        entry: dict[str, Any] = {"value": rounded(self.value), "baseline": rounded(self.baseline), "ratio": rounded(self.ratio),
-                 "goal": self.goal, "met": self.met, "unit": self.unit, "figure": self.label}
+        entry: dict[str, Any] = {
+            "value": rounded(self.value), "baseline": rounded(self.baseline), "ratio": rounded(self.ratio),
+            "goal": self.goal, "met": self.met, "unit": self.unit, "figure": self.label}
         if self.dev is not None:
             entry["dev"] = {"value": rounded(self.dev)}
         entry.update(self.notes)
@@ -109,7 +110,8 @@ def figures_new() -> dict[str, Figure]:
         Figure("relay_p99_added_ms", "p99 /check-regime − p99 Flask /health (1 connection)", "ms", "≤ 5 ms",
                check=lambda f: f.measured <= 5),
         Figure("ingest_bars_per_s", f"bars/s through POST /bars, batches of 1,000, {INGEST_CLIENTS} clients (vs raw "
-               f"insert_many, {INGEST_CLIENTS} clients)", "bars/s", "ratio ≥ 0.6", check=lambda f: f.measured_ratio >= 0.6),
+               f"insert_many, {INGEST_CLIENTS} clients)", "bars/s", "ratio ≥ 0.6",
+               check=lambda f: f.measured_ratio >= 0.6),
         Figure("regime_engine_bars_per_s", "regime function bars/s (vs plain Python loop per bar)", "bars/s",
                "ratio ≥ 100 and ≥ 20M bars/s", check=lambda f: f.measured_ratio >= 100 and f.measured >= 20e6),
         Figure("regime_endpoint_p50_ms", "GET /regime/{symbol}?lookback=5000 p50, 105,000 bars stored (vs regime "

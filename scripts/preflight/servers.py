@@ -37,7 +37,8 @@ def check_mysql(profile: str) -> CheckResult:
         conn = MySQLdb.connect(host=target.host, port=target.port, user=target.user, password=target.password,
                                database=target.database, connect_timeout=DB_TIMEOUT_S)
     except MySQLdb.OperationalError as exc:
-        advice = mysql_advice(target, exc, home=setting_home("MYSQL_URL", "django_core", profile), timeout_s=DB_TIMEOUT_S)
+        home = setting_home("MYSQL_URL", "django_core", profile)
+        advice = mysql_advice(target, exc, home=home, timeout_s=DB_TIMEOUT_S)
         return CheckResult("mysql", FAIL, advice.detail, advice.fix)
     try:
         server = mysql_server_name(conn.get_server_info())  # type: ignore[no-untyped-call]  # types-mysqlclient leaves Connection's methods unannotated
@@ -67,7 +68,8 @@ def check_mongo(profile: str) -> CheckResult:
     home = setting_home("MONGO_URL", "fastapi_market", profile)
     client = None
     try:
-        client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
+        client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms,
+                                             connectTimeoutMS=timeout_ms)
         client.admin.command("ping")
         server = mongo_server_name_sync(client[target.database])
     except ServerSelectionTimeoutError as exc:
@@ -102,7 +104,8 @@ def day_one_mongo_hint(target: MongoTarget, home: str) -> str:
         server = mongo_server_at(f"mongodb://{DAY_ONE_MONGO}/", target.database, timeout_ms=500)
     except PyMongoError:
         return ""
-    return f"a MongoDB ({server}) also answers at {DAY_ONE_MONGO}: to use it, set MONGO_URL=mongodb://{DAY_ONE_MONGO}/ in {home}"
+    return (f"a MongoDB ({server}) also answers at {DAY_ONE_MONGO}: to use it, "
+            f"set MONGO_URL=mongodb://{DAY_ONE_MONGO}/ in {home}")
 
 
 def _url_password(url: str) -> str:

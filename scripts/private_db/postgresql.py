@@ -108,7 +108,8 @@ class PostgresCluster:
         state = self.state()
         running = ServerProcess("postgresql", [], self.server_dir, self.log_file, self.pid_file, self.cluster_name,
                                 ready=lambda: False).recorded_pid()
-        if self.initialized and not running and not (state.get("port") and port_holder("127.0.0.1", state["port"]) is None):
+        port_free = bool(state.get("port")) and port_holder("127.0.0.1", state["port"]) is None
+        if self.initialized and not running and not port_free:
             state["port"] = free_port()
             self._save(state)
         run_as = RunAs.for_directory(self.server_dir)
@@ -157,7 +158,8 @@ class PostgresCluster:
     def url(self) -> str:
         """FerretDB's PostgreSQL URL (it carries the password: pass it in the environment, not argv)."""
         state = self.state()  # empty before initdb: the URL is not used then
-        return (f"postgres://{ROLE}:{quote(state.get('password', ''), safe='')}@127.0.0.1:{state.get('port')}/{DATABASE}"
+        password = quote(state.get("password", ""), safe="")
+        return (f"postgres://{ROLE}:{password}@127.0.0.1:{state.get('port')}/{DATABASE}"
                 f"?pool_max_conns={POOL_MAX_CONNS}")
 
 
@@ -167,7 +169,8 @@ class PostgresCluster:
 GIN_PENDING_LIST_KB = 256
 
 
-def gin_indexes_ensure(conn: psycopg.Connection[tuple[Any, ...]], schema: str, collection: str, fields: list[str]) -> list[str]:
+def gin_indexes_ensure(conn: psycopg.Connection[tuple[Any, ...]], schema: str, collection: str,
+                       fields: list[str]) -> list[str]:
     """Back FerretDB's equality filters on ``fields`` of ``schema.collection`` with GIN indexes.
 
     FerretDB keeps a MongoDB database as a schema, and a collection as a table named in the
@@ -195,8 +198,8 @@ def gin_indexes_ensure(conn: psycopg.Connection[tuple[Any, ...]], schema: str, c
         exists = conn.execute("SELECT 1 FROM pg_indexes WHERE schemaname = %s AND indexname = %s",
                               (schema, name)).fetchone()
         if not exists:
-            conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin ((_jsonb -> {}) jsonb_path_ops)").format(
-                sql.Identifier(name), sql.Identifier(schema, table), sql.Literal(field)))
+            create = sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin ((_jsonb -> {}) jsonb_path_ops)")
+            conn.execute(create.format(sql.Identifier(name), sql.Identifier(schema, table), sql.Literal(field)))
             created.append(field)
         conn.execute(sql.SQL("ALTER INDEX {} SET (gin_pending_list_limit = {})").format(
             sql.Identifier(schema, name), sql.Literal(GIN_PENDING_LIST_KB)))

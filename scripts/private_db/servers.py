@@ -239,9 +239,10 @@ class MongoServer(PrivateServer[MongoTarget]):
     def processes(self) -> list[ServerProcess]:
         listen = f"{loopback_ip(self.host)}:{self.port}"
         if self.mongod:
-            argv = [self.mongod, "--dbpath", str(self.data_dir), "--port", str(self.port), "--bind_ip", loopback_ip(self.host)]
-            return [ServerProcess("mongod", argv, self.data_dir, self.log_file, self.pid_file, marker=str(self.data_dir),
-                                  ready=self.answers)]
+            argv = [self.mongod, "--dbpath", str(self.data_dir), "--port", str(self.port),
+                    "--bind_ip", loopback_ip(self.host)]
+            return [ServerProcess("mongod", argv, self.data_dir, self.log_file, self.pid_file,
+                                  marker=str(self.data_dir), ready=self.answers)]
         binary = ferretdb.find(BIN_DIR)
         if binary is None:
             raise ServerError("no mongod and no working FerretDB; run: python -m scripts.local_db prepare mongo")

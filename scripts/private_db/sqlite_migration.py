@@ -59,7 +59,8 @@ def _copy(sqlite_dir: Path, target_url: str, log_dir: Path) -> tuple[int, int, i
 
     binary = ferretdb.find(BIN_DIR)
     if binary is None:
-        raise ServerError("cannot read the old SQLite data without FerretDB; run: python -m scripts.local_db prepare mongo")
+        raise ServerError("cannot read the old SQLite data without FerretDB; "
+                          "run: python -m scripts.local_db prepare mongo")
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="aetherion-sqlite-") as state:
         source_url = f"mongodb://127.0.0.1:{port}/"
@@ -72,7 +73,8 @@ def _copy(sqlite_dir: Path, target_url: str, log_dir: Path) -> tuple[int, int, i
         child = processes.start(source, detached=False)
         try:
             processes.wait_ready(source, child, child.pid)
-            with MongoClient[dict[str, Any]](source_url, tz_aware=True) as old, MongoClient[dict[str, Any]](target_url, tz_aware=True) as new:
+            with (MongoClient[dict[str, Any]](source_url, tz_aware=True) as old,
+                  MongoClient[dict[str, Any]](target_url, tz_aware=True) as new):
                 return _copy_databases(old, new)
         finally:
             processes.stop(source, timeout=10)

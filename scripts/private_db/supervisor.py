@@ -102,8 +102,9 @@ class Supervisor:
             item.restarts = [t for t in item.restarts if now - t < RESTART_WINDOW_S]
             if len(item.restarts) >= MAX_RESTARTS:
                 item.given_up = True
-                self.say(f"{item.process.name} died {MAX_RESTARTS} times in {RESTART_WINDOW_S // 60} min; not restarting "
-                         f"it again: see {processes.shown(item.process.log_file)}, then run `make databases`")
+                self.say(f"{item.process.name} died {MAX_RESTARTS} times in {RESTART_WINDOW_S // 60} min; "
+                         f"not restarting it again: see {processes.shown(item.process.log_file)}, "
+                         "then run `make databases`")
                 return
             backoff = min(MAX_BACKOFF_S, 2 ** len(item.restarts) / 4) if item.restarts else 0
             item.due = now + backoff
