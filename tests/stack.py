@@ -12,8 +12,9 @@ from pathlib import Path
 
 import httpx
 import psutil
+from dotenv import dotenv_values
 
-from apps.common.config import REPO_ROOT, SERVICES
+from apps.common.config import CONFIG_DIR, REPO_ROOT, SERVICES
 from apps.common.health import READINESS_PATHS
 from scripts import process_groups
 from scripts.stack_processes import (  # noqa: F401 (free_port, port_is_free, service_variables, wait_until: for the tests)
@@ -31,6 +32,11 @@ VENV_BIN = Path(sys.executable).parent
 # so two sessions (two checkouts, or a developer's run beside CI) never meet. config/test.env's ports
 # are for a test stack started by hand with `honcho -f Procfile.test start`.
 SESSION_STACK: dict[str, str] = {}
+# The test profile's internal API token (config/test.env), as a header: for httpx, Flask's and
+# Starlette's test clients; for Django's test client (which takes headers as WSGI variables).
+INTERNAL_TOKEN: str = dotenv_values(CONFIG_DIR / "test.env")["INTERNAL_API_TOKEN"] or ""
+TOKEN = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
+DJANGO_TOKEN = {"HTTP_AUTHORIZATION": TOKEN["Authorization"]}
 
 
 def clean_env(**overrides: str) -> dict[str, str]:

@@ -10,7 +10,13 @@ import yaml
 
 from apps.common.config import REPO_ROOT, SERVICES
 from tests.deploy.manifests import (
-    BOOTSTRAP_SERVICES, HEALTH_PATHS, all_read, all_secrets, problems_with_only, read_by, secrets_of,
+    BOOTSTRAP_SERVICES,
+    HEALTH_PATHS,
+    all_read,
+    all_secrets,
+    problems_with_only,
+    read_by,
+    secrets_of,
 )
 
 K8S = REPO_ROOT / "deploy" / "k8s"

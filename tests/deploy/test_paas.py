@@ -22,7 +22,12 @@ from honcho.environ import parse_procfile
 from apps.common.config import CONFIG_DIR, REPO_ROOT, SERVICES, inspect
 from scripts import process_groups
 from tests.deploy.manifests import (
-    BOOTSTRAP_SERVICES, HEALTH_PATHS, kill_group, production_env, read_by, secrets_of,
+    BOOTSTRAP_SERVICES,
+    HEALTH_PATHS,
+    kill_group,
+    production_env,
+    read_by,
+    secrets_of,
 )
 from tests.stack import free_port, port_is_free, wait_until
 

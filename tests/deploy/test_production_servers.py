@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shlex
 import signal
-import subprocess
 import socket
+import subprocess
 import threading
 
 import httpx

@@ -17,11 +17,10 @@ from apps.common.config import REPO_ROOT
 from apps.django_core.tower.models import RegimeSnapshot
 from apps.django_core.tower.services import instrument_create
 from tests.django_core.regimes import market_regime
-from tests.stack import clean_env
+from tests.stack import TOKEN, clean_env
 
 pytestmark = pytest.mark.django_db
 
-TOKEN = {"Authorization": "Bearer test-internal-token-not-a-secret"}
 
 
 def refresh(*args: str) -> tuple[list[str], CommandError | None]:

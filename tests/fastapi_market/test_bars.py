@@ -9,8 +9,8 @@ from pymongo import MongoClient
 
 from apps.common.contracts import BarPage, IngestReport, Problem
 from apps.fastapi_market.settings import load_settings
+from tests.stack import TOKEN
 
-TOKEN = {"Authorization": "Bearer test-internal-token-not-a-secret"}
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
 

@@ -9,7 +9,15 @@ from pymongo import AsyncMongoClient, MongoClient
 
 from apps.common.contracts import Bar
 from apps.fastapi_market import segments
-from apps.fastapi_market.segments import COMPACT_AT, from_ms, merge, segment_document, segments_write, series_read, to_ms
+from apps.fastapi_market.segments import (
+    COMPACT_AT,
+    from_ms,
+    merge,
+    segment_document,
+    segments_write,
+    series_read,
+    to_ms,
+)
 
 START = datetime(2020, 2, 29, 23, 59, 59, 999000, tzinfo=UTC)
 

@@ -2,10 +2,10 @@
 
 import os
 import shutil
-from datetime import UTC, datetime, timedelta
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import psutil
 import pytest

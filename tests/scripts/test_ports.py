@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import psutil
-import pytest
 
 from scripts.stack_processes import port_holder
 from tests.stack import clean_env, free_port
