@@ -8,7 +8,10 @@ Standard library only (the doctor reports on a machine without MySQLdb too): it 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from apps.common.databases import MySQLTarget
 
 # What went wrong, as the callers tell the cases apart.
 NO_ANSWER = "no answer"  # 2013 and timeouts: something is there, but it does not answer (or is not MySQL)
@@ -27,21 +30,6 @@ KINDS = {2013: NO_ANSWER, 2002: REFUSED, 2003: REFUSED, 2005: UNKNOWN_HOST, 1045
 _TIMEOUT_WORDS = ("timed out", "Lost connection", "(110)")
 # Where MYSQL_URL lives when the caller does not say.
 DEFAULT_HOME = "config/django_core.local.env"
-
-
-class Target(Protocol):
-    """What the advice names of the server: apps.common.databases.MySQLTarget provides it."""
-
-    @property
-    def address(self) -> str: ...
-    @property
-    def user(self) -> str: ...
-    @property
-    def password(self) -> str: ...
-    @property
-    def database(self) -> str: ...
-    @property
-    def is_local(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -71,7 +59,7 @@ def error_kind(exc: BaseException) -> str:
     return KINDS.get(code, OTHER)
 
 
-def mysql_advice(target: Target, exc: BaseException, *, home: str = DEFAULT_HOME,
+def mysql_advice(target: MySQLTarget, exc: BaseException, *, home: str = DEFAULT_HOME,
                  timeout_s: float | None = None) -> Advice:
     """What ``exc`` (a MySQLdb error connecting to ``target``) means, and what to do; the password never shown.
 

@@ -34,6 +34,10 @@ def chromium_launch(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
 
 
+def say(message: str) -> None:
+    print(f"screenshot: {message}", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.screenshot", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -44,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--height", type=int, default=900)
     args = parser.parse_args(argv)
     if shutil.which("chromium") is None and not Path(CHROMIUM).exists():
-        print(f"screenshot: {CHROMIUM} is missing: run `python3 -m scripts.system_packages browser`", file=sys.stderr)
+        say(f"{CHROMIUM} is missing: run `python3 -m scripts.system_packages browser`")
         return 1
 
     from playwright.sync_api import Error, sync_playwright
@@ -61,9 +65,9 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 browser.close()
     except Error as exc:
-        print(f"screenshot: {args.url}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        say(f"{args.url}: {str(exc).splitlines()[0]}")
         return 1
-    print(f"screenshot: {args.url} answered {response.status if response else '?'}; wrote {args.out}", file=sys.stderr)
+    say(f"{args.url} answered {response.status if response else '?'}; wrote {args.out}")
     return 0
 
 
