@@ -15,7 +15,7 @@ PROBLEM_MEMBERS = {"type", "title", "status", "detail", "instance", "request_id"
 def assert_problem_parts(status: int, content_type: str, body: dict, where: str) -> None:
     """A problem: the media type, every member, the status repeated, a detail that says something."""
     assert content_type == PROBLEM_MEDIA_TYPE, where
-    assert PROBLEM_MEMBERS <= set(body) and status == body["status"] and body["detail"], where
+    assert set(body) >= PROBLEM_MEMBERS and status == body["status"] and body["detail"], where
 
 
 def assert_problem(response: httpx.Response, status: int | None = None) -> dict:

@@ -17,13 +17,12 @@ import httpx
 import numpy as np
 import pytest
 
-from apps.common.auth import authorization_header
 from apps.common.contracts import RegimeParams
 from apps.django_core.dashboard.market_data import regime_runs
 from apps.flask_regime.engine import regimes_detect
 from scripts.load_sample_data import NAMES, read_sample_bars
-from tests.ingest import internal_token, make_bars, post_bars
-from tests.stack import wait_until
+from tests.ingest import make_bars, post_bars
+from tests.stack import TOKEN, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -141,7 +140,7 @@ def test_the_admin_is_styled(stack, visit):
 def test_staff_refresh_a_regime_from_the_detail_page(stack, visit):
     symbol = "REFRESH1"
     assert post_bars(stack.url("fastapi_market"), make_bars(symbol, 200)).status_code == 200
-    created = httpx.post(f"{stack.url('django_core')}/api/instruments/", headers=authorization_header(internal_token()),
+    created = httpx.post(f"{stack.url('django_core')}/api/instruments/", headers=TOKEN,
                          json={"symbol": symbol, "name": "Refresh test", "asset_class": "equity"}, timeout=10)
     assert created.status_code == 201, created.text
     page = visit.page

@@ -19,10 +19,10 @@ import psutil
 import pytest
 import yaml
 from dockerfile_parse import DockerfileParser
-from honcho.environ import parse_procfile
 
 from apps.common.config import REPO_ROOT, SERVICES, inspect
 from scripts import process_groups
+from scripts.stack_processes import procfile_read
 from tests.deploy.manifests import kill_group, production_env
 from tests.stack import clean_env, free_port, http_status, wait_until
 
@@ -140,7 +140,7 @@ def test_image_cmd_starts_the_procfile_server_and_healthcheck_follows_it(service
         server = process_groups.start(cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until(lambda: server.poll() is None and probe() == 0, 60, f"{service} HEALTHCHECK passing")
-        expected = shlex.split(parse_procfile((REPO_ROOT / "deploy" / "Procfile.prod").read_text()).processes[service])
+        expected = shlex.split(procfile_read(REPO_ROOT / "deploy" / "Procfile.prod")[service])
         process = psutil.Process(server.pid)  # exec: the shell became the server, which gets SIGTERM itself
         assert process.name() != "sh" and process.cmdline()[-len(expected) + 1 :] == expected[1:]
         server.send_signal(signal.SIGTERM)

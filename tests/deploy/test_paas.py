@@ -17,10 +17,10 @@ import psutil
 import pytest
 import yaml
 from dotenv import dotenv_values
-from honcho.environ import parse_procfile
 
 from apps.common.config import CONFIG_DIR, REPO_ROOT, SERVICES, inspect
 from scripts import process_groups
+from scripts.stack_processes import procfile_read
 from tests.deploy.manifests import (
     BOOTSTRAP_SERVICES,
     HEALTH_PATHS,
@@ -50,7 +50,7 @@ RAILWAY_START = re.compile(r"^/bin/sh -c '(?P<start>[^']+)'$")
 
 
 def procfile() -> dict[str, str]:
-    return parse_procfile((REPO_ROOT / "deploy" / "Procfile.prod").read_text()).processes
+    return procfile_read(REPO_ROOT / "deploy" / "Procfile.prod")
 
 
 def render() -> dict:

@@ -11,11 +11,11 @@ import threading
 import httpx
 import psutil
 import pytest
-from honcho.environ import parse_procfile
 
 from apps.common.config import REPO_ROOT, inspect
 from apps.common.server import parse_server
 from scripts import process_groups
+from scripts.stack_processes import procfile_read
 from tests.deploy.manifests import kill_group, production_env
 from tests.stack import free_port, http_status, port_is_free, wait_until
 
@@ -33,7 +33,7 @@ MARGIN = 5
 
 
 def production_commands() -> dict[str, str]:
-    return parse_procfile(PROCFILE.read_text()).processes
+    return procfile_read(PROCFILE)
 
 
 def test_procfile_prod_runs_the_three_services_under_production_servers():

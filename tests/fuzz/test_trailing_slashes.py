@@ -16,7 +16,6 @@ import time
 
 import httpx
 import pytest
-from honcho.environ import parse_procfile
 
 from apps.common.auth import authorization_header
 from apps.common.config import REPO_ROOT
@@ -25,10 +24,10 @@ from apps.common.trailing_slash import slash_twin
 from apps.fastapi_market.main import create_app as create_fastapi_app
 from apps.fastapi_market.settings import load_settings as load_fastapi_settings
 from apps.flask_regime import create_app as create_flask_app
+from scripts.stack_processes import procfile_read
 from tests.deploy.manifests import kill_group, production_env
-from tests.ingest import internal_token
 from tests.problem_checks import assert_problem
-from tests.stack import SESSION_STACK, free_port, http_status, wait_until
+from tests.stack import INTERNAL_TOKEN, SESSION_STACK, free_port, http_status, wait_until
 from tests.url_maps import UrlMap, django_url_map, fastapi_url_map, flask_url_map
 
 # Every method RFC 9110 defines but CONNECT, which asks a proxy for a tunnel and names no path.
@@ -103,13 +102,13 @@ def answer_problem(url_map: UrlMap, form: str, response: httpx.Response) -> str 
 
 
 def test_every_method_on_every_route_with_and_without_its_slash_on_the_test_stack(test_stack, test_urls, url_maps):
-    assert_swept(url_maps, test_urls, "test stack", internal_token())
+    assert_swept(url_maps, test_urls, "test stack", INTERNAL_TOKEN)
 
 
 @pytest.fixture(scope="module")
 def production_servers(test_stack, tmp_path_factory):
     """deploy/Procfile.prod's three servers, production profile, on the test stack's databases."""
-    commands = parse_procfile((REPO_ROOT / "deploy" / "Procfile.prod").read_text()).processes
+    commands = procfile_read(REPO_ROOT / "deploy" / "Procfile.prod")
     logs = tmp_path_factory.mktemp("production")
     ports = {service: free_port() for service in commands}
     databases = {name: SESSION_STACK[name] for name in ("MYSQL_URL", "MONGO_URL")}
