@@ -32,7 +32,7 @@ class SeparateProcesses:
         self.env = stack_env(ports) | env
         self.commands = procfile_commands()
         self.processes: dict[str, subprocess.Popen] = {}
-        self.health = dict(zip(SERVICES, health_urls(ports)))
+        self.health = dict(zip(SERVICES, health_urls(ports), strict=True))
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"

@@ -42,7 +42,8 @@ def test_check_regime_keeps_its_contract(test_stack, test_urls):
 
 @pytest.mark.parametrize("service", ["django_core", "fastapi_market", "flask_regime"])
 def test_every_error_keeps_the_problem_contract(test_stack, test_urls, service):
-    response = httpx.get(f"{test_urls[service]}/no-such-route/", headers={"X-Request-ID": f"contract-{service}"}, timeout=5)
+    response = httpx.get(f"{test_urls[service]}/no-such-route/", headers={"X-Request-ID": f"contract-{service}"},
+                         timeout=5)
     assert response.headers["content-type"] == "application/problem+json"
     problem = Problem.model_validate_json(response.content)
     assert problem.status == 404 and problem.request_id == f"contract-{service}"

@@ -151,7 +151,8 @@ def test_pages_are_sorted_bounded_and_chained(client, bars_collection):
 
 
 @pytest.mark.parametrize(
-    "params", [{"limit": 1001}, {"limit": 0}, {"timeframe": "2d"}, {"start": "yesterday"}, {"start": "2024-01-01T00:00:00"}],
+    "params",
+    [{"limit": 1001}, {"limit": 0}, {"timeframe": "2d"}, {"start": "yesterday"}, {"start": "2024-01-01T00:00:00"}],
 )
 def test_bad_queries_are_problems(client, params):
     response = client.get("/bars/TEST", params=params)

@@ -54,7 +54,8 @@ def test_internal_endpoints_need_the_token(client):
 def test_bad_body_lists_each_invalid_field(client):
     errors = problem(client.put("/internal/log-level", json={"level": 7, "extra": True}, headers=TOKEN), 422)
     assert {e["field"] for e in errors.extension("errors")} == {"body.level", "body.extra"}
-    assert problem(client.put("/internal/log-level", content="{nope", headers={**TOKEN, "Content-Type": "application/json"}), 422)
+    json_headers = {**TOKEN, "Content-Type": "application/json"}
+    assert problem(client.put("/internal/log-level", content="{nope", headers=json_headers), 422)
 
 
 def test_log_level_changes(client):

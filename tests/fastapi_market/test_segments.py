@@ -70,7 +70,8 @@ def test_concurrent_writers_compact_without_losing_a_bar(segments_db):
     async def scenario() -> tuple[np.ndarray, np.ndarray, int]:
         client = AsyncMongoClient(url, tz_aware=True)
         collection = client[database][segments.COLLECTION]
-        writers = [[bar(day, close=float(day + 1), symbol="SEGC") for day in range(w * 30, w * 30 + 60)] for w in range(16)]
+        writers = [[bar(day, close=float(day + 1), symbol="SEGC") for day in range(w * 30, w * 30 + 60)]
+                   for w in range(16)]
         await asyncio.gather(*(segments_write(collection, bars) for bars in writers))
         series = await series_read(collection, "SEGC", "1d")
         left = await collection.count_documents({"symbol": "SEGC"})

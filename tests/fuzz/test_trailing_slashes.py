@@ -45,7 +45,8 @@ def url_maps() -> list[UrlMap]:
 
 
 def sweep(url_map: UrlMap, base_url: str, token: str, headers: dict[str, str] | None = None) -> tuple[int, list[str]]:
-    """Every method to both forms of every route of ``url_map``: the number of requests, the answers that break the rule."""
+    """Every method to both forms of every route of ``url_map``: the number of requests, and the answers that
+    break the rule."""
     sent = 0
     failures: list[str] = []
     request_headers = {**authorization_header(token), **(headers or {})}
@@ -147,4 +148,5 @@ def test_production_health_without_its_slash_over_plain_http_reaches_readiness(p
     """A platform probe configured with /health (no slash) over plain HTTP: a 308 to /health/, not to HTTPS."""
     response = httpx.get(f"{production_servers['django_core']}/health", timeout=10)
     assert response.status_code == 308 and response.headers["location"] == "/health/"
-    assert httpx.get(f"{production_servers['django_core']}/health", timeout=10, follow_redirects=True).status_code == 200
+    followed = httpx.get(f"{production_servers['django_core']}/health", timeout=10, follow_redirects=True)
+    assert followed.status_code == 200

@@ -164,7 +164,8 @@ def test_invalid_config_fails_once_and_skips_what_needs_it(capsys, monkeypatch):
     assert code == 1
     config = checks["config"]
     assert config["status"] == "fail"
-    assert config["detail"].startswith("django_core: FASTAPI_MARKET_PORT: Not a valid integer (fix it in the environment)")
+    assert config["detail"].startswith(
+        "django_core: FASTAPI_MARKET_PORT: Not a valid integer (fix it in the environment)")
     assert config["detail"].endswith("— 3 problems in all")  # every service reads every port
     assert config["fix"] == "run `python -m apps.common.config check` and fix the lines it prints"
     for name in ("ports", "mysql", "mongo", "flask"):
