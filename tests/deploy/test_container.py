@@ -21,6 +21,7 @@ import yaml
 from dockerfile_parse import DockerfileParser
 
 from apps.common.config import REPO_ROOT, SERVICES, inspect
+from apps.common.health import LIVENESS_PATH
 from scripts import process_groups
 from scripts.stack_processes import procfile_read
 from tests.deploy.manifests import kill_group, production_env
@@ -187,7 +188,8 @@ def test_the_images_static_files_are_served_by_gunicorn_hashed_with_a_years_cach
     base = f"http://127.0.0.1:{port}"
     https = {"X-Forwarded-Proto": "https", "Accept-Encoding": "gzip"}  # as from the TLS proxy in front
     try:
-        wait_until(lambda: server.poll() is None and http_status(f"{base}/health/live") == 200, 60, "django_core live")
+        wait_until(lambda: server.poll() is None and http_status(f"{base}{LIVENESS_PATH}") == 200, 60,
+                   "django_core live")
         for name in ("admin/css/base.css", "dashboard/dashboard.css", "vendor/uplot/uPlot.iife.min.js"):
             answer = httpx.get(f"{base}/static/{manifest[name]}", headers=https, timeout=5)
             assert answer.status_code == 200, name

@@ -19,6 +19,7 @@ import pytest
 
 from apps.common.auth import authorization_header
 from apps.common.config import REPO_ROOT
+from apps.common.health import LIVENESS_PATH
 from apps.common.problems import PROBLEM_MEDIA_TYPE
 from apps.common.trailing_slash import slash_twin
 from apps.fastapi_market.main import create_app as create_fastapi_app
@@ -127,7 +128,7 @@ def production_servers(test_stack, tmp_path_factory):
         for service, process in processes.items():
             def live(service=service, process=process) -> bool:
                 assert process.poll() is None, (logs / f"{service}.log").read_text()
-                return http_status(f"{urls[service]}/health/live") == 200
+                return http_status(f"{urls[service]}{LIVENESS_PATH}") == 200
 
             wait_until(live, 60, f"production {service} live")
         yield urls
