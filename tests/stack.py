@@ -17,15 +17,7 @@ from dotenv import dotenv_values
 from apps.common.config import CONFIG_DIR, REPO_ROOT, SERVICES
 from apps.common.health import READINESS_PATHS
 from scripts import process_groups
-from scripts.stack_processes import (  # noqa: F401 (free_port, port_is_free, service_variables, wait_until: for the tests)
-    DATABASES,
-    free_port,
-    port_is_free,
-    private_data_remove,
-    scrubbed_env,
-    service_variables,
-    wait_until,
-)
+from scripts.stack_processes import DATABASES, free_port, port_is_free, private_data_remove, scrubbed_env, wait_until
 
 VENV_BIN = Path(sys.executable).parent
 # The test stack of a pytest session runs on ports chosen when the session starts (pin_session_stack),
