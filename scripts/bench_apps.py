@@ -13,9 +13,16 @@ measured against.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.http import HttpRequest, JsonResponse
+    from fastapi import FastAPI
+    from flask import Flask
 
 
-def fastapi_hello():
+def fastapi_hello() -> FastAPI:
     from fastapi import FastAPI
 
     app = FastAPI()
@@ -27,7 +34,7 @@ def fastapi_hello():
     return app
 
 
-def naive_relay():
+def naive_relay() -> FastAPI:
     import json
     import urllib.request
 
@@ -46,19 +53,19 @@ def naive_relay():
     return app
 
 
-def flask_hello():
+def flask_hello() -> Flask:
     from flask import Flask
 
     app = Flask("hello")
 
     @app.get("/health")
-    def hello():
+    def hello() -> dict[str, str]:
         return {"status": "ok"}
 
     return app
 
 
-def django_hello():
+def django_hello() -> WSGIHandler:
     import django
     from django.conf import settings
     from django.core.wsgi import get_wsgi_application
@@ -71,13 +78,13 @@ def django_hello():
     return get_wsgi_application()
 
 
-def _django_hello_view(request):
+def _django_hello_view(request: HttpRequest) -> JsonResponse:
     from django.http import JsonResponse
 
     return JsonResponse({"status": "ok"})
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     # Django's URL resolver reads ``urlpatterns`` from ROOT_URLCONF (this module) after setup.
     if name == "urlpatterns":
         from django.urls import path

@@ -60,7 +60,7 @@ def series_summary_ms(market_url: str, mongo_url: str, database: str, symbol: st
             times.append((time.perf_counter() - started) * 1000)
             answer.raise_for_status()
     listed = {(s["symbol"], s["timeframe"]): s for s in answer.json()["series"]}
-    with MongoClient(mongo_url, serverSelectionTimeoutMS=5000, tz_aware=True) as mongo:
+    with MongoClient[dict[str, Any]](mongo_url, serverSelectionTimeoutMS=5000, tz_aware=True) as mongo:
         bars = mongo[database]["bars"]
         started = time.perf_counter()
         count = bars.count_documents({"symbol": symbol, "timeframe": timeframe})
@@ -102,7 +102,8 @@ def chart_register(django_url: str, market_url: str, token: str, count: int) -> 
             client.post(f"{market_url}/bars", json={"bars": rows[start:start + 1000]}).raise_for_status()
 
 
-def chart_draw_ms(django_url: str, market_url: str, token: str, count: int = 3000) -> tuple[float, float, dict[str, Any]]:
+def chart_draw_ms(django_url: str, market_url: str, token: str,
+                  count: int = 3000) -> tuple[float, float, dict[str, Any]]:
     """ms the detail page takes to draw ``count`` daily bars with their regime bands once their data is
     in hand (the page's own measure); and the baseline: a bare uPlot line of as many points, same page."""
     from playwright.sync_api import sync_playwright

@@ -1,5 +1,6 @@
 """Prepare the databases: create the MySQL database, apply Django's migrations, check MongoDB
-and create its indexes (and the series ledger of bars stored before it existed). Safe to run again: it changes only what is missing, and says so.
+and create its indexes (and the series ledger of bars stored before it existed). Safe to run again:
+it changes only what is missing, and says so.
 
     python -m scripts.bootstrap_db [--profile dev]
 
@@ -11,9 +12,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from apps.common.config import ConfigError, current_profile
 from apps.common.databases import MongoTarget, MySQLTarget, check_identifier
+from scripts.mysql_advice import mysql_advice
+
+if TYPE_CHECKING:
+    from apps.fastapi_market.settings import Settings as MarketSettings
 
 
 class BootstrapError(Exception):
@@ -29,13 +36,12 @@ def mysql_database_ensure(target: MySQLTarget) -> bool:
     import MySQLdb
 
     name = check_identifier(target.database)  # checked again here: it is about to become SQL
-    where = f"MySQL at {target.address}"
     try:
         conn = MySQLdb.connect(
             host=target.host, port=target.port, user=target.user, password=target.password, connect_timeout=5
         )
     except MySQLdb.OperationalError as exc:
-        raise BootstrapError(_mysql_advice(where, target, exc)) from None
+        raise BootstrapError(str(mysql_advice(target, exc))) from None
     try:
         with conn.cursor() as cursor:
             cursor.execute("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", (name,))
@@ -44,24 +50,9 @@ def mysql_database_ensure(target: MySQLTarget) -> bool:
             cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
             return True
     except MySQLdb.OperationalError as exc:
-        raise BootstrapError(_mysql_advice(where, target, exc)) from None
+        raise BootstrapError(str(mysql_advice(target, exc))) from None
     finally:
-        conn.close()
-
-
-def _mysql_advice(where: str, target: MySQLTarget, exc: Exception) -> str:
-    code, message = (exc.args + (0, ""))[:2]
-    if code in (2002, 2003, 2005, 2013):
-        fix = "start it (make run starts a private one) or fix MYSQL_URL in config/django_core.local.env"
-        return f"{where}: cannot connect ({message}); {fix}"
-    if code == 1045:
-        return f"{where}: access denied for user '{target.user}'; fix the user or password in MYSQL_URL"
-    if code == 1044:
-        return (
-            f"{where}: user '{target.user}' may not create databases; "
-            f"ask an admin to run: CREATE DATABASE `{target.database}`"
-        )
-    return f"{where}: {message or exc}"
+        conn.close()  # type: ignore[no-untyped-call]  # types-mysqlclient leaves Connection's methods unannotated
 
 
 def django_migrate() -> int:
@@ -92,7 +83,7 @@ def mongo_indexes_ensure(target: MongoTarget, timeout_ms: int) -> tuple[str, lis
     from apps.common.database_servers import mongo_server_name_sync
     from apps.fastapi_market.indexes import INDEXES
 
-    client = MongoClient(target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
+    client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
     try:
         client.admin.command("ping")
         db = client[target.database]
@@ -119,7 +110,8 @@ def segments_backfill(target: MongoTarget, timeout_ms: int) -> tuple[int, int, i
 
     from apps.fastapi_market.segments import COLLECTION, segments_rebuild
 
-    client = MongoClient(target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True)
+    client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms,
+                                         tz_aware=True)
     try:
         db = client[target.database]
         if db[COLLECTION].find_one({}, {"_id": True}) is not None or db.bars.find_one({}, {"_id": True}) is None:
@@ -141,7 +133,8 @@ def mongo_series_backfill(target: MongoTarget, timeout_ms: int) -> int:
 
     from apps.fastapi_market.series import series_backfill
 
-    client = MongoClient(target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True)
+    client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms,
+                                         tz_aware=True)
     try:
         return series_backfill(client[target.database])
     except PyMongoError as exc:
@@ -173,8 +166,10 @@ def ferretdb_gin_indexes_ensure(target: MongoTarget) -> tuple[str, bool]:
     created = []
     with cluster.connect(database="ferretdb") as conn:
         for collection, fields in EQUALITY_FILTERS.items():
-            created += [f"{collection}.{field}" for field in gin_indexes_ensure(conn, target.database, collection, fields)]
-    return f"GIN indexes for FerretDB's filters: {'created ' + ', '.join(created) if created else 'up to date'}", bool(created)
+            new = gin_indexes_ensure(conn, target.database, collection, fields)
+            created += [f"{collection}.{field}" for field in new]
+    said = f"created {', '.join(created)}" if created else "up to date"
+    return f"GIN indexes for FerretDB's filters: {said}", bool(created)
 
 
 def bootstrap(profile: str) -> tuple[bool, list[str]]:
@@ -187,9 +182,10 @@ def bootstrap(profile: str) -> tuple[bool, list[str]]:
     mysql = django_settings(profile).mysql
     market = market_settings(profile)
     changed, failures = False, []
-    for steps, target in ((mysql_bootstrap, mysql), (mongo_bootstrap, market)):
+    steps: list[Callable[[], bool]] = [lambda: mysql_bootstrap(mysql), lambda: mongo_bootstrap(market)]
+    for step in steps:
         try:
-            changed = steps(target) or changed
+            changed = step() or changed
         except (BootstrapError, ValueError) as exc:
             failures.append(str(exc))
     return changed, failures
@@ -203,7 +199,7 @@ def mysql_bootstrap(mysql: MySQLTarget) -> bool:
     return bool(created or applied)
 
 
-def mongo_bootstrap(market) -> bool:
+def mongo_bootstrap(market: MarketSettings) -> bool:
     server, indexes = mongo_indexes_ensure(market.mongo, market.mongo_timeout_ms)
     say(
         f"MongoDB {market.mongo.address} ({server}): ping ok; database {market.mongo.database}: "

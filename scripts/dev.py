@@ -27,9 +27,9 @@ from pathlib import Path
 if not __package__:  # run as a file by a Python without the project installed (before setup)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts import process_groups  # noqa: E402
+from scripts import process_groups, stack_processes  # noqa: E402
+from scripts.stack_processes import REPO_ROOT  # noqa: E402
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 # The test layers `test-fast` leaves out (markers registered in pyproject.toml, set in tests/conftest.py).
 SLOW_MARKERS = ("e2e", "fuzz", "bench", "browser")
 
@@ -101,13 +101,13 @@ class Task:
     soft_needs: tuple[str, ...] = ()
 
 
-def venv_python(layout: Layout, *args: str, **options: bool) -> Step:
-    return Step((str(layout.python), *args), **options)
+def venv_python(layout: Layout, *args: str, foreground: bool = False, advisory: bool = False) -> Step:
+    return Step((str(layout.python), *args), foreground=foreground, advisory=advisory)
 
 
-def system_python(*args: str, **options: bool) -> Step:
+def system_python(*args: str, foreground: bool = False, advisory: bool = False) -> Step:
     # The interpreter running this runner: the only one there is before setup.
-    return Step((sys.executable, *args), program_shown="python", **options)
+    return Step((sys.executable, *args), foreground=foreground, advisory=advisory, program_shown="python")
 
 
 def setup_reason(layout: Layout) -> str | None:
@@ -243,15 +243,6 @@ def shown(step: Step, layout: Layout) -> str:
     return subprocess.list2cmdline(words) if layout.platform == process_groups.WINDOWS else shlex.join(words)
 
 
-def child_env(layout: Layout) -> dict[str, str]:
-    """The environment of every command: the virtual environment's programs first (the Procfiles say
-    `python`), output unbuffered so Honcho interleaves the logs as they come."""
-    env = dict(os.environ)
-    env["PATH"] = f"{layout.venv_bin}{os.pathsep}{env.get('PATH', '')}"
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
 def say(message: str) -> None:
     print(f"dev: {message}", file=sys.stderr, flush=True)
 
@@ -263,11 +254,12 @@ def run_steps(task: str, steps: list[Step], layout: Layout, dry_run: bool) -> in
             print(text, flush=True)
             continue
         say(f"{task}: {text}")
-        options = {"cwd": layout.root, "env": child_env(layout)}
+        # The virtual environment's programs first (the Procfiles say `python`), output unbuffered.
+        env = stack_processes.child_env(layout.venv_bin)
         if step.foreground:
-            code = process_groups.run_in_foreground(step.argv, platform=layout.platform, **options)
+            code = process_groups.run_in_foreground(step.argv, platform=layout.platform, cwd=layout.root, env=env)
         else:
-            code = subprocess.run(step.argv, check=False, **options).returncode
+            code = subprocess.run(step.argv, check=False, cwd=layout.root, env=env).returncode
         if code != 0 and step.advisory:
             say(f"{task}: going on without it (see the line above)")
         elif code != 0:

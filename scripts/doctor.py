@@ -20,73 +20,31 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+if not __package__:  # run as a file: the checkout on the path, for scripts.preflight
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scripts.preflight.servers import check_flask, check_mongo, check_mysql  # noqa: E402
+from scripts.preflight.verdicts import (  # noqa: E402
+    FAIL,
+    OK,
+    REPO_ROOT,
+    WARN,
+    CheckResult,
+    setting_home,
+    setup_fix,
+    shown,
+    skipped,
+)
+
 REQUIREMENTS_DIR = REPO_ROOT / "requirements"
 MIN_PYTHON = (3, 11)
-DB_TIMEOUT_S = 2
 PORT_PROBE_TIMEOUT_S = 1.0
-FLASK_TIMEOUT_S = 2.0
 SHOWN_AT_MOST = 3
-
-OK, WARN, FAIL = "ok", "warn", "fail"
 SERVICES = ("django_core", "fastapi_market", "flask_regime")
-HEALTH_PATHS = {"django_core": "/health/", "fastapi_market": "/health", "flask_regime": "/health"}
 CONFIG_FIX = "run `python -m apps.common.config check` and fix the lines it prints"
-DAY_ONE_MONGO = "127.0.0.1:27017"  # the Day-1 plan's MongoDB ("a Windows service on mongodb://localhost:27017")
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One check's verdict: ``fix`` is one line saying exactly what to do (empty when ok)."""
-
-    name: str
-    status: str
-    detail: str
-    fix: str = ""
-
-
-def skipped(name: str) -> CheckResult:
-    """A check that needs settings which do not load."""
-    return CheckResult(name, WARN, "config invalid", "fix the config first (see the config check)")
-
-
-def in_repo_venv() -> bool:
-    return Path(sys.prefix).resolve() == (REPO_ROOT / ".venv").resolve()
-
-
-def setup_fix() -> str:
-    if in_repo_venv():
-        return "run `make setup` (or `.venv/bin/pip install -r requirements/dev.txt`)"
-    return f"run `make setup`, then run this with .venv/bin/python (this is {sys.executable})"
-
-
-def setting_home(variable: str, service: str, profile: str) -> str:
-    """Where a developer changes ``variable``: the environment when it is set there (or in the
-    profile's own file, which is read before the local one), else the service's local file."""
-    if variable in os.environ:
-        return "the environment"
-    profile_file = REPO_ROOT / "config" / f"{profile}.env"
-    if profile != "dev" and profile_file.is_file():
-        from dotenv import dotenv_values
-
-        if variable in dotenv_values(profile_file):
-            return "the environment"
-    return f"config/{service}.local.env"
-
-
-def shown(path: str | Path) -> str:
-    """``path`` relative to the repository when it is inside it."""
-    try:
-        return str(Path(path).relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)
-
-
-def scrub(text: str, secret: str) -> str:
-    return text.replace(secret, "********") if secret else text
 
 
 # --- 1. Python ------------------------------------------------------------------------------
@@ -173,8 +131,10 @@ def served_by(service: str, port: int) -> bool:
     """True when ``service`` itself answers its health endpoint on ``port``."""
     import httpx
 
+    from apps.common.health import READINESS_PATHS
+
     try:
-        response = httpx.get(f"http://127.0.0.1:{port}{HEALTH_PATHS[service]}", timeout=PORT_PROBE_TIMEOUT_S)
+        response = httpx.get(f"http://127.0.0.1:{port}{READINESS_PATHS[service]}", timeout=PORT_PROBE_TIMEOUT_S)
         body = response.json()
     except (httpx.HTTPError, ValueError):
         return False
@@ -192,7 +152,8 @@ def port_fix(variables: list[str], profile: str) -> str:
 
 def check_ports(profile: str) -> CheckResult:
     from apps.common.config import ConfigError
-    from scripts.ports import port_holder, service_ports
+    from scripts.ports import service_ports
+    from scripts.stack_processes import port_holder
 
     try:
         ports = service_ports(profile)
@@ -218,169 +179,10 @@ def check_ports(profile: str) -> CheckResult:
     return CheckResult("ports", OK, "; ".join(([f"{', '.join(free)} free"] if free else []) + served))
 
 
-# --- 5. MySQL -------------------------------------------------------------------------------
-
-
-def mysql_failure(target, exc: Exception, profile: str) -> CheckResult:
-    """One line for a MySQLdb.OperationalError: what happened at the server, and what to do."""
-    code, message = (tuple(exc.args) + (0, ""))[:2]
-    message = scrub(str(message), target.password)
-    where = f"MySQL at {target.address}"
-    home = setting_home("MYSQL_URL", "django_core", profile)
-    if code == 2013 or "timed out" in message or "Lost connection" in message or "(110)" in message:
-        return CheckResult("mysql", FAIL, f"{where} does not answer within {DB_TIMEOUT_S} s",
-                           f"the server at {target.address} does not answer in {DB_TIMEOUT_S} s: "
-                           "check the host, a firewall, or that it is MySQL")
-    if code in (2002, 2003):
-        start = ("start it: `make databases` starts a private one" if target.is_local
-                 else f"start the server at {target.address}")
-        return CheckResult("mysql", FAIL, f"{where}: connection refused", f"{start}, or fix MYSQL_URL in {home}")
-    if code == 1045:
-        return CheckResult("mysql", FAIL, f"{where}: access denied for user '{target.user}'",
-                           f"fix the user/password in MYSQL_URL ({home})")
-    if code == 1049:
-        return CheckResult("mysql", FAIL, f"{where}: unknown database '{target.database}'",
-                           "run `make bootstrap` (creates the database and migrates)")
-    if code == 1044:
-        return CheckResult("mysql", FAIL, f"{where}: user '{target.user}' may not use database '{target.database}'",
-                           "grant the user rights on the database, or create it as an admin")
-    return CheckResult("mysql", FAIL, f"{where}: error {code}: {message}",
-                       f"check that server's log, or point MYSQL_URL in {home} at another server")
-
-
-def check_mysql(profile: str) -> CheckResult:
-    from apps.common.config import ConfigError
-    from apps.common.database_servers import mysql_server_name
-    from apps.django_core.env import load_settings
-
-    try:
-        target = load_settings(profile).mysql
-    except ConfigError:
-        return skipped("mysql")
-    import MySQLdb
-
-    try:
-        conn = MySQLdb.connect(host=target.host, port=target.port, user=target.user, password=target.password,
-                               database=target.database, connect_timeout=DB_TIMEOUT_S)
-    except MySQLdb.OperationalError as exc:
-        return mysql_failure(target, exc, profile)
-    try:
-        server = mysql_server_name(conn.get_server_info())
-    finally:
-        conn.close()
-    return CheckResult("mysql", OK, f"{server} at {target.address}, database {target.database}")
-
-
-# --- 6. MongoDB -----------------------------------------------------------------------------
-
-
-def check_mongo(profile: str) -> CheckResult:
-    from apps.common.config import ConfigError
-    from apps.common.database_servers import mongo_server_name_sync
-    from apps.fastapi_market.settings import load_settings
-
-    try:
-        settings = load_settings(profile)
-    except ConfigError:
-        return skipped("mongo")
-    from pymongo import MongoClient
-    from pymongo.errors import OperationFailure, PyMongoError, ServerSelectionTimeoutError
-
-    target, timeout_ms = settings.mongo, min(2000, settings.mongo_timeout_ms)
-    password = _url_password(target.url)
-    where = f"MongoDB at {target.address}"
-    home = setting_home("MONGO_URL", "fastapi_market", profile)
-    client = None
-    try:
-        client = MongoClient(target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
-        client.admin.command("ping")
-        server = mongo_server_name_sync(client[target.database])
-    except ServerSelectionTimeoutError as exc:
-        if "refused" in str(exc):
-            start = ("start it: `make databases` starts a private one" if target.is_local
-                     else f"start the server at {target.address}")
-            return CheckResult("mongo", FAIL, f"{where}: connection refused", f"{start}, or fix MONGO_URL in {home}")
-        return CheckResult("mongo", FAIL, f"{where} does not answer within {timeout_ms / 1000:g} s",
-                           f"the server at {target.address} does not answer in {timeout_ms / 1000:g} s: "
-                           f"check the host, a firewall, or that it is MongoDB (MONGO_URL in {home})")
-    except OperationFailure as exc:
-        reason = scrub(str(exc.details.get("errmsg") if exc.details else exc), password)
-        return CheckResult("mongo", FAIL, f"{where}: {reason}", f"fix the user/password in MONGO_URL ({home})")
-    except PyMongoError as exc:
-        first_line = scrub(str(exc).splitlines()[0][:200], password)
-        return CheckResult("mongo", FAIL, f"{where}: {first_line}", f"fix MONGO_URL in {home}")
-    finally:
-        if client is not None:
-            client.close()
-    return CheckResult("mongo", OK, f"{server} at {target.address}, ping ok", day_one_mongo_hint(target, home))
-
-
-def day_one_mongo_hint(target, home: str) -> str:
-    """One line on using the MongoDB that answers at the Day-1 plan's address, when it is not the one in use."""
-    from apps.common.database_servers import mongo_server_at
-
-    if target.address in (DAY_ONE_MONGO, DAY_ONE_MONGO.replace("127.0.0.1", "localhost")):
-        return ""
-    from pymongo.errors import PyMongoError
-
-    try:
-        server = mongo_server_at(f"mongodb://{DAY_ONE_MONGO}/", target.database, timeout_ms=500)
-    except PyMongoError:
-        return ""
-    return f"a MongoDB ({server}) also answers at {DAY_ONE_MONGO}: to use it, set MONGO_URL=mongodb://{DAY_ONE_MONGO}/ in {home}"
-
-
-def _url_password(url: str) -> str:
-    from urllib.parse import unquote, urlsplit
-
-    try:
-        return unquote(urlsplit(url).password or "")
-    except ValueError:
-        return ""
-
-
-# --- 7. Flask, from FastAPI's point of view -------------------------------------------------
-
-
-def check_flask(profile: str) -> CheckResult:
-    from apps.common.config import ConfigError
-    from apps.fastapi_market.settings import load_settings
-
-    try:
-        url = load_settings(profile).flask_regime_url + "/health"
-    except ConfigError:
-        return skipped("flask")
-    import httpx
-
-    target = "FLASK_REGIME_URL" if "FLASK_REGIME_URL" in os.environ else "FLASK_REGIME_URL / FLASK_REGIME_PORT"
-    try:
-        response = httpx.get(url, timeout=FLASK_TIMEOUT_S)
-    except httpx.ConnectError:
-        return CheckResult("flask", WARN, f"nothing answers at {url} (the stack is not running)",
-                           "start the stack with `make run`")
-    except httpx.TimeoutException:
-        return CheckResult("flask", FAIL, f"{url} does not answer within {FLASK_TIMEOUT_S:g} s",
-                           f"restart Flask if it is stuck, or check that {target} point at it")
-    except httpx.HTTPError as exc:
-        return CheckResult("flask", FAIL, f"{url}: {type(exc).__name__}: {exc}",
-                           f"check that {target} point at flask_regime")
-    if response.status_code != 200:
-        return CheckResult("flask", FAIL, f"{url} answered {response.status_code}",
-                           f"read flask_regime's lines in the `make run` output, or check {target}")
-    try:
-        service = response.json().get("service")
-    except (ValueError, AttributeError):
-        service = None
-    if service != "flask_regime":
-        return CheckResult("flask", FAIL, f"{url} answers 200, but not as flask_regime ({service or 'no service'})",
-                           f"point {target} at flask_regime")
-    return CheckResult("flask", OK, f"flask_regime answers at {url}")
-
-
 # --- Running and reporting ------------------------------------------------------------------
 
 
-def guarded(name: str, check: Callable[..., CheckResult], *args) -> CheckResult:
+def guarded(name: str, check: Callable[..., CheckResult], *args: str) -> CheckResult:
     """Run one check; a missing package or an unexpected error becomes its verdict, not a traceback."""
     try:
         return check(*args)
@@ -415,11 +217,12 @@ def run_checks(profile: str, profile_problem: str | None = None,
                progress: Callable[[str], None] = lambda name: None) -> list[CheckResult]:
     """Every check in order; ``progress`` is told each one's name before it runs."""
     results = []
-    for name, check in (("python", check_python), ("requirements", check_requirements)):
+    for name, machine_check in (("python", check_python), ("requirements", check_requirements)):
         progress(name)
-        results.append(guarded(name, check))
+        results.append(guarded(name, machine_check))
     if profile_problem is not None:
-        results.append(CheckResult("config", FAIL, profile_problem, "set APP_ENV to dev, test or production, or unset it"))
+        results.append(CheckResult("config", FAIL, profile_problem,
+                                   "set APP_ENV to dev, test or production, or unset it"))
         return results + [skipped(name) for name, _ in CHECKS[1:]]
     for name, check in CHECKS:
         progress(name)

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import gzip
 import importlib.resources
 import io
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -37,10 +40,10 @@ class LoadError(Exception):
     """A step that failed; the message says which and why."""
 
 
-def read_sample_bars(symbols: list[str]) -> dict[str, list[dict]]:
+def read_sample_bars(symbols: list[str]) -> dict[str, list[dict[str, Any]]]:
     """The package's daily bars for ``symbols``, oldest first, as POST /bars rows."""
     packed = importlib.resources.files("bokeh_sampledata").joinpath("_data/stocks.csv.gz").read_bytes()
-    bars: dict[str, list[dict]] = defaultdict(list)
+    bars: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in csv.DictReader(io.StringIO(gzip.decompress(packed).decode())):
         if row["Ticker"] in symbols:
             bars[row["Ticker"]].append({
@@ -63,7 +66,8 @@ def instrument_register(client: httpx.Client, django_url: str, symbol: str) -> s
     return "registered"
 
 
-def bars_post(client: httpx.Client, fastapi_url: str, rows: list[dict], batch_size: int, advance) -> dict[str, int]:
+def bars_post(client: httpx.Client, fastapi_url: str, rows: list[dict[str, Any]], batch_size: int,
+              advance: Callable[[int], object]) -> dict[str, int]:
     """Post ``rows`` in batches; the summed counts of the ingest reports."""
     totals = {"inserted": 0, "updated": 0, "unchanged": 0, "rejected": 0}
     for start in range(0, len(rows), batch_size):
@@ -78,7 +82,7 @@ def bars_post(client: httpx.Client, fastapi_url: str, rows: list[dict], batch_si
     return totals
 
 
-def latest_snapshot(client: httpx.Client, django_url: str, symbol: str) -> dict | None:
+def latest_snapshot(client: httpx.Client, django_url: str, symbol: str) -> dict[str, Any] | None:
     page = client.get(f"{django_url}/api/snapshots/", params={"symbol": symbol, "page_size": 1}).json()
     return page["results"][0] if page.get("results") else None
 
@@ -105,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 
     err = Console(stderr=True)
     bars = read_sample_bars(args.symbols)
-    summary: dict[str, dict] = {}
+    summary: dict[str, dict[str, Any]] = {}
     try:
         with httpx.Client(headers=authorization_header(common.internal_api_token), timeout=60) as client:
             with Progress(console=err, transient=True) as progress:
@@ -113,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                     registered = instrument_register(client, common.django_core_url, symbol)
                     task = progress.add_task(f"{symbol} bars", total=len(bars[symbol]))
                     counts = bars_post(client, common.fastapi_market_url, bars[symbol], args.batch_size,
-                                       lambda n, task=task: progress.advance(task, n))
+                                       functools.partial(progress.advance, task))
                     summary[symbol] = {"instrument": registered, **counts}
                     err.print(f"{symbol}: {registered}; bars " + ", ".join(f"{v} {k}" for k, v in counts.items()))
             refresh_failed = False
@@ -131,11 +135,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     table = Table(title="Sample data and latest regimes")
-    for column in ("symbol", "instrument", "inserted", "updated", "unchanged", "rejected", "as of", "trend", "volatility"):
+    columns = ("symbol", "instrument", "inserted", "updated", "unchanged", "rejected", "as of", "trend", "volatility")
+    for column in columns:
         table.add_column(column)
     for symbol, row in summary.items():
         regime = row.get("regime") or {}
-        table.add_row(symbol, row["instrument"], *(str(row[k]) for k in ("inserted", "updated", "unchanged", "rejected")),
+        tallies = (str(row[k]) for k in ("inserted", "updated", "unchanged", "rejected"))
+        table.add_row(symbol, row["instrument"], *tallies,
                       (regime.get("as_of") or "-")[:10], regime.get("trend", "-"), regime.get("volatility", "-"))
     Console(soft_wrap=True).print(table)
     return 1 if refresh_failed else 0

@@ -30,6 +30,8 @@ import argparse
 import dataclasses
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from apps.common.config import (
@@ -41,17 +43,17 @@ from apps.common.config import (
     load,
 )
 from apps.common.databases import MongoTarget
-from scripts import system_packages
-from scripts.ports import port_holder
+from scripts import mysql_advice, system_packages
 from scripts.private_db import processes
-from scripts.private_db.processes import ServerError
+from scripts.private_db.processes import ServerError, ServerProcess
 from scripts.private_db.servers import (
+    AnyServer,
     MongoServer,
     MySQLServer,
-    PrivateServer,
     loopback_ip,
 )
 from scripts.private_db.supervisor import Supervisor
+from scripts.stack_processes import port_holder
 
 LocalDbError = ServerError  # the name callers know: a server this launcher cannot provide
 # Where private servers can be started: the launcher relies on Linux (/proc, namespaces, Debian's packages).
@@ -82,7 +84,7 @@ def say(message: str) -> None:
     print(f"local_db: {message}", file=sys.stderr, flush=True)
 
 
-def servers(profile: str, names: list[str], *, use_found: bool = True) -> list[PrivateServer]:
+def servers(profile: str, names: list[str], *, use_found: bool = True) -> list[AnyServer]:
     """The servers named, as configured for ``profile`` (``use_found=False``: as the config files
     say, without the servers found at the default addresses)."""
     from apps.django_core.env import SERVICE as DJANGO_CORE
@@ -90,7 +92,7 @@ def servers(profile: str, names: list[str], *, use_found: bool = True) -> list[P
     from apps.fastapi_market.settings import SERVICE as FASTAPI_MARKET
     from apps.fastapi_market.settings import parse_settings as market_settings
 
-    chosen: list[PrivateServer] = []
+    chosen: list[AnyServer] = []
     if "mysql" in names:
         chosen.append(MySQLServer(load(DJANGO_CORE, django_settings, profile, use_found=use_found).mysql, profile))
     if "mongo" in names:
@@ -108,7 +110,7 @@ def parse_address(value: str) -> tuple[str, int] | None:
     return host, int(port)
 
 
-def default_server(server: PrivateServer) -> PrivateServer | None:
+def default_server(server: AnyServer) -> AnyServer | None:
     """``server``'s account and database at the default address, when that is where to look: the
     URL is not one the user chose, and a default address is set and differs from the URL's."""
     defaults = DEFAULTS[server.name]
@@ -127,7 +129,7 @@ def default_server(server: PrivateServer) -> PrivateServer | None:
     return MongoServer(target, server.profile, server.var_dir)
 
 
-def probe(server: PrivateServer) -> str | None:
+def probe(server: AnyServer) -> str | None:
     """The name of the server answering at ``server``'s address when the configured account works
     there (``MariaDB 10.11.11``); None when nothing answers; Refused when the account does not work."""
     return probe_mysql(server) if isinstance(server, MySQLServer) else probe_mongo(server)
@@ -143,15 +145,15 @@ def probe_mysql(server: MySQLServer) -> str | None:
         connection = MySQLdb.connect(host=loopback_ip(target.host), port=target.port, user=target.user,
                                      password=target.password, connect_timeout=2)
     except MySQLdb.OperationalError as exc:
-        if exc.args and exc.args[0] in (1044, 1045):  # there, but not for this account
-            raise Refused(str(exc.args[1])) from None
+        if mysql_advice.error_kind(exc) in mysql_advice.REFUSING:  # there, but not for this account
+            raise Refused(mysql_advice.error_parts(exc)[1]) from None
         return None
     try:
         cursor = connection.cursor()
         cursor.execute("SELECT VERSION()")
         return mysql_server_name(cursor.fetchone()[0])
     finally:
-        connection.close()
+        connection.close()  # type: ignore[no-untyped-call]  # types-mysqlclient leaves Connection's methods unannotated
 
 
 def probe_mongo(server: MongoServer) -> str | None:
@@ -160,7 +162,7 @@ def probe_mongo(server: MongoServer) -> str | None:
 
     from apps.common.database_servers import mongo_server_name_sync
 
-    client = MongoClient(server.target.url, serverSelectionTimeoutMS=1500, connectTimeoutMS=1500)
+    client = MongoClient[dict[str, Any]](server.target.url, serverSelectionTimeoutMS=1500, connectTimeoutMS=1500)
     try:
         client.admin.command("ping")
         database = client[server.target.database]
@@ -174,7 +176,7 @@ def probe_mongo(server: MongoServer) -> str | None:
         client.close()
 
 
-def provide(server: PrivateServer) -> str:
+def provide(server: AnyServer) -> str:
     """The server the user chose; else one found at the default address; else ``ensure`` (private)."""
     defaults = DEFAULTS[server.name]
     default = default_server(server)
@@ -194,7 +196,7 @@ def provide(server: PrivateServer) -> str:
     return ensure(server)
 
 
-def server_url(server: PrivateServer) -> str:
+def server_url(server: AnyServer) -> str:
     """The URL a service connects to ``server`` with (MYSQL_URL's or MONGO_URL's form)."""
     if isinstance(server, MongoServer):
         return server.target.url
@@ -203,7 +205,7 @@ def server_url(server: PrivateServer) -> str:
     return f"mysql://{account}@{target.host}:{target.port}/{target.database}"
 
 
-def check_is_local(server: PrivateServer) -> None:
+def check_is_local(server: AnyServer) -> None:
     if not server.is_local:
         raise ServerError(
             f"nothing answers at {server.host}:{server.port}, which is not this machine; "
@@ -215,7 +217,7 @@ def check_is_local(server: PrivateServer) -> None:
                           f"Linux only: install {hint}")
 
 
-def check_can_start(server: PrivateServer) -> None:
+def check_can_start(server: AnyServer) -> None:
     """Raise unless a private server can take the configured address."""
     check_is_local(server)
     holder = port_holder(loopback_ip(server.host), server.port)
@@ -226,7 +228,7 @@ def check_can_start(server: PrivateServer) -> None:
         )
 
 
-def ensure(server: PrivateServer) -> str:
+def ensure(server: AnyServer) -> str:
     """Make ``server`` answer, starting a private one in the background if needed."""
     if server.answers():
         return f"{server.describe()}: answering{_migrated(server)}"
@@ -248,7 +250,7 @@ def ensure(server: PrivateServer) -> str:
             f"data {processes.shown(server.data_dir)}){_migrated(server)}")
 
 
-def _migrated(server: PrivateServer) -> str:
+def _migrated(server: AnyServer) -> str:
     if not isinstance(server, MongoServer):
         return ""
     from scripts.private_db.sqlite_migration import migrate_if_needed
@@ -257,7 +259,7 @@ def _migrated(server: PrivateServer) -> str:
     return f"\nlocal_db: {report}" if report else ""
 
 
-def run_foreground(server: PrivateServer, fresh: bool) -> int:
+def run_foreground(server: AnyServer, fresh: bool) -> int:
     """Run the private server's programs as children, restarting what dies, until SIGTERM/SIGINT."""
     check_can_start(server)
     server.prepare()
@@ -273,7 +275,7 @@ def run_foreground(server: PrivateServer, fresh: bool) -> int:
     return supervisor.run()
 
 
-def watch(chosen: list[PrivateServer]) -> int:
+def watch(chosen: list[AnyServer]) -> int:
     """Follow the private servers `ensure` started; restart one that dies; echo their logs."""
     definitions = []
     for server in chosen:
@@ -297,11 +299,11 @@ def watch(chosen: list[PrivateServer]) -> int:
     return supervisor.run()
 
 
-def _definition(server: PrivateServer, index: int):
+def _definition(server: AnyServer, index: int) -> Callable[[], ServerProcess]:
     return lambda: server.processes()[index]
 
 
-def stop(server: PrivateServer, timeout: float = 30) -> str:
+def stop(server: AnyServer, timeout: float = 30) -> str:
     """Stop the private server that ``ensure`` started, if it is still running (last program first)."""
     stopped = []
     try:
@@ -317,7 +319,7 @@ def stop(server: PrivateServer, timeout: float = 30) -> str:
     return f"{server.describe()}: stopped private server ({', '.join(stopped)})"
 
 
-def status(server: PrivateServer) -> str:
+def status(server: AnyServer) -> str:
     try:
         answering = server.answers()
     except ServerError as exc:

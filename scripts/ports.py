@@ -9,51 +9,10 @@ known), instead of one service failing with a traceback and the whole stack goin
 from __future__ import annotations
 
 import argparse
-import errno
-import socket
 import sys
 
 from apps.common.config import SERVICES, ConfigError, current_profile
-
-
-def port_holder(host: str, port: int) -> str | None:
-    """None when ``port`` can be bound on ``host``; else who holds it, as well as can be told."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            if exc.errno != errno.EADDRINUSE:
-                raise
-        else:
-            return None
-    return _listener(port) or "another process"
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port nothing listens on now (the kernel's pick); it may be taken again before it is used."""
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
-
-
-def _listener(port: int) -> str | None:
-    try:
-        import psutil
-    except ImportError:
-        return None
-    try:
-        connections = psutil.net_connections(kind="tcp")
-    except psutil.AccessDenied:
-        return None
-    for conn in connections:
-        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port and conn.pid:
-            try:
-                name = " ".join(psutil.Process(conn.pid).cmdline()[:3]) or psutil.Process(conn.pid).name()
-            except psutil.Error:
-                name = "?"
-            return f"pid {conn.pid} ({name})"
-    return None
+from scripts.stack_processes import port_holder
 
 
 def service_ports(profile: str) -> dict[str, tuple[str, int]]:
@@ -62,12 +21,13 @@ def service_ports(profile: str) -> dict[str, tuple[str, int]]:
     from apps.fastapi_market.settings import load_settings as market_settings
     from apps.flask_regime.settings import load_settings as regime_settings
 
+    django, market, regime = django_settings(profile), market_settings(profile), regime_settings(profile)
     loaded = {
-        "django_core": django_settings(profile),
-        "fastapi_market": market_settings(profile),
-        "flask_regime": regime_settings(profile),
+        "django_core": (django.common.bind_host, django.port),
+        "fastapi_market": (market.common.bind_host, market.port),
+        "flask_regime": (regime.common.bind_host, regime.port),
     }
-    return {name: (loaded[name].common.bind_host, loaded[name].port) for name in SERVICES}
+    return {name: loaded[name] for name in SERVICES}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,7 +48,7 @@ def group_options(platform: str = sys.platform) -> dict[str, Any]:
     return {"start_new_session": True}
 
 
-def start(argv: Sequence[str], *, platform: str = sys.platform, **popen_kwargs: Any) -> subprocess.Popen:
+def start(argv: Sequence[str], *, platform: str = sys.platform, **popen_kwargs: Any) -> subprocess.Popen[Any]:
     """Start ``argv`` leading a group of its own (see group_options); the rest goes to Popen."""
     return subprocess.Popen(list(argv), **group_options(platform), **popen_kwargs)
 
@@ -102,7 +102,7 @@ def _deliver(pid: int, how: GroupSignal) -> bool:
     return True
 
 
-def stop(process: subprocess.Popen, timeout: float, *, request: str | int = STOP,
+def stop(process: subprocess.Popen[Any], timeout: float, *, request: str | int = STOP,
          platform: str = sys.platform) -> int:
     """Ask ``process``'s group to stop (``request``), wait up to ``timeout`` s, then kill the group.
 

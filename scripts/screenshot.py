@@ -14,6 +14,10 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
 
 CHROMIUM = "/usr/bin/chromium"
 # No sandbox (root in a container), no GPU, and nothing that calls home: no background networking
@@ -22,11 +26,16 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update"]
 
 
-def chromium_launch(playwright):
+def chromium_launch(playwright: Playwright) -> Browser:
     """Debian's chromium under ``playwright`` (a sync_playwright() instance), headless, closed-network flags."""
     if not Path(CHROMIUM).exists():
-        raise FileNotFoundError(f"{CHROMIUM} is missing: run `python3 -m scripts.system_packages browser` (Debian's chromium)")
+        raise FileNotFoundError(f"{CHROMIUM} is missing: "
+                                "run `python3 -m scripts.system_packages browser` (Debian's chromium)")
     return playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+
+
+def say(message: str) -> None:
+    print(f"screenshot: {message}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--height", type=int, default=900)
     args = parser.parse_args(argv)
     if shutil.which("chromium") is None and not Path(CHROMIUM).exists():
-        print(f"screenshot: {CHROMIUM} is missing: run `python3 -m scripts.system_packages browser`", file=sys.stderr)
+        say(f"{CHROMIUM} is missing: run `python3 -m scripts.system_packages browser`")
         return 1
 
     from playwright.sync_api import Error, sync_playwright
@@ -56,9 +65,9 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 browser.close()
     except Error as exc:
-        print(f"screenshot: {args.url}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        say(f"{args.url}: {str(exc).splitlines()[0]}")
         return 1
-    print(f"screenshot: {args.url} answered {response.status if response else '?'}; wrote {args.out}", file=sys.stderr)
+    say(f"{args.url} answered {response.status if response else '?'}; wrote {args.out}")
     return 0
 
 

@@ -14,12 +14,14 @@ import json
 import sys
 import time
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
 from apps.common.config import ConfigError, load_common
 from apps.common.contracts import CheckRegimeResponse, HealthReport
+from apps.common.health import READINESS_PATHS
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,7 @@ class CheckOutcome:
 
 def checks_for(urls: dict[str, str]) -> list[Check]:
     return [
-        Check("django_core /health/", f"{urls['django_core']}/health/"),
-        Check("fastapi_market /health", f"{urls['fastapi_market']}/health"),
-        Check("flask_regime /health", f"{urls['flask_regime']}/health"),
+        *(Check(f"{name} {path}", f"{urls[name]}{path}") for name, path in READINESS_PATHS.items()),
         Check("fastapi_market /check-regime", f"{urls['fastapi_market']}/check-regime", CheckRegimeResponse),
     ]
 
@@ -67,7 +67,7 @@ async def run_one(client: httpx.AsyncClient, check: Check) -> CheckOutcome:
     return CheckOutcome(check.name, check.url, ok, result, latency)
 
 
-def _json(response: httpx.Response):
+def _json(response: httpx.Response) -> Any:
     try:
         return response.json()
     except ValueError:

@@ -128,7 +128,8 @@ def find_postgres_program(name: str) -> str | None:
     found = shutil.which(name)
     if found:
         return found
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(re.sub(r"\D", "", p.parent.name) or 0))
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
+                      key=lambda p: int(re.sub(r"\D", "", p.parent.name) or 0))
     for directory in reversed(versions):
         if (directory / name).is_file():
             return str(directory / name)

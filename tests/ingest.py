@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from pymongo import MongoClient
 
-from apps.common.auth import authorization_header
-from apps.fastapi_market.settings import load_settings
+from tests.stack import TOKEN
 
 COUNT_FIELDS = ("inserted", "updated", "unchanged", "rejected")
 
@@ -35,15 +34,10 @@ def unique_set(bars: list[dict]) -> dict[tuple, float]:
     return {bar_key(bar): bar["close"] for bar in bars}
 
 
-def internal_token() -> str:
-    return load_settings("test").common.internal_api_token
-
-
 def post_bars(base_url: str, bars: list[dict], client: httpx.Client | None = None,
               timeout: float = 120) -> httpx.Response:
     """POST ``bars`` as one JSON batch with the test token (on ``client``'s pool when given)."""
-    return (client or httpx).post(f"{base_url}/bars", json={"bars": bars}, headers=authorization_header(internal_token()),
-                       timeout=timeout)
+    return (client or httpx).post(f"{base_url}/bars", json={"bars": bars}, headers=TOKEN, timeout=timeout)
 
 
 def counts_add_up(report: dict, sent: int) -> bool:

@@ -6,36 +6,21 @@ every process in a session of its own on the given ports, its output in a log fi
 
 from __future__ import annotations
 
-import shlex
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from apps.common.config import REPO_ROOT
+from apps.common.config import REPO_ROOT, SERVICES
 from scripts import process_groups
+from scripts.stack_processes import DATABASES, command_split, procfile_read
 from tests.stack import health_urls, http_status, port_is_free, remove_private_data, stack_env, wait_until
-
-DATABASES = ("mysql", "mongo")
-SERVICES = ("django_core", "fastapi_market", "flask_regime")
 
 
 def procfile_commands(procfile: str = "Procfile.test") -> dict[str, tuple[dict[str, str], list[str]]]:
     """Each Procfile line as (leading VAR=value assignments, argv with this interpreter for python)."""
-    commands = {}
-    for line in (REPO_ROOT / procfile).read_text().splitlines():
-        name, sep, command = line.partition(":")
-        if not sep or name.strip().startswith("#"):
-            continue
-        words = shlex.split(command)
-        assignments = {}
-        while words and "=" in words[0] and not words[0].startswith("-"):
-            key, _, value = words.pop(0).partition("=")
-            assignments[key] = value
-        argv = [sys.executable if word == "python" else word for word in words]
-        commands[name.strip()] = (assignments, argv)
-    return commands
+    return {name: command_split(command) for name, command in procfile_read(REPO_ROOT / procfile).items()}
 
 
 class SeparateProcesses:
@@ -47,7 +32,7 @@ class SeparateProcesses:
         self.env = stack_env(ports) | env
         self.commands = procfile_commands()
         self.processes: dict[str, subprocess.Popen] = {}
-        self.health = dict(zip(SERVICES, health_urls(ports)))
+        self.health = dict(zip(SERVICES, health_urls(ports), strict=True))
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"

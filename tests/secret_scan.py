@@ -55,7 +55,9 @@ class Finding:
 
 def _is_literal_secret(value: str) -> bool:
     """A literal worth reporting: not empty, not allowed, not a code expression or placeholder."""
-    if len(value) < 6 or value in ALLOWED_VALUES or PLACEHOLDER.match(value) or value.lower() in ("none", "true", "false", "null"):
+    if len(value) < 6 or value in ALLOWED_VALUES or PLACEHOLDER.match(value):
+        return False
+    if value.lower() in ("none", "true", "false", "null"):
         return False
     if re.fullmatch(r"[A-Za-z_][\w.\[\]()]*", value) and ("." in value or "(" in value or value.isupper()):
         return False  # a name or call (settings.common.internal_api_token, env.str(...), REAL_VALUE)

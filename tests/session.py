@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 
-from tests.stack import pin_session_stack, service_variables
+from scripts.stack_processes import service_variables
+from tests.stack import pin_session_stack
 
 for _name in service_variables() | {k for k in os.environ if k.startswith("APP_")}:
     os.environ.pop(_name, None)

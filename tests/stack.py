@@ -5,59 +5,40 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import psutil
 from dotenv import dotenv_values
 
-from apps.common.config import CONFIG_DIR, REPO_ROOT
+from apps.common.config import CONFIG_DIR, REPO_ROOT, SERVICES
+from apps.common.health import READINESS_PATHS
 from scripts import process_groups
+from scripts.stack_processes import DATABASES, free_port, port_is_free, private_data_remove, scrubbed_env, wait_until
 
 VENV_BIN = Path(sys.executable).parent
 # The test stack of a pytest session runs on ports chosen when the session starts (pin_session_stack),
 # so two sessions (two checkouts, or a developer's run beside CI) never meet. config/test.env's ports
 # are for a test stack started by hand with `honcho -f Procfile.test start`.
 SESSION_STACK: dict[str, str] = {}
-
-
-def service_variables() -> set[str]:
-    """Every variable the committed config files set: a developer's shell must not change them."""
-    names = {"APP_ENV", "PORT", "DJANGO_SETTINGS_MODULE"}
-    for path in CONFIG_DIR.glob("*.env"):
-        names.update(dotenv_values(path))
-    return names
+# The test profile's internal API token (config/test.env), as a header: for httpx, Flask's and
+# Starlette's test clients; for Django's test client (which takes headers as WSGI variables).
+INTERNAL_TOKEN: str = dotenv_values(CONFIG_DIR / "test.env")["INTERNAL_API_TOKEN"] or ""
+TOKEN = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
+DJANGO_TOKEN = {"HTTP_AUTHORIZATION": TOKEN["Authorization"]}
 
 
 def clean_env(**overrides: str) -> dict[str, str]:
     """The environment for a child process: no stray service variables, this session's stack ports,
     the venv first on PATH."""
-    scrubbed = service_variables()
-    env = {k: v for k, v in os.environ.items() if k not in scrubbed and not k.startswith("APP_")}
-    env.update(
-        APP_ENV="test",
-        PYTHONUNBUFFERED="1",
-        PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
-    )
+    env = scrubbed_env(VENV_BIN)
+    env["APP_ENV"] = "test"
     env.update(SESSION_STACK)
     env.update(overrides)
     return env
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float, what: str, interval: float = 0.2) -> float:
-    """Poll ``predicate`` until true; return the seconds it took, or raise TimeoutError naming ``what``."""
-    started = time.monotonic()
-    while True:
-        if predicate():
-            return time.monotonic() - started
-        if time.monotonic() - started > timeout:
-            raise TimeoutError(f"{what}: not within {timeout:g} s")
-        time.sleep(interval)
 
 
 def http_status(url: str, timeout: float = 2.0) -> int | None:
@@ -68,21 +49,9 @@ def http_status(url: str, timeout: float = 2.0) -> int | None:
         return None
 
 
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    from scripts.ports import port_holder
-
-    return port_holder(host, port) is None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def isolated_ports() -> dict[str, int]:
     """Free ports for every Procfile.test process, for a stack beside the shared one."""
-    return {name: free_port() for name in ("mysql", "mongo", "django_core", "fastapi_market", "flask_regime")}
+    return {name: free_port() for name in (*DATABASES, *SERVICES)}
 
 
 def stack_variables(ports: dict[str, int]) -> dict[str, str]:
@@ -114,20 +83,12 @@ def pin_session_stack() -> dict[str, int]:
 
 
 def remove_private_data(ports: dict[str, int]) -> None:
-    """Delete the throw-away data of the private servers on ``ports``."""
-    from apps.common.config import var_dir
-    from scripts.private_db.servers import server_files_remove
-
-    for name in ("mysql", "mongo"):
-        server_files_remove(var_dir() / "test", name, ports[name])
+    """Delete the throw-away data of the test stack's private servers on ``ports``."""
+    private_data_remove("test", ports)
 
 
 def health_urls(ports: dict[str, int]) -> list[str]:
-    return [
-        f"http://127.0.0.1:{ports['django_core']}/health/",
-        f"http://127.0.0.1:{ports['fastapi_market']}/health",
-        f"http://127.0.0.1:{ports['flask_regime']}/health",
-    ]
+    return [f"http://127.0.0.1:{ports[name]}{READINESS_PATHS[name]}" for name in SERVICES]
 
 
 class HonchoStack:

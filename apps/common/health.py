@@ -15,6 +15,9 @@ from apps.common.contracts.health import HealthReport
 
 OK = "ok"
 UNAVAILABLE = "unavailable"
+# Where each service answers: readiness (its dependencies checked: 200 or 503) and liveness (the process alone).
+READINESS_PATHS: dict[str, str] = {"django_core": "/health/", "fastapi_market": "/health", "flask_regime": "/health"}
+LIVENESS_PATH = "/health/live"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from scripts.private_db.processes import ServerError, shown
@@ -28,7 +29,7 @@ def find(bin_dir: Path) -> str | None:
     return None
 
 
-def build(dest: Path, say) -> None:
+def build(dest: Path, say: Callable[[str], None]) -> None:
     """Build FerretDB from its module on the Go proxy.
 
     ``go install …/cmd/ferretdb@v1.24.1`` builds a binary that panics at start, as that release

@@ -14,12 +14,16 @@ import shutil
 import signal
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from scripts.ports import free_port, port_holder
 from scripts.private_db.processes import ServerError, ServerProcess, is_running, shown
 from scripts.private_db.unprivileged import RunAs
+from scripts.stack_processes import free_port, port_holder
 from scripts.system_packages import find_postgres_program
+
+if TYPE_CHECKING:
+    import psycopg
 
 ROLE = "aetherion"  # the cluster's superuser, as FerretDB connects
 DATABASE = "ferretdb"  # FerretDB keeps each MongoDB database as a schema of this one
@@ -55,13 +59,14 @@ class PostgresCluster:
     def initialized(self) -> bool:
         return (self.data_dir / "PG_VERSION").is_file()
 
-    def state(self) -> dict:
+    def state(self) -> dict[str, Any]:
         try:
-            return json.loads(self.state_file.read_text())
+            state: dict[str, Any] = json.loads(self.state_file.read_text())
+            return state
         except (FileNotFoundError, ValueError):
             return {}
 
-    def _save(self, state: dict) -> None:
+    def _save(self, state: dict[str, Any]) -> None:
         self.state_file.touch(mode=0o600)
         self.state_file.chmod(0o600)
         self.state_file.write_text(json.dumps(state) + "\n")
@@ -77,10 +82,10 @@ class PostgresCluster:
         run_as = RunAs.for_directory(self.server_dir)
         shutil.rmtree(self.data_dir, ignore_errors=True)
         self.data_dir.mkdir(mode=0o700)
-        state = {"password": secrets.token_urlsafe(24), "port": None}
-        self._save(state)
+        password = secrets.token_urlsafe(24)
+        self._save({"password": password, "port": None})
         password_file = self.server_dir / "initdb.password"
-        password_file.write_text(state["password"] + "\n")
+        password_file.write_text(password + "\n")
         password_file.chmod(0o600)
         run_as.own(self.data_dir, password_file)
         argv = [initdb, "-D", str(run_as.visible(self.data_dir)), "-U", ROLE,
@@ -103,7 +108,8 @@ class PostgresCluster:
         state = self.state()
         running = ServerProcess("postgresql", [], self.server_dir, self.log_file, self.pid_file, self.cluster_name,
                                 ready=lambda: False).recorded_pid()
-        if self.initialized and not running and not (state.get("port") and port_holder("127.0.0.1", state["port"]) is None):
+        port_free = bool(state.get("port")) and port_holder("127.0.0.1", state["port"]) is None
+        if self.initialized and not running and not port_free:
             state["port"] = free_port()
             self._save(state)
         run_as = RunAs.for_directory(self.server_dir)
@@ -127,7 +133,7 @@ class PostgresCluster:
         if not is_running(pid, self.cluster_name):
             lock.unlink(missing_ok=True)
 
-    def connect(self, database: str = "postgres", timeout_s: int = 2):
+    def connect(self, database: str = "postgres", timeout_s: int = 2) -> psycopg.Connection[tuple[Any, ...]]:
         import psycopg
 
         state = self.state()
@@ -152,7 +158,8 @@ class PostgresCluster:
     def url(self) -> str:
         """FerretDB's PostgreSQL URL (it carries the password: pass it in the environment, not argv)."""
         state = self.state()  # empty before initdb: the URL is not used then
-        return (f"postgres://{ROLE}:{quote(state.get('password', ''), safe='')}@127.0.0.1:{state.get('port')}/{DATABASE}"
+        password = quote(state.get("password", ""), safe="")
+        return (f"postgres://{ROLE}:{password}@127.0.0.1:{state.get('port')}/{DATABASE}"
                 f"?pool_max_conns={POOL_MAX_CONNS}")
 
 
@@ -162,7 +169,8 @@ class PostgresCluster:
 GIN_PENDING_LIST_KB = 256
 
 
-def gin_indexes_ensure(conn, schema: str, collection: str, fields: list[str]) -> list[str]:
+def gin_indexes_ensure(conn: psycopg.Connection[tuple[Any, ...]], schema: str, collection: str,
+                       fields: list[str]) -> list[str]:
     """Back FerretDB's equality filters on ``fields`` of ``schema.collection`` with GIN indexes.
 
     FerretDB keeps a MongoDB database as a schema, and a collection as a table named in the
@@ -190,8 +198,8 @@ def gin_indexes_ensure(conn, schema: str, collection: str, fields: list[str]) ->
         exists = conn.execute("SELECT 1 FROM pg_indexes WHERE schemaname = %s AND indexname = %s",
                               (schema, name)).fetchone()
         if not exists:
-            conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin ((_jsonb -> {}) jsonb_path_ops)").format(
-                sql.Identifier(name), sql.Identifier(schema, table), sql.Literal(field)))
+            create = sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin ((_jsonb -> {}) jsonb_path_ops)")
+            conn.execute(create.format(sql.Identifier(name), sql.Identifier(schema, table), sql.Literal(field)))
             created.append(field)
         conn.execute(sql.SQL("ALTER INDEX {} SET (gin_pending_list_limit = {})").format(
             sql.Identifier(schema, name), sql.Literal(GIN_PENDING_LIST_KB)))

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from scripts import process_groups
 
@@ -41,7 +42,7 @@ class ServerProcess:
     stop_signal: int = signal.SIGTERM
     user: str | None = None  # run as this user (PostgreSQL refuses to run as root)
     start_timeout_s: float = 90
-    popen_options: dict = field(default_factory=dict)
+    popen_options: dict[str, Any] = field(default_factory=dict)
 
     def recorded_pid(self) -> int | None:
         """The pid of this process when the one recorded in its pid file still runs."""
@@ -62,7 +63,7 @@ def is_running(pid: int, marker: str) -> bool:
     return state != "Z" and marker in cmdline
 
 
-def start(process: ServerProcess, *, detached: bool) -> subprocess.Popen:
+def start(process: ServerProcess, *, detached: bool) -> subprocess.Popen[Any]:
     """Start ``process`` with its output appended to its log; record its pid.
 
     Detached, it gets a session of its own and outlives this launcher (``make run``); otherwise it
@@ -81,7 +82,7 @@ def start(process: ServerProcess, *, detached: bool) -> subprocess.Popen:
     return child
 
 
-def wait_ready(process: ServerProcess, child: subprocess.Popen | None, pid: int) -> None:
+def wait_ready(process: ServerProcess, child: subprocess.Popen[Any] | None, pid: int) -> None:
     """Wait until ``process`` answers; raise ServerError naming its log if it exits or times out."""
     deadline = time.monotonic() + process.start_timeout_s
     while not process.ready():

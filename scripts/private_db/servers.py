@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any, Generic, Protocol, TypeVar
 
 from apps.common.config import REPO_ROOT
 from apps.common.config import var_dir as state_root
 from apps.common.databases import MongoTarget, MySQLTarget
-from scripts import system_packages
+from scripts import mysql_advice, system_packages
 from scripts.private_db import ferretdb
 from scripts.private_db.postgresql import PostgresCluster
 from scripts.private_db.processes import ServerError, ServerProcess, shown
@@ -22,14 +23,30 @@ from scripts.private_db.processes import ServerError, ServerProcess, shown
 BIN_DIR = REPO_ROOT / ".var" / "bin"
 
 
-class PrivateServer:
+class Target(Protocol):
+    """Where a database server is configured: apps.common.databases' MySQLTarget and MongoTarget."""
+
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def is_local(self) -> bool: ...
+
+
+TargetT = TypeVar("TargetT", bound=Target)
+
+
+class PrivateServer(Generic[TargetT]):
     """A database server this project may start: where it lives, its programs, how to probe it."""
 
     name = ""
     config_hint = ""
 
-    def __init__(self, profile: str, host: str, port: int, var_dir: Path | None = None):
-        self.profile, self.host, self.port, self.var_dir = profile, host, port, var_dir or state_root()
+    def __init__(self, target: TargetT, profile: str, var_dir: Path | None = None):
+        self.target = target
+        self.profile, self.host, self.port = profile, target.host, target.port
+        self.var_dir = var_dir or state_root()
 
     @property
     def state_dir(self) -> Path:
@@ -49,7 +66,7 @@ class PrivateServer:
 
     @property
     def is_local(self) -> bool:
-        raise NotImplementedError
+        return self.target.is_local
 
     def answers(self) -> bool:
         """True when a usable server answers at the configured address."""
@@ -82,17 +99,9 @@ class PrivateServer:
             return False
 
 
-class MySQLServer(PrivateServer):
+class MySQLServer(PrivateServer[MySQLTarget]):
     name = "mysql"
     config_hint = "MYSQL_URL in config/django_core.local.env"
-
-    def __init__(self, target: MySQLTarget, profile: str, var_dir: Path | None = None):
-        super().__init__(profile, target.host, target.port, var_dir)
-        self.target = target
-
-    @property
-    def is_local(self) -> bool:
-        return self.target.is_local
 
     def engine(self) -> str:
         return "MariaDB" if (system_packages.find_mysqld() or "").endswith("mariadbd") else "MySQL"
@@ -104,13 +113,12 @@ class MySQLServer(PrivateServer):
             MySQLdb.connect(
                 host=loopback_ip(self.host), port=self.port, user=self.target.user,
                 password=self.target.password, connect_timeout=2,
-            ).close()
+            ).close()  # type: ignore[no-untyped-call]  # types-mysqlclient leaves Connection's methods unannotated
         except MySQLdb.OperationalError as exc:
-            code = exc.args[0] if exc.args else 0
-            if code in (1044, 1045):  # a server is there, but not for these credentials
+            if mysql_advice.error_kind(exc) in mysql_advice.REFUSING:  # a server is there, not for this account
                 raise ServerError(
-                    f"MySQL at {self.host}:{self.port} refuses user '{self.target.user}' ({exc.args[1]}); "
-                    f"fix {self.config_hint}"
+                    f"MySQL at {self.host}:{self.port} refuses user '{self.target.user}' "
+                    f"({mysql_advice.error_parts(exc)[1]}); fix {self.config_hint}"
                 ) from None
             return False
         return True
@@ -170,19 +178,11 @@ class MySQLServer(PrivateServer):
                               marker=str(self.data_dir), ready=self._answers_quietly)]
 
 
-class MongoServer(PrivateServer):
+class MongoServer(PrivateServer[MongoTarget]):
     """mongod from PATH when there is one; else FerretDB on a private PostgreSQL cluster."""
 
     name = "mongo"
     config_hint = "MONGO_URL in config/fastapi_market.local.env"
-
-    def __init__(self, target: MongoTarget, profile: str, var_dir: Path | None = None):
-        super().__init__(profile, target.host, target.port, var_dir)
-        self.target = target
-
-    @property
-    def is_local(self) -> bool:
-        return self.target.is_local
 
     @property
     def mongod(self) -> str | None:
@@ -205,7 +205,7 @@ class MongoServer(PrivateServer):
         from pymongo import MongoClient
         from pymongo.errors import PyMongoError
 
-        client = MongoClient(self.target.url, serverSelectionTimeoutMS=1500, connectTimeoutMS=1500)
+        client = MongoClient[dict[str, Any]](self.target.url, serverSelectionTimeoutMS=1500, connectTimeoutMS=1500)
         try:
             client.admin.command("ping")
         except PyMongoError:
@@ -239,9 +239,10 @@ class MongoServer(PrivateServer):
     def processes(self) -> list[ServerProcess]:
         listen = f"{loopback_ip(self.host)}:{self.port}"
         if self.mongod:
-            argv = [self.mongod, "--dbpath", str(self.data_dir), "--port", str(self.port), "--bind_ip", loopback_ip(self.host)]
-            return [ServerProcess("mongod", argv, self.data_dir, self.log_file, self.pid_file, marker=str(self.data_dir),
-                                  ready=self.answers)]
+            argv = [self.mongod, "--dbpath", str(self.data_dir), "--port", str(self.port),
+                    "--bind_ip", loopback_ip(self.host)]
+            return [ServerProcess("mongod", argv, self.data_dir, self.log_file, self.pid_file,
+                                  marker=str(self.data_dir), ready=self.answers)]
         binary = ferretdb.find(BIN_DIR)
         if binary is None:
             raise ServerError("no mongod and no working FerretDB; run: python -m scripts.local_db prepare mongo")
@@ -252,6 +253,10 @@ class MongoServer(PrivateServer):
                                self.data_dir, self.log_file, self.pid_file, marker=str(self.ferretdb_state_dir),
                                ready=self.answers, env=env)
         return [postgres, server]
+
+
+# A private server of either kind, as the launcher handles them.
+AnyServer = MySQLServer | MongoServer
 
 
 def private_cluster_of(target: MongoTarget, var_dir: Path | None = None) -> PostgresCluster | None:

@@ -12,13 +12,19 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from scripts.private_db import ferretdb, processes
-from scripts.private_db.processes import ServerError, ServerProcess
 from apps.fastapi_market.segments import COLLECTION as SEGMENTS
 from apps.fastapi_market.segments import segments_rebuild
-from scripts.ports import free_port
+from scripts.private_db import ferretdb, processes
+from scripts.private_db.processes import ServerError, ServerProcess
 from scripts.private_db.servers import BIN_DIR, MongoServer
+from scripts.stack_processes import free_port
+
+if TYPE_CHECKING:
+    from pymongo import MongoClient
+    from pymongo.collection import Collection
+    from pymongo.errors import BulkWriteError
 
 LEGACY_DIR = "sqlite-legacy"
 DONE_FILE = "MIGRATED"
@@ -53,7 +59,8 @@ def _copy(sqlite_dir: Path, target_url: str, log_dir: Path) -> tuple[int, int, i
 
     binary = ferretdb.find(BIN_DIR)
     if binary is None:
-        raise ServerError("cannot read the old SQLite data without FerretDB; run: python -m scripts.local_db prepare mongo")
+        raise ServerError("cannot read the old SQLite data without FerretDB; "
+                          "run: python -m scripts.local_db prepare mongo")
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="aetherion-sqlite-") as state:
         source_url = f"mongodb://127.0.0.1:{port}/"
@@ -66,14 +73,15 @@ def _copy(sqlite_dir: Path, target_url: str, log_dir: Path) -> tuple[int, int, i
         child = processes.start(source, detached=False)
         try:
             processes.wait_ready(source, child, child.pid)
-            with MongoClient(source_url, tz_aware=True) as old, MongoClient(target_url, tz_aware=True) as new:
+            with (MongoClient[dict[str, Any]](source_url, tz_aware=True) as old,
+                  MongoClient[dict[str, Any]](target_url, tz_aware=True) as new):
                 return _copy_databases(old, new)
         finally:
             processes.stop(source, timeout=10)
             child.wait(10)
 
 
-def _copy_databases(old, new) -> tuple[int, int, int]:
+def _copy_databases(old: MongoClient[dict[str, Any]], new: MongoClient[dict[str, Any]]) -> tuple[int, int, int]:
     from pymongo.errors import BulkWriteError
 
     copied = already = collections = 0
@@ -87,11 +95,13 @@ def _copy_databases(old, new) -> tuple[int, int, int]:
                 if index["name"] != "_id_":
                     options = {k: v for k, v in index.items() if k not in ("key", "v", "ns")}
                     target.create_index(list(index["key"].items()), **options)
-            batch, series = [], set()
+            batch: list[dict[str, Any]] = []
+            series: set[tuple[str, str]] = set()
             for document in source.find():
                 batch.append(document)
-                if name == "bars":
-                    series.add((document.get("symbol"), document.get("timeframe")))
+                symbol, timeframe = document.get("symbol"), document.get("timeframe")
+                if name == "bars" and isinstance(symbol, str) and isinstance(timeframe, str):
+                    series.add((symbol, timeframe))
                 if len(batch) == BATCH:
                     added, skipped = _insert(target, batch, BulkWriteError)
                     copied, already, batch = copied + added, already + skipped, []
@@ -103,7 +113,8 @@ def _copy_databases(old, new) -> tuple[int, int, int]:
     return copied, already, collections
 
 
-def _insert(collection, documents: list, bulk_error) -> tuple[int, int]:
+def _insert(collection: Collection[dict[str, Any]], documents: list[dict[str, Any]],
+            bulk_error: type[BulkWriteError]) -> tuple[int, int]:
     try:
         collection.insert_many(documents, ordered=False)
     except bulk_error as exc:
@@ -120,7 +131,7 @@ def _pings(url: str) -> bool:
     from pymongo.errors import PyMongoError
 
     try:
-        with MongoClient(url, serverSelectionTimeoutMS=1000) as client:
+        with MongoClient[dict[str, Any]](url, serverSelectionTimeoutMS=1000) as client:
             client.admin.command("ping")
     except PyMongoError:
         return False

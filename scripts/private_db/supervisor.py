@@ -18,6 +18,9 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from scripts.private_db import processes
 from scripts.private_db.processes import ServerError, ServerProcess
@@ -34,7 +37,7 @@ class Watched:
 
     definition: Callable[[], ServerProcess]
     process: ServerProcess
-    child: subprocess.Popen | None = None
+    child: subprocess.Popen[Any] | None = None
     restarts: list[float] = field(default_factory=list)
     given_up: bool = False
     log_offset: int = 0
@@ -79,7 +82,7 @@ class Supervisor:
             self._echo_log(item)
         return 0
 
-    def _on_signal(self, signum, frame) -> None:
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True
 
     def _check(self, item: Watched) -> None:
@@ -99,8 +102,9 @@ class Supervisor:
             item.restarts = [t for t in item.restarts if now - t < RESTART_WINDOW_S]
             if len(item.restarts) >= MAX_RESTARTS:
                 item.given_up = True
-                self.say(f"{item.process.name} died {MAX_RESTARTS} times in {RESTART_WINDOW_S // 60} min; not restarting "
-                         f"it again: see {processes.shown(item.process.log_file)}, then run `make databases`")
+                self.say(f"{item.process.name} died {MAX_RESTARTS} times in {RESTART_WINDOW_S // 60} min; "
+                         f"not restarting it again: see {processes.shown(item.process.log_file)}, "
+                         "then run `make databases`")
                 return
             backoff = min(MAX_BACKOFF_S, 2 ** len(item.restarts) / 4) if item.restarts else 0
             item.due = now + backoff
@@ -141,7 +145,7 @@ class Supervisor:
         sys.stdout.flush()
 
 
-def _size(path) -> int:
+def _size(path: Path) -> int:
     try:
         return path.stat().st_size
     except FileNotFoundError:

@@ -23,6 +23,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 MOUNT_POINT = Path("/mnt/aetherion")
 CREATED_USER = "aetherion-postgres"
@@ -54,7 +55,7 @@ class RunAs:
         return [system_program("unshare"), "--mount", "--propagation", "private", sys.executable,
                 str(Path(__file__).resolve()), "--user", str(self.user), "--bind", str(self.server_dir), "--", *argv]
 
-    def popen_options(self) -> dict:
+    def popen_options(self) -> dict[str, Any]:
         """subprocess options that switch to the user (the trampoline does it in a namespace)."""
         if self.user is None or self.namespace:
             return {}

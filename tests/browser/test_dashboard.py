@@ -17,13 +17,12 @@ import httpx
 import numpy as np
 import pytest
 
-from apps.common.auth import authorization_header
 from apps.common.contracts import RegimeParams
 from apps.django_core.dashboard.market_data import regime_runs
 from apps.flask_regime.engine import regimes_detect
 from scripts.load_sample_data import NAMES, read_sample_bars
-from tests.ingest import internal_token, make_bars, post_bars
-from tests.stack import wait_until
+from tests.ingest import make_bars, post_bars
+from tests.stack import TOKEN, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +54,7 @@ def band_pixel(pixel: tuple[int, ...], colour: tuple[int, int, int]) -> bool:
     """A canvas pixel (RGBA) of a translucent band of ``colour``: a canvas keeps colours
     premultiplied by alpha, so they come back a few units off."""
     *rgb, alpha = pixel
-    return 20 <= alpha <= 80 and all(abs(a - b) <= 8 for a, b in zip(rgb, colour))
+    return 20 <= alpha <= 80 and all(abs(a - b) <= 8 for a, b in zip(rgb, colour, strict=True))
 
 
 def only_here(visit) -> None:
@@ -141,7 +140,7 @@ def test_the_admin_is_styled(stack, visit):
 def test_staff_refresh_a_regime_from_the_detail_page(stack, visit):
     symbol = "REFRESH1"
     assert post_bars(stack.url("fastapi_market"), make_bars(symbol, 200)).status_code == 200
-    created = httpx.post(f"{stack.url('django_core')}/api/instruments/", headers=authorization_header(internal_token()),
+    created = httpx.post(f"{stack.url('django_core')}/api/instruments/", headers=TOKEN,
                          json={"symbol": symbol, "name": "Refresh test", "asset_class": "equity"}, timeout=10)
     assert created.status_code == 201, created.text
     page = visit.page
@@ -170,7 +169,8 @@ def test_stopping_mongodb_turns_the_market_tile_red_with_the_reason_and_starting
     red_after = time.monotonic() - stopped
     reason = page.inner_text('.tile[data-service="fastapi_market"] .reason')
     assert reason.startswith("fastapi_market reports itself unavailable: mongodb"), reason
-    assert page.get_attribute('.tile[data-service="fastapi_market"] li[data-check="mongodb"]', "data-status") == "unavailable"
+    mongodb_check = '.tile[data-service="fastapi_market"] li[data-check="mongodb"]'
+    assert page.get_attribute(mongodb_check, "data-status") == "unavailable"
     for service in ("django_core", "flask_regime"):  # the others stay green
         assert page.get_attribute(f'.tile[data-service="{service}"]', "data-status") == "ok"
 
@@ -181,4 +181,5 @@ def test_stopping_mongodb_turns_the_market_tile_red_with_the_reason_and_starting
     green_after = time.monotonic() - listening
     assert page.inner_text('.tile[data-service="fastapi_market"] .reason') == ""
     only_here(visit)
-    print(f"\nmarket tile: red {red_after:.1f} s after MongoDB stopped, green {green_after:.1f} s after it listened again")
+    print(f"\nmarket tile: red {red_after:.1f} s after MongoDB stopped, "
+          f"green {green_after:.1f} s after it listened again")

@@ -86,7 +86,8 @@ def test_converter_errors_become_problems(config_dir, monkeypatch):
 
         return cfg.converted("DB", MySQLTarget.from_url)
 
-    with pytest.raises(ConfigError, match=r"DB: database name .* is not a plain identifier .* \(fix it in the environment\)$"):
+    refused = r"DB: database name .* is not a plain identifier .* \(fix it in the environment\)$"
+    with pytest.raises(ConfigError, match=refused):
         load("svc", parse, "dev", config_dir)
 
 
@@ -111,7 +112,8 @@ def test_committed_config_loads_for_every_service(profile, monkeypatch):
     assert django.mysql.database == "aetherion_core"
     # Each service is reached at its own port unless <SERVICE>_URL says otherwise.
     assert django.common.service_urls() == {
-        name: f"http://127.0.0.1:{port}" for name, port in zip(SERVICES, (django.port, market.port, regime.port))
+        name: f"http://127.0.0.1:{port}"
+        for name, port in zip(SERVICES, (django.port, market.port, regime.port), strict=True)
     }
 
 

@@ -46,5 +46,6 @@ def test_show_names_the_database_server_that_answers(test_stack, stack_ports):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert any(re.fullmatch(rf"MySQL at 127\.0\.0\.1:{stack_ports['mysql']}: MariaDB \d+\.\d+\.\d+", line) for line in lines)
+    mysql_line = rf"MySQL at 127\.0\.0\.1:{stack_ports['mysql']}: MariaDB \d+\.\d+\.\d+"
+    assert any(re.fullmatch(mysql_line, line) for line in lines)
     assert f"MongoDB at 127.0.0.1:{stack_ports['mongo']}: FerretDB 1.24.1 + PostgreSQL" in lines

@@ -59,7 +59,8 @@ def test_an_error_status_is_502():
 def test_a_broken_contract_is_502_naming_the_field():
     with pytest.raises(ServiceCallError) as caught:
         parse_contract(response(200, b'{"service": "svc", "status": "fine"}'), HealthReport, "svc")
-    assert caught.value.status == 502 and "broke its contract" in caught.value.detail and "status" in caught.value.detail
+    assert caught.value.status == 502
+    assert "broke its contract" in caught.value.detail and "status" in caught.value.detail
 
 
 def test_calls_carry_the_current_request_id_and_the_token(test_stack, test_urls):

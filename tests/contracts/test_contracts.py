@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from apps.common.contracts import CheckRegimeResponse, HealthReport, Problem
+from apps.common.health import READINESS_PATHS
 from apps.common.http import async_service_client, get_contract
 from apps.fastapi_market.settings import load_settings as market_settings
 
@@ -27,8 +28,7 @@ def test_fastapi_reads_flask_health_with_its_own_client(test_stack):
     assert asyncio.run(consume()) == HealthReport(service="flask_regime", status="ok")
 
 
-@pytest.mark.parametrize(("service", "path"), [("django_core", "/health/"), ("fastapi_market", "/health"),
-                                               ("flask_regime", "/health")])
+@pytest.mark.parametrize(("service", "path"), sorted(READINESS_PATHS.items()))
 def test_every_health_endpoint_keeps_the_health_contract(test_stack, test_urls, service, path):
     report = HealthReport.model_validate_json(httpx.get(f"{test_urls[service]}{path}", timeout=5).content)
     assert report.service == service and report.status == "ok"
@@ -42,7 +42,8 @@ def test_check_regime_keeps_its_contract(test_stack, test_urls):
 
 @pytest.mark.parametrize("service", ["django_core", "fastapi_market", "flask_regime"])
 def test_every_error_keeps_the_problem_contract(test_stack, test_urls, service):
-    response = httpx.get(f"{test_urls[service]}/no-such-route/", headers={"X-Request-ID": f"contract-{service}"}, timeout=5)
+    response = httpx.get(f"{test_urls[service]}/no-such-route/", headers={"X-Request-ID": f"contract-{service}"},
+                         timeout=5)
     assert response.headers["content-type"] == "application/problem+json"
     problem = Problem.model_validate_json(response.content)
     assert problem.status == 404 and problem.request_id == f"contract-{service}"

@@ -17,7 +17,6 @@ from tests.stack import clean_env, free_port
 DATABASE_SCHEMES = {"mysql", "mongodb", "mongodb+srv"}
 # Which services scripts/bootstrap_db.py loads the settings of (the migration step needs them all).
 BOOTSTRAP_SERVICES = ("django_core", "fastapi_market")
-HEALTH_PATHS = {"django_core": "/health/", "fastapi_market": "/health", "flask_regime": "/health"}
 
 
 @cache

@@ -19,10 +19,11 @@ import psutil
 import pytest
 import yaml
 from dockerfile_parse import DockerfileParser
-from honcho.environ import parse_procfile
 
 from apps.common.config import REPO_ROOT, SERVICES, inspect
+from apps.common.health import LIVENESS_PATH
 from scripts import process_groups
+from scripts.stack_processes import procfile_read
 from tests.deploy.manifests import kill_group, production_env
 from tests.stack import clean_env, free_port, http_status, wait_until
 
@@ -140,7 +141,7 @@ def test_image_cmd_starts_the_procfile_server_and_healthcheck_follows_it(service
         server = process_groups.start(cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until(lambda: server.poll() is None and probe() == 0, 60, f"{service} HEALTHCHECK passing")
-        expected = shlex.split(parse_procfile((REPO_ROOT / "deploy" / "Procfile.prod").read_text()).processes[service])
+        expected = shlex.split(procfile_read(REPO_ROOT / "deploy" / "Procfile.prod")[service])
         process = psutil.Process(server.pid)  # exec: the shell became the server, which gets SIGTERM itself
         assert process.name() != "sh" and process.cmdline()[-len(expected) + 1 :] == expected[1:]
         server.send_signal(signal.SIGTERM)
@@ -187,7 +188,8 @@ def test_the_images_static_files_are_served_by_gunicorn_hashed_with_a_years_cach
     base = f"http://127.0.0.1:{port}"
     https = {"X-Forwarded-Proto": "https", "Accept-Encoding": "gzip"}  # as from the TLS proxy in front
     try:
-        wait_until(lambda: server.poll() is None and http_status(f"{base}/health/live") == 200, 60, "django_core live")
+        wait_until(lambda: server.poll() is None and http_status(f"{base}{LIVENESS_PATH}") == 200, 60,
+                   "django_core live")
         for name in ("admin/css/base.css", "dashboard/dashboard.css", "vendor/uplot/uPlot.iife.min.js"):
             answer = httpx.get(f"{base}/static/{manifest[name]}", headers=https, timeout=5)
             assert answer.status_code == 200, name

@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from honcho.environ import parse_procfile
 
 from apps.common.config import REPO_ROOT
+from scripts.stack_processes import procfile_read
 
 PROCFILE = REPO_ROOT / "deploy" / "Procfile.prod"
 APP_ROOT = "/srv/aetherion"
@@ -18,7 +18,7 @@ ENV_FILE = "/etc/aetherion/production.env"
 
 
 def procfile_commands() -> dict[str, str]:
-    return parse_procfile(PROCFILE.read_text()).processes
+    return procfile_read(PROCFILE)
 
 
 def unit_sections(path: Path) -> dict[str, dict[str, list[str]]]:

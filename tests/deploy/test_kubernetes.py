@@ -9,8 +9,14 @@ import pytest
 import yaml
 
 from apps.common.config import REPO_ROOT, SERVICES
+from apps.common.health import LIVENESS_PATH, READINESS_PATHS
 from tests.deploy.manifests import (
-    BOOTSTRAP_SERVICES, HEALTH_PATHS, all_read, all_secrets, problems_with_only, read_by, secrets_of,
+    BOOTSTRAP_SERVICES,
+    all_read,
+    all_secrets,
+    problems_with_only,
+    read_by,
+    secrets_of,
 )
 
 K8S = REPO_ROOT / "deploy" / "k8s"
@@ -113,8 +119,8 @@ def test_probes_ports_and_service_match_the_config(service):
     (container,) = pod["containers"]
     port = int(config_map()[f"{service.upper()}_PORT"])
     assert container["ports"] == [{"name": "http", "containerPort": port}]
-    assert container["readinessProbe"]["httpGet"]["path"] == HEALTH_PATHS[service]
-    assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
+    assert container["readinessProbe"]["httpGet"]["path"] == READINESS_PATHS[service]
+    assert container["livenessProbe"]["httpGet"]["path"] == LIVENESS_PATH
     for probe in ("readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"]["port"] == "http"
         hosts = [h["value"] for h in container[probe]["httpGet"].get("httpHeaders", []) if h["name"] == "Host"]

@@ -17,12 +17,17 @@ import psutil
 import pytest
 import yaml
 from dotenv import dotenv_values
-from honcho.environ import parse_procfile
 
 from apps.common.config import CONFIG_DIR, REPO_ROOT, SERVICES, inspect
+from apps.common.health import LIVENESS_PATH, READINESS_PATHS
 from scripts import process_groups
+from scripts.stack_processes import procfile_read
 from tests.deploy.manifests import (
-    BOOTSTRAP_SERVICES, HEALTH_PATHS, kill_group, production_env, read_by, secrets_of,
+    BOOTSTRAP_SERVICES,
+    kill_group,
+    production_env,
+    read_by,
+    secrets_of,
 )
 from tests.stack import free_port, port_is_free, wait_until
 
@@ -45,7 +50,7 @@ RAILWAY_START = re.compile(r"^/bin/sh -c '(?P<start>[^']+)'$")
 
 
 def procfile() -> dict[str, str]:
-    return parse_procfile((REPO_ROOT / "deploy" / "Procfile.prod").read_text()).processes
+    return procfile_read(REPO_ROOT / "deploy" / "Procfile.prod")
 
 
 def render() -> dict:
@@ -101,7 +106,7 @@ def test_render_web_service_runs_the_procfile_line_with_its_health_check(service
     definition = render_service(service)
     assert (definition["type"], definition["runtime"]) == ("web", "python")
     check_start_command(service, definition["startCommand"])
-    assert definition["healthCheckPath"] == HEALTH_PATHS[service]
+    assert definition["healthCheckPath"] == READINESS_PATHS[service]
     install, *steps = definition["buildCommand"].split(" && ")
     requirements = re.fullmatch(r"pip install -r requirements/(\S+)", install)
     assert requirements and f"{service}.txt" in requirement_files(requirements[1])
@@ -150,7 +155,7 @@ def test_railway_config_builds_the_dockerfile_and_runs_the_same_start_command(se
     match = RAILWAY_START.match(deploy["startCommand"])
     assert match, deploy["startCommand"]
     assert match["start"] == render_service(service)["startCommand"]
-    assert deploy["healthcheckPath"] == HEALTH_PATHS[service]
+    assert deploy["healthcheckPath"] == READINESS_PATHS[service]
     assert deploy["restartPolicyType"] == "ON_FAILURE"
     graceful = int(dotenv_values(CONFIG_DIR / "common.env")["SERVER_GRACEFUL_TIMEOUT"])
     assert isinstance(deploy["drainingSeconds"], int) and deploy["drainingSeconds"] > graceful
@@ -184,7 +189,7 @@ def test_start_command_listens_on_the_platforms_port_and_stops_on_sigterm(platfo
         def live() -> bool:
             assert server.poll() is None, (tmp_path / "server.log").read_text()
             try:
-                return httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=2).status_code == 200
+                return httpx.get(f"http://127.0.0.1:{port}{LIVENESS_PATH}", timeout=2).status_code == 200
             except httpx.HTTPError:
                 return False
 

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import shlex
 import signal
-import subprocess
 import socket
+import subprocess
 import threading
 
 import httpx
 import psutil
 import pytest
-from honcho.environ import parse_procfile
 
-from apps.common.config import REPO_ROOT, inspect
+from apps.common.config import REPO_ROOT, SERVICES, inspect
+from apps.common.health import LIVENESS_PATH
 from apps.common.server import parse_server
 from scripts import process_groups
+from scripts.stack_processes import procfile_read
 from tests.deploy.manifests import kill_group, production_env
 from tests.stack import free_port, http_status, port_is_free, wait_until
 
 PROCFILE = REPO_ROOT / "deploy" / "Procfile.prod"
-LIVENESS = {"django_core": "/health/live", "fastapi_market": "/health/live", "flask_regime": "/health/live"}
 # How each server exits once it has shut down cleanly: gunicorn with 0; uvicorn re-raises the SIGTERM it
 # caught after its shutdown completes (uvicorn.Server.capture_signals), which init systems count as clean.
 # uvicorn with worker processes (FASTAPI_MARKET_WORKERS > 1) exits 0; a single server process, by the signal.
@@ -33,18 +33,18 @@ MARGIN = 5
 
 
 def production_commands() -> dict[str, str]:
-    return parse_procfile(PROCFILE.read_text()).processes
+    return procfile_read(PROCFILE)
 
 
 def test_procfile_prod_runs_the_three_services_under_production_servers():
     commands = production_commands()
-    assert set(commands) == set(LIVENESS)
+    assert set(commands) == set(SERVICES)
     assert commands["django_core"].startswith("gunicorn --config python:apps.django_core.gunicorn_conf")
     assert commands["flask_regime"].startswith("gunicorn --config python:apps.flask_regime.gunicorn_conf")
     assert commands["fastapi_market"] == "python -m apps.fastapi_market"  # uvicorn workers, no --reload
 
 
-@pytest.mark.parametrize("service", sorted(LIVENESS))
+@pytest.mark.parametrize("service", sorted(SERVICES))
 def test_production_server_answers_liveness_then_stops_on_sigterm_within_its_graceful_timeout(service, tmp_path):
     port = free_port()
     env = production_env(service, port)
@@ -56,7 +56,7 @@ def test_production_server_answers_liveness_then_stops_on_sigterm_within_its_gra
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
     try:
-        url = f"http://127.0.0.1:{port}{LIVENESS[service]}"
+        url = f"http://127.0.0.1:{port}{LIVENESS_PATH}"
 
         def live() -> bool:
             assert process.poll() is None, f"{service} exited: {log_path.read_text()}"
@@ -65,7 +65,7 @@ def test_production_server_answers_liveness_then_stops_on_sigterm_within_its_gra
             except httpx.HTTPError:
                 return False
 
-        wait_until(live, 60, f"{service} {LIVENESS[service]} = 200")
+        wait_until(live, 60, f"{service} {LIVENESS_PATH} = 200")
         assert httpx.get(url, timeout=2).json()["status"] == "ok"
         family = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
 
@@ -105,7 +105,7 @@ def test_request_in_flight_at_sigterm_gets_its_answer_before_the_server_exits(se
                                            stdout=log, stderr=subprocess.STDOUT)
         try:
             base = f"http://127.0.0.1:{port}"
-            wait_until(lambda: process.poll() is None and http_status(f"{base}/health/live") == 200, 60,
+            wait_until(lambda: process.poll() is None and http_status(f"{base}{LIVENESS_PATH}") == 200, 60,
                        f"{service} live")
             answers: list[httpx.Response | Exception] = []
 

@@ -22,6 +22,7 @@ from apps.django_core.tower.stack_health import CONNECT_TIMEOUT, READ_TIMEOUT
 from apps.flask_regime.engine import regimes_detect
 from tests.django_core.regimes import AS_OF, market_regime
 from tests.ingest import make_bars, post_bars
+from tests.problem_checks import problem
 from tests.stack import free_port
 
 pytestmark = pytest.mark.django_db
@@ -53,12 +54,6 @@ def stored(test_urls):
         return symbol, bars
 
     return store
-
-
-def problem(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    return response.json()
 
 
 def test_with_no_instruments_the_overview_says_to_run_make_demo(client):
@@ -143,15 +138,15 @@ def test_a_failing_service_is_the_charts_problem_not_a_500(client, settings, sto
     dead = dead_url()
     point(settings, flask_regime_url=dead)
     body = problem(client.get(f"/instruments/{symbol}/chart/"), 503)
-    assert body["detail"] == f"flask_regime is unreachable at {dead}/regime: ConnectError"
+    assert body.detail == f"flask_regime is unreachable at {dead}/regime: ConnectError"
 
 
 def test_unknown_instruments_and_bad_parameters_are_problems(client, stored):
     symbol, _ = stored(0)
-    assert problem(client.get("/instruments/NOSUCH/"), 404)["instance"] == "/instruments/NOSUCH/"
+    assert problem(client.get("/instruments/NOSUCH/"), 404).instance == "/instruments/NOSUCH/"
     problem(client.get("/instruments/NOSUCH/chart/"), 404)
     body = problem(client.get(f"/instruments/{symbol}/chart/", {"timeframe": "2d"}), 400)
-    assert body["errors"] == [{"field": "timeframe", "message": "not a timeframe: '2d'"}]
+    assert body.extension("errors") == [{"field": "timeframe", "message": "not a timeframe: '2d'"}]
     problem(client.post("/"), 405)
     problem(client.get(f"/instruments/{symbol}/refresh/"), 405)
 
@@ -185,7 +180,7 @@ def test_in_production_every_page_needs_a_staff_login(client, stored, staff_clie
                 answer = visitor.get(path)
                 assert answer.status_code == 302 and answer["Location"] == f"/admin/login/?next={path}"
             assert staff_client.get(path).status_code == 200
-        assert problem(client.get(f"/instruments/{symbol}/chart/"), 403)["detail"].startswith("Log in as a staff user")
+        assert problem(client.get(f"/instruments/{symbol}/chart/"), 403).detail.startswith("Log in as a staff user")
         assert staff_client.get(f"/instruments/{symbol}/chart/").status_code == 200
     assert client.get("/").status_code == 200  # the dev and test profiles: open to read
 
@@ -193,9 +188,9 @@ def test_in_production_every_page_needs_a_staff_login(client, stored, staff_clie
 def test_refresh_needs_a_staff_login_and_the_csrf_token_then_records_the_regime(client, stored, staff_client):
     symbol, _ = stored(120)
     url = f"/instruments/{symbol}/refresh/"
-    assert problem(client.post(url), 403)["detail"] == "Log in as a staff user to do this."
+    assert problem(client.post(url), 403).detail == "Log in as a staff user to do this."
     refused = problem(staff_client.post(url), 403)
-    assert refused["detail"].startswith("CSRF verification failed (CSRF cookie not set.)")
+    assert refused.detail.startswith("CSRF verification failed (CSRF cookie not set.)")
     assert not RegimeSnapshot.objects.filter(instrument__symbol=symbol).exists()
 
     page = staff_client.get(f"/instruments/{symbol}/")

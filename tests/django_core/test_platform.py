@@ -9,10 +9,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common.contracts import Problem
 from apps.django_core.urls import urlpatterns as real_patterns
-
-TOKEN = {"HTTP_AUTHORIZATION": "Bearer test-internal-token-not-a-secret"}
+from tests.problem_checks import problem
+from tests.stack import DJANGO_TOKEN as TOKEN
 
 
 def boom(request) -> HttpResponse:
@@ -41,14 +40,6 @@ urlpatterns = [*real_patterns, path("boom/", boom), path("drf/symbols/", SymbolV
 def restore_level():
     yield
     logging.getLogger().setLevel(logging.INFO)
-
-
-def problem(response, status: int) -> Problem:
-    assert response.status_code == status
-    assert response["Content-Type"] == "application/problem+json"
-    parsed = Problem.model_validate(response.json())
-    assert parsed.status == status and parsed.request_id == response["X-Request-ID"]
-    return parsed
 
 
 def test_request_id_is_taken_returned_and_in_problems(client):

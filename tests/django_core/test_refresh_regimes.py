@@ -6,8 +6,6 @@ import io
 import json
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -17,11 +15,11 @@ from apps.common.config import REPO_ROOT
 from apps.django_core.tower.models import RegimeSnapshot
 from apps.django_core.tower.services import instrument_create
 from tests.django_core.regimes import market_regime
-from tests.stack import clean_env
+from tests.json_server import json_server
+from tests.stack import TOKEN, clean_env
 
 pytestmark = pytest.mark.django_db
 
-TOKEN = {"Authorization": "Bearer test-internal-token-not-a-secret"}
 
 
 def refresh(*args: str) -> tuple[list[str], CommandError | None]:
@@ -94,28 +92,10 @@ def regime_server(settings):
     """An HTTP server answering ``GET /regime/<symbol>`` with ``answers[symbol]`` (status, body);
     Django's settings point at it as fastapi_market."""
     answers: dict[str, tuple[int, bytes]] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            status, body = answers.get(self.path.split("/")[-1].split("?")[0], (404, b"{}"))
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    common = dataclasses.replace(settings.CONFIG.common, fastapi_market_url=f"http://127.0.0.1:{server.server_port}")
-    settings.CONFIG = dataclasses.replace(settings.CONFIG, common=common)
-    yield answers
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with json_server(lambda path: answers.get(path.split("/")[-1].split("?")[0], (404, b"{}"))) as url:
+        common = dataclasses.replace(settings.CONFIG.common, fastapi_market_url=url)
+        settings.CONFIG = dataclasses.replace(settings.CONFIG, common=common)
+        yield answers
 
 
 def test_regimes_are_recorded_then_unchanged(instruments, regime_server):

@@ -5,21 +5,15 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
-from apps.common.contracts import Problem
 from apps.django_core.tower.models import Instrument
 from apps.django_core.tower.services import instrument_create, regime_snapshot_record
 from tests.django_core.regimes import AS_OF, market_regime
+from tests.problem_checks import problem
+from tests.stack import DJANGO_TOKEN as TOKEN
 
 pytestmark = pytest.mark.django_db
 
-TOKEN = {"HTTP_AUTHORIZATION": "Bearer test-internal-token-not-a-secret"}
 APPLE = {"symbol": "AAPL", "name": "Apple Inc.", "asset_class": "equity"}
-
-
-def problem(response, status: int) -> Problem:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    return Problem.model_validate(response.json())
 
 
 def invalid_fields(response) -> set[str]:

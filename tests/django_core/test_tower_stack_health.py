@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from tests.json_server import json_server
 from tests.stack import free_port, wait_until
 
 pytestmark = pytest.mark.django_db
@@ -43,31 +44,13 @@ def test_every_service_is_ok_on_the_live_stack(client, test_urls):
 def unhealthy_market():
     """An HTTP server that answers /health as fastapi_market does when its MongoDB is down."""
     import json
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     report = {"service": "fastapi_market", "status": "unavailable", "failing": ["mongodb"],
               "checks": {"mongodb": {"status": "unavailable", "latency_ms": 2001.5, "error": "no answer within 2 s",
                                      "server": "FerretDB 1.24.1 + PostgreSQL"}}}
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = json.dumps(report).encode()
-            self.send_response(503)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with json_server(lambda path: (503, json.dumps(report).encode())) as url:
+        yield url
 
 
 def test_a_service_reporting_its_database_down_is_unavailable_with_the_reason(client, settings, unhealthy_market):

@@ -90,10 +90,12 @@ def read_back(market: str, symbols: list[str]) -> dict[tuple, float]:
         for symbol in symbols:
             after = None
             while True:
-                page = client.get(f"{market}/bars/{symbol}", params={"limit": 1000, **({"after": after} if after else {})})
+                params = {"limit": 1000, **({"after": after} if after else {})}
+                page = client.get(f"{market}/bars/{symbol}", params=params)
                 assert page.status_code == 200, page.text
                 body = page.json()
-                found.update({(symbol, b["timeframe"], datetime.fromisoformat(b["ts"])): b["close"] for b in body["bars"]})
+                found.update({(symbol, b["timeframe"], datetime.fromisoformat(b["ts"])): b["close"]
+                              for b in body["bars"]})
                 if body["next_after"] is None:
                     break
                 after = body["next_after"]
@@ -128,7 +130,8 @@ def test_eight_writers_with_duplicates_and_retries_store_exactly_the_unique_set(
     summaries = {summary.symbol: summary for summary in listed}
     for symbol in symbols:
         times = sorted(ts for (sym, _, ts) in expected if sym == symbol)
-        assert (summaries[symbol].bars, summaries[symbol].first_ts, summaries[symbol].last_ts) == (OWN, times[0], times[-1])
+        summary = summaries[symbol]
+        assert (summary.bars, summary.first_ts, summary.last_ts) == (OWN, times[0], times[-1])
     print(f"\nscenario 5: {len(expected)} unique bars stored of {BARS_SENT} sent by {WRITERS} writers; "
           f"responses: {len(tally.reports)}, totals {totals}; retries {tally.retries} "
           f"({tally.client_timeouts} after a client-side timeout)")

@@ -43,8 +43,9 @@ def watched_mongo(tmp_path):
         ensure(server)
         watch_log = tmp_path / "watch.log"
         with watch_log.open("wb") as log:
-            children.append(subprocess.Popen([sys.executable, "-m", "scripts.local_db", "watch", "mongo"], cwd=REPO_ROOT,
-                                             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+            children.append(subprocess.Popen([sys.executable, "-m", "scripts.local_db", "watch", "mongo"],
+                                             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                             start_new_session=True))
         with (tmp_path / "fastapi.log").open("wb") as log:
             children.append(subprocess.Popen([sys.executable, "-m", "apps.fastapi_market"], cwd=REPO_ROOT, env=env,
                                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True))

@@ -14,11 +14,11 @@ import sys
 import httpx
 import psutil
 
+from apps.common.health import READINESS_PATHS
 from scripts import process_groups
 from tests.stack import VENV_BIN, clean_env, free_port, http_status, port_is_free, wait_until
 
 SERVICES = ("django_core", "fastapi_market", "flask_regime")
-HEALTH_PATHS = {"django_core": "/health/", "fastapi_market": "/health", "flask_regime": "/health"}
 
 
 def test_runner_finds_the_default_servers_brings_the_stack_up_and_sigterm_stops_every_process(
@@ -35,7 +35,7 @@ def test_runner_finds_the_default_servers_brings_the_stack_up_and_sigterm_stops_
                                       stdout=log, stderr=log)
     family: list[psutil.Process] = []
     try:
-        urls = [f"http://127.0.0.1:{ports[s]}{HEALTH_PATHS[s]}" for s in SERVICES]
+        urls = [f"http://127.0.0.1:{ports[s]}{READINESS_PATHS[s]}" for s in SERVICES]
 
         def healthy() -> bool:
             assert runner.poll() is None, log_path.read_text()

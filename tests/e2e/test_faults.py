@@ -11,13 +11,12 @@ import time
 import httpx
 import pytest
 
-from apps.common.auth import authorization_header
 from apps.common.contracts import RegimeParams
 from apps.django_core.env import load_settings as django_settings
 from apps.fastapi_market.settings import load_settings as market_settings
-from tests.ingest import BatchLog, counts_add_up, internal_token, make_bars, post_bars, stored_bars, unique_set
+from tests.ingest import BatchLog, counts_add_up, make_bars, post_bars, stored_bars, unique_set
 from tests.problem_checks import assert_problem
-from tests.stack import wait_until
+from tests.stack import TOKEN, wait_until
 
 MYSQL_TIMEOUT_S = django_settings("test").mysql_connect_timeout
 MONGO_TIMEOUT_S = market_settings("test").mongo_timeout_ms / 1000
@@ -43,14 +42,13 @@ def stack(separate_stack):
 
 def test_mysql_lost_and_back(stack):
     django = stack.url("django_core")
-    token = authorization_header(internal_token())
     assert httpx.get(f"{django}/api/instruments/", timeout=10).status_code == 200
     stack.stop("mysql")
 
     status, body = health(stack.health["django_core"])  # the first check after the loss says so
     assert (status, body["failing"]) == (503, ["mysql"])
     for method, path, kwargs in [("GET", "/api/instruments/", {}), ("GET", "/api/snapshots/", {}),
-                                 ("POST", "/api/instruments/", {"headers": token, "json": {
+                                 ("POST", "/api/instruments/", {"headers": TOKEN, "json": {
                                      "symbol": "FLT", "name": "Fault", "asset_class": "equity"}})]:
         response, took = timed(method, f"{django}{path}", **kwargs)
         assert "MySQL is unavailable" in assert_problem(response, 503)["detail"]
@@ -72,7 +70,7 @@ def test_mongodb_lost_and_back(stack):
     status, body = health(stack.health["fastapi_market"])
     assert (status, body["failing"]) == (503, ["mongodb"])
     for method, path, kwargs in [("GET", "/bars/FLT.MONGO", {}), ("GET", "/regime/FLT.MONGO", {}),
-                                 ("POST", "/bars", {"headers": authorization_header(internal_token()),
+                                 ("POST", "/bars", {"headers": TOKEN,
                                                     "json": {"bars": bars}})]:
         response, took = timed(method, f"{market}{path}", **kwargs)
         assert "MongoDB is unavailable" in assert_problem(response, 503)["detail"]

@@ -9,8 +9,8 @@ from pymongo import MongoClient
 
 from apps.common.contracts import BarPage, IngestReport, Problem
 from apps.fastapi_market.settings import load_settings
+from tests.stack import TOKEN
 
-TOKEN = {"Authorization": "Bearer test-internal-token-not-a-secret"}
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
 
@@ -151,7 +151,8 @@ def test_pages_are_sorted_bounded_and_chained(client, bars_collection):
 
 
 @pytest.mark.parametrize(
-    "params", [{"limit": 1001}, {"limit": 0}, {"timeframe": "2d"}, {"start": "yesterday"}, {"start": "2024-01-01T00:00:00"}],
+    "params",
+    [{"limit": 1001}, {"limit": 0}, {"timeframe": "2d"}, {"start": "yesterday"}, {"start": "2024-01-01T00:00:00"}],
 )
 def test_bad_queries_are_problems(client, params):
     response = client.get("/bars/TEST", params=params)

@@ -6,10 +6,9 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from apps.common.contracts import Problem
 from apps.fastapi_market.main import create_app
-
-TOKEN = {"Authorization": "Bearer test-internal-token-not-a-secret"}
+from tests.problem_checks import problem
+from tests.stack import TOKEN
 
 
 @pytest.fixture
@@ -22,14 +21,6 @@ def app(market_settings):
 def client(app):
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
-
-
-def problem(response, status: int) -> Problem:
-    assert response.status_code == status
-    assert response.headers["content-type"] == "application/problem+json"
-    parsed = Problem.model_validate(response.json())
-    assert parsed.status == status and parsed.request_id == response.headers["X-Request-ID"]
-    return parsed
 
 
 def test_request_id_is_taken_returned_and_in_problems(client):
@@ -63,7 +54,8 @@ def test_internal_endpoints_need_the_token(client):
 def test_bad_body_lists_each_invalid_field(client):
     errors = problem(client.put("/internal/log-level", json={"level": 7, "extra": True}, headers=TOKEN), 422)
     assert {e["field"] for e in errors.extension("errors")} == {"body.level", "body.extra"}
-    assert problem(client.put("/internal/log-level", content="{nope", headers={**TOKEN, "Content-Type": "application/json"}), 422)
+    json_headers = {**TOKEN, "Content-Type": "application/json"}
+    assert problem(client.put("/internal/log-level", content="{nope", headers=json_headers), 422)
 
 
 def test_log_level_changes(client):

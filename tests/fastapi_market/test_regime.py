@@ -10,9 +10,8 @@ from pymongo import MongoClient
 
 from apps.common.contracts import MarketRegime, Problem
 from apps.fastapi_market.main import create_app
-from tests.stack import free_port
+from tests.stack import TOKEN, free_port
 
-TOKEN = {"Authorization": "Bearer test-internal-token-not-a-secret"}
 START = datetime(2023, 1, 1, tzinfo=UTC)
 
 

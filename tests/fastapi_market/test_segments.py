@@ -9,7 +9,15 @@ from pymongo import AsyncMongoClient, MongoClient
 
 from apps.common.contracts import Bar
 from apps.fastapi_market import segments
-from apps.fastapi_market.segments import COMPACT_AT, from_ms, merge, segment_document, segments_write, series_read, to_ms
+from apps.fastapi_market.segments import (
+    COMPACT_AT,
+    from_ms,
+    merge,
+    segment_document,
+    segments_write,
+    series_read,
+    to_ms,
+)
 
 START = datetime(2020, 2, 29, 23, 59, 59, 999000, tzinfo=UTC)
 
@@ -62,7 +70,8 @@ def test_concurrent_writers_compact_without_losing_a_bar(segments_db):
     async def scenario() -> tuple[np.ndarray, np.ndarray, int]:
         client = AsyncMongoClient(url, tz_aware=True)
         collection = client[database][segments.COLLECTION]
-        writers = [[bar(day, close=float(day + 1), symbol="SEGC") for day in range(w * 30, w * 30 + 60)] for w in range(16)]
+        writers = [[bar(day, close=float(day + 1), symbol="SEGC") for day in range(w * 30, w * 30 + 60)]
+                   for w in range(16)]
         await asyncio.gather(*(segments_write(collection, bars) for bars in writers))
         series = await series_read(collection, "SEGC", "1d")
         left = await collection.count_documents({"symbol": "SEGC"})

@@ -42,8 +42,8 @@ def stored_count(settings, symbol: str, timeframe: str = "1d") -> int:
 def test_the_summary_counts_new_bars_once_and_follows_the_first_and_last_bar(client, market_settings):
     symbol = unique_symbol()
     ingest(client, [bar(i, symbol) for i in range(10, 40)])
-    assert summary(client, symbol) == SeriesSummary(symbol=symbol, timeframe="1d", bars=30,
-                                                    first_ts=START + timedelta(days=10), last_ts=START + timedelta(days=39))
+    assert summary(client, symbol) == SeriesSummary(
+        symbol=symbol, timeframe="1d", bars=30, first_ts=START + timedelta(days=10), last_ts=START + timedelta(days=39))
     # The same bars again, some changed, some new on both sides: only the new ones count.
     report = ingest(client, [bar(i, symbol, close=100.0 if i < 30 else 101.0) for i in range(0, 50)])
     assert (report.inserted, report.updated, report.unchanged) == (20, 10, 20)

@@ -4,24 +4,15 @@ import logging
 
 import pytest
 
-from apps.common.contracts import Problem
 from apps.flask_regime import create_app
-
-TOKEN = {"Authorization": "Bearer test-internal-token-not-a-secret"}
+from tests.problem_checks import problem
+from tests.stack import TOKEN
 
 
 @pytest.fixture
 def client():
     yield create_app({"TESTING": True}).test_client()
     logging.getLogger().setLevel(logging.INFO)
-
-
-def problem(response, status: int) -> Problem:
-    assert response.status_code == status
-    assert response.mimetype == "application/problem+json"
-    parsed = Problem.model_validate(response.get_json())
-    assert parsed.status == status and parsed.request_id == response.headers["X-Request-ID"]
-    return parsed
 
 
 def test_request_id_is_taken_returned_and_in_problems(client):

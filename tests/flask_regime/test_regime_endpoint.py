@@ -5,8 +5,8 @@ import pytest
 
 from apps.common.contracts import Problem, RegimeResponse
 from apps.flask_regime import create_app
+from tests.stack import TOKEN
 
-TOKEN = {"Authorization": "Bearer test-internal-token-not-a-secret"}
 RISING = np.linspace(100, 160, 80).tolist()
 
 

@@ -25,7 +25,7 @@ def error_is_a_problem_document(ctx, response, case):
     content_type = response.headers.get("content-type", [""])[0]
     assert content_type == PROBLEM_MEDIA_TYPE, f"a {response.status_code} answered as {content_type!r}"
     body = response.json()
-    assert PROBLEM_MEMBERS <= set(body) and body["status"] == response.status_code and body["detail"], body
+    assert set(body) >= PROBLEM_MEMBERS and body["status"] == response.status_code and body["detail"], body
     return None
 
 

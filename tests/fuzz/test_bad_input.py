@@ -13,10 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apps.common.auth import authorization_header
 from apps.common.contracts.market import SYMBOL_PATTERN
-from tests.ingest import internal_token
 from tests.problem_checks import assert_no_5xx_and_errors_are_problems
+from tests.stack import TOKEN
 
 EXAMPLES = 150
 ASSET_CLASSES = ["equity", "etf", "fx", "crypto", "commodity", "index", "other"]  # tower.models
@@ -78,12 +77,12 @@ def created_instruments(http, test_urls):
     yield created
     for symbol in created:
         http.delete(f"{test_urls['django_core']}/api/instruments/{quote(symbol, safe='')}/",
-                    headers=authorization_header(internal_token()))
+                    headers=TOKEN)
 
 
 def test_flask_regime_answers_bad_bodies_with_problems(http, test_urls):
     url = f"{test_urls['flask_regime']}/regime"
-    headers = {**authorization_header(internal_token()), "Content-Type": "application/json"}
+    headers = {**TOKEN, "Content-Type": "application/json"}
 
     @FUZZ
     @given(body=regime_bodies)
@@ -97,7 +96,7 @@ def test_flask_regime_answers_bad_bodies_with_problems(http, test_urls):
 @pytest.mark.parametrize("content_type", ["application/json", "text/plain", "application/x-www-form-urlencoded"])
 def test_flask_regime_answers_raw_bytes_and_unicode_with_problems(http, test_urls, content_type):
     url = f"{test_urls['flask_regime']}/regime"
-    headers = {**authorization_header(internal_token()), "Content-Type": content_type}
+    headers = {**TOKEN, "Content-Type": content_type}
 
     @FUZZ
     @given(body=st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)))
@@ -110,7 +109,7 @@ def test_flask_regime_answers_raw_bytes_and_unicode_with_problems(http, test_url
 
 def test_drf_writes_answer_bad_bodies_with_problems(http, test_urls, created_instruments):
     base = f"{test_urls['django_core']}/api/instruments/"
-    headers = {**authorization_header(internal_token()), "Content-Type": "application/json"}
+    headers = {**TOKEN, "Content-Type": "application/json"}
 
     @FUZZ
     @given(body=instrument_bodies, method=st.sampled_from(["POST", "PUT", "PATCH"]),
@@ -155,7 +154,7 @@ def oversized(limit: int) -> bytes:
 ])
 def test_an_oversized_body_is_a_413_problem(http, test_urls, service, path, limit):
     method = "PUT" if "log-level" in path else "POST"
-    headers = {**authorization_header(internal_token()), "Content-Type": "application/json"}
+    headers = {**TOKEN, "Content-Type": "application/json"}
     response = http.request(method, f"{test_urls[service]}{path}", content=oversized(limit), headers=headers)
     assert response.status_code == 413, response.text[:300]
     assert_no_5xx_and_errors_are_problems(response)
@@ -170,7 +169,7 @@ def test_an_oversized_body_without_content_length_is_a_413_problem(http, test_ur
         for start in range(0, len(body), 1024 * 1024):
             yield body[start : start + 1024 * 1024]
 
-    headers = {**authorization_header(internal_token()), "Content-Type": "application/json"}
+    headers = {**TOKEN, "Content-Type": "application/json"}
     response = http.post(f"{test_urls['fastapi_market']}/bars", content=chunks(), headers=headers)
     assert response.status_code == 413
     assert_no_5xx_and_errors_are_problems(response)

@@ -20,9 +20,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from apps.common.auth import authorization_header
 from apps.common.config import REPO_ROOT
-from tests.ingest import internal_token
+from tests.stack import INTERNAL_TOKEN, TOKEN
 
 SCHEMAS = {"fastapi_market": "/openapi.json", "django_core": "/api/schema/?format=json"}
 # Per operation and phase (the coverage phase adds its own boundary cases): at least 500 cases each.
@@ -34,7 +33,7 @@ counted: dict[str, int] = {}
 def schemathesis_run(schema_url: str, max_examples: int) -> subprocess.CompletedProcess:
     command = [
         str(Path(sys.executable).parent / "schemathesis"), "run", schema_url, "--checks", "all",
-        "--header", f"Authorization: Bearer {internal_token()}", "--max-examples", str(max_examples),
+        "--header", f"Authorization: Bearer {INTERNAL_TOKEN}", "--max-examples", str(max_examples),
         "--seed", "12", "--request-timeout", "30", "--workers", "1", "--no-color",
     ]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.fuzz.schemathesis_hooks", "PYTHONPATH": str(REPO_ROOT)}
@@ -53,7 +52,7 @@ def log_level_restored(test_stack, test_urls):
     # Fuzzing PUT /internal/log-level may have changed the level: put it back.
     for service, path in (("fastapi_market", "/internal/log-level"), ("django_core", "/internal/log-level/")):
         httpx.put(f"{test_urls[service]}{path}", json={"level": "INFO"},
-                  headers=authorization_header(internal_token()), timeout=10).raise_for_status()
+                  headers=TOKEN, timeout=10).raise_for_status()
 
 
 def instrument_symbols(django_url: str) -> set[str]:
@@ -72,7 +71,7 @@ def instruments_kept(test_urls):
     yield
     for symbol in instrument_symbols(test_urls["django_core"]) - before:
         httpx.delete(f"{test_urls['django_core']}/api/instruments/{quote(symbol, safe='')}/",
-                     headers=authorization_header(internal_token()), timeout=30).raise_for_status()
+                     headers=TOKEN, timeout=30).raise_for_status()
 
 
 @pytest.mark.parametrize("service", sorted(SCHEMAS))

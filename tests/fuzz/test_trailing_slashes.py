@@ -16,19 +16,19 @@ import time
 
 import httpx
 import pytest
-from honcho.environ import parse_procfile
 
 from apps.common.auth import authorization_header
 from apps.common.config import REPO_ROOT
+from apps.common.health import LIVENESS_PATH
 from apps.common.problems import PROBLEM_MEDIA_TYPE
 from apps.common.trailing_slash import slash_twin
 from apps.fastapi_market.main import create_app as create_fastapi_app
 from apps.fastapi_market.settings import load_settings as load_fastapi_settings
 from apps.flask_regime import create_app as create_flask_app
+from scripts.stack_processes import procfile_read
 from tests.deploy.manifests import kill_group, production_env
-from tests.ingest import internal_token
 from tests.problem_checks import assert_problem
-from tests.stack import SESSION_STACK, free_port, http_status, wait_until
+from tests.stack import INTERNAL_TOKEN, SESSION_STACK, free_port, http_status, wait_until
 from tests.url_maps import UrlMap, django_url_map, fastapi_url_map, flask_url_map
 
 # Every method RFC 9110 defines but CONNECT, which asks a proxy for a tunnel and names no path.
@@ -46,7 +46,8 @@ def url_maps() -> list[UrlMap]:
 
 
 def sweep(url_map: UrlMap, base_url: str, token: str, headers: dict[str, str] | None = None) -> tuple[int, list[str]]:
-    """Every method to both forms of every route of ``url_map``: the number of requests, the answers that break the rule."""
+    """Every method to both forms of every route of ``url_map``: the number of requests, and the answers that
+    break the rule."""
     sent = 0
     failures: list[str] = []
     request_headers = {**authorization_header(token), **(headers or {})}
@@ -103,13 +104,13 @@ def answer_problem(url_map: UrlMap, form: str, response: httpx.Response) -> str 
 
 
 def test_every_method_on_every_route_with_and_without_its_slash_on_the_test_stack(test_stack, test_urls, url_maps):
-    assert_swept(url_maps, test_urls, "test stack", internal_token())
+    assert_swept(url_maps, test_urls, "test stack", INTERNAL_TOKEN)
 
 
 @pytest.fixture(scope="module")
 def production_servers(test_stack, tmp_path_factory):
     """deploy/Procfile.prod's three servers, production profile, on the test stack's databases."""
-    commands = parse_procfile((REPO_ROOT / "deploy" / "Procfile.prod").read_text()).processes
+    commands = procfile_read(REPO_ROOT / "deploy" / "Procfile.prod")
     logs = tmp_path_factory.mktemp("production")
     ports = {service: free_port() for service in commands}
     databases = {name: SESSION_STACK[name] for name in ("MYSQL_URL", "MONGO_URL")}
@@ -127,7 +128,7 @@ def production_servers(test_stack, tmp_path_factory):
         for service, process in processes.items():
             def live(service=service, process=process) -> bool:
                 assert process.poll() is None, (logs / f"{service}.log").read_text()
-                return http_status(f"{urls[service]}/health/live") == 200
+                return http_status(f"{urls[service]}{LIVENESS_PATH}") == 200
 
             wait_until(live, 60, f"production {service} live")
         yield urls
@@ -148,4 +149,5 @@ def test_production_health_without_its_slash_over_plain_http_reaches_readiness(p
     """A platform probe configured with /health (no slash) over plain HTTP: a 308 to /health/, not to HTTPS."""
     response = httpx.get(f"{production_servers['django_core']}/health", timeout=10)
     assert response.status_code == 308 and response.headers["location"] == "/health/"
-    assert httpx.get(f"{production_servers['django_core']}/health", timeout=10, follow_redirects=True).status_code == 200
+    followed = httpx.get(f"{production_servers['django_core']}/health", timeout=10, follow_redirects=True)
+    assert followed.status_code == 200

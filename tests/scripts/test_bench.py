@@ -9,6 +9,7 @@ import pytest
 
 from apps.common.config import REPO_ROOT
 from scripts import bench
+from scripts.benchmarks import engine, load
 from tests.stack import clean_env, port_is_free
 
 KEYS = {"stack_ready", "relay_rps", "relay_vs_naive", "relay_p99_added_ms", "ingest_bars_per_s",
@@ -59,8 +60,8 @@ def test_plain_python_loop_computes_the_same_regimes_as_the_engine():
     from apps.flask_regime.engine import regimes_detect
 
     params = RegimeParams()
-    closes = bench.closes_random_walk(2_000)
-    trends, vols = bench.regimes_python_loop(closes, params)
+    closes = engine.closes_random_walk(2_000)
+    trends, vols = engine.regimes_python_loop(closes, params)
     series = regimes_detect(np.array(closes), params)
     assert list(series.trend) == trends
     assert list(series.volatility) == vols
@@ -78,10 +79,10 @@ def test_wrk_output_is_read_in_milliseconds(monkeypatch):
   Non-2xx or 3xx responses: 5
 Requests/sec:   2246.41
 """
-    monkeypatch.setattr(bench.subprocess, "run",
+    monkeypatch.setattr(load.subprocess, "run",
                         lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=output, stderr=""))
-    load = bench.wrk("http://127.0.0.1:1/health", 1)
-    assert (load.rps, load.p50_ms, load.p99_ms, load.requests, load.bad) == (2246.41, 0.635, 2.5, 2246, 5)
+    result = load.wrk("http://127.0.0.1:1/health", 1)
+    assert (result.rps, result.p50_ms, result.p99_ms, result.requests, result.bad) == (2246.41, 0.635, 2.5, 2246, 5)
 
 
 def test_an_unknown_flag_is_one_clear_error(capsys):

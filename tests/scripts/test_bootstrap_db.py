@@ -110,7 +110,7 @@ def test_unreachable_mysql_is_one_clear_line_and_mongodb_is_still_prepared(test_
     assert bootstrap_db.main(["--profile", "test"]) == 1
     lines = capsys.readouterr().err.strip().splitlines()
     (failed,) = [line for line in lines if "failed" in line]
-    assert failed == lines[-1] and failed.startswith("bootstrap: failed: MySQL at 127.0.0.1:1: cannot connect")
+    assert failed == lines[-1] and failed.startswith("bootstrap: failed: MySQL at 127.0.0.1:1: connection refused")
     assert "MYSQL_URL in config/django_core.local.env" in failed
     assert any(line.startswith("bootstrap: MongoDB ") and "ping ok" in line for line in lines)
 
@@ -186,14 +186,15 @@ def test_bars_stored_before_segments_existed_get_their_segments_once(fresh_names
     day = datetime(2010, 1, 4, tzinfo=UTC)
     with MongoClient(mongo.url, tz_aware=True) as client:  # as an earlier version stored them: bars only
         client[name].bars.insert_many([
-            {"_id": f"{symbol}:{timeframe}:{n}", "symbol": symbol, "timeframe": timeframe, "ts": day + timedelta(days=n),
-             "open": 2.0, "high": 3.0 + n, "low": 1.0, "close": 2.0 + n, "volume": 5.0}
+            {"_id": f"{symbol}:{timeframe}:{n}", "symbol": symbol, "timeframe": timeframe,
+             "ts": day + timedelta(days=n), "open": 2.0, "high": 3.0 + n, "low": 1.0, "close": 2.0 + n, "volume": 5.0}
             for symbol, timeframe in (("OLD1", "1d"), ("OLD1", "1w"), ("OLD2", "1d")) for n in range(40)])
     first = run_bootstrap(**env)
     assert first.returncode == 0, first.stderr
     assert "built the segments readers read for 3 series (120 bars)" in first.stderr
     with MongoClient(mongo.url, tz_aware=True) as client:
-        stored = [Bar.model_validate(d) for d in client[name].bars.find({"symbol": "OLD2"}, {"_id": False}).sort("ts", 1)]
+        found = client[name].bars.find({"symbol": "OLD2"}, {"_id": False}).sort("ts", 1)
+        stored = [Bar.model_validate(d) for d in found]
         assert merge(list(client[name].bar_segments.find({"symbol": "OLD2"}))).bars("OLD2", "1d") == stored
     assert "built the segments" not in run_bootstrap(**env).stderr  # once
 
@@ -206,5 +207,6 @@ def test_documents_that_are_not_bars_are_named_and_change_nothing(fresh_names):
     run_bootstrap(**env)
     again = run_bootstrap(**env)
     assert again.returncode == 0, again.stderr
-    assert "no segments built: the bars collection holds no valid bar; 3 documents left out, not valid bars" in again.stderr
+    assert ("no segments built: the bars collection holds no valid bar; 3 documents left out, not valid bars"
+            in again.stderr)
     assert again.stderr.strip().endswith("nothing to do: everything was already in place")

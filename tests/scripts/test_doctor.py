@@ -13,6 +13,7 @@ from apps.common.config import var_dir
 from apps.common.databases import MongoTarget
 from scripts import doctor
 from scripts.local_db import ensure, stop
+from scripts.preflight import servers as preflight_servers
 from scripts.private_db.servers import MongoServer, server_files_remove
 from tests.stack import clean_env, free_port
 
@@ -163,7 +164,8 @@ def test_invalid_config_fails_once_and_skips_what_needs_it(capsys, monkeypatch):
     assert code == 1
     config = checks["config"]
     assert config["status"] == "fail"
-    assert config["detail"].startswith("django_core: FASTAPI_MARKET_PORT: Not a valid integer (fix it in the environment)")
+    assert config["detail"].startswith(
+        "django_core: FASTAPI_MARKET_PORT: Not a valid integer (fix it in the environment)")
     assert config["detail"].endswith("— 3 problems in all")  # every service reads every port
     assert config["fix"] == "run `python -m apps.common.config check` and fix the lines it prints"
     for name in ("ports", "mysql", "mongo", "flask"):
@@ -227,7 +229,7 @@ def test_fixes_point_where_the_setting_really_comes_from(test_mysql, monkeypatch
 
 def test_a_mongodb_at_the_day_one_address_gets_one_line_on_how_to_use_it(test_stack, stack_ports, monkeypatch):
     # The Day-1 plan's 127.0.0.1:27017, played by another MongoDB server: the test stack's own.
-    monkeypatch.setattr(doctor, "DAY_ONE_MONGO", f"127.0.0.1:{stack_ports['mongo']}")
+    monkeypatch.setattr(preflight_servers, "DAY_ONE_MONGO", f"127.0.0.1:{stack_ports['mongo']}")
     monkeypatch.setenv("MONGO_URL", f"mongodb://localhost:{stack_ports['mongo']}/")
     assert doctor.check_mongo("test").fix == ""  # that is the server in use: nothing to say
 

@@ -2,10 +2,10 @@
 
 import os
 import shutil
-from datetime import UTC, datetime, timedelta
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import psutil
 import pytest
@@ -135,8 +135,8 @@ def test_bars_of_the_old_sqlite_data_are_copied_into_the_new_server_once(tmp_pat
         with MongoClient(url, tz_aware=True) as client:
             assert client.aetherion_market.bars.count_documents({"symbol": "OLD"}) == 1200
             segments = list(client.aetherion_market.bar_segments.find({"symbol": "OLD"}))  # what readers read
-            assert merge(segments).bars("OLD", "1d") == [Bar.model_validate(d) for d in client.aetherion_market.bars.find(
-                {"symbol": "OLD"}, {"_id": False}).sort("ts", 1)]
+            stored = client.aetherion_market.bars.find({"symbol": "OLD"}, {"_id": False}).sort("ts", 1)
+            assert merge(segments).bars("OLD", "1d") == [Bar.model_validate(d) for d in stored]
             assert "bars_symbol_timeframe_ts" in client.aetherion_market.bars.index_information()
             assert client.other_db.notes.find_one({"_id": 1})["text"] == "kept too"
         moved = server.data_dir / "sqlite-legacy"

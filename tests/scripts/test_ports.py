@@ -5,9 +5,8 @@ import subprocess
 import sys
 
 import psutil
-import pytest
 
-from scripts.ports import port_holder
+from scripts.stack_processes import port_holder
 from tests.stack import clean_env, free_port
 
 

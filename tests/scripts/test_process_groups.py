@@ -37,14 +37,14 @@ PARENT_AND_CHILD = textwrap.dedent("""
 
 def test_windows_starts_a_new_process_group():
     assert group_options("win32") == {"creationflags": CREATE_NEW_PROCESS_GROUP}
-    assert CREATE_NEW_PROCESS_GROUP == getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0x200)
+    assert getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0x200) == CREATE_NEW_PROCESS_GROUP
 
 
 def test_windows_asks_a_group_to_stop_with_ctrl_break_and_kills_with_terminate():
     assert group_signal(STOP, "win32") == GroupSignal("kill", CTRL_BREAK_EVENT)
     assert group_signal(INTERRUPT, "win32") == GroupSignal("kill", CTRL_BREAK_EVENT)  # Ctrl-C is off in a new group
     assert group_signal(KILL, "win32") == GroupSignal("terminate", None)
-    assert CTRL_BREAK_EVENT == getattr(signal, "CTRL_BREAK_EVENT", 1)
+    assert getattr(signal, "CTRL_BREAK_EVENT", 1) == CTRL_BREAK_EVENT
     with pytest.raises(ValueError, match="no Windows equivalent"):
         group_signal(signal.SIGSTOP, "win32")
 

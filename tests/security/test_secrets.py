@@ -23,7 +23,8 @@ def test_tracked_files_hold_no_secrets():
     files = tracked_files(REPO_ROOT)
     assert len(files) > 50
     findings = scan_files(REPO_ROOT, files)
-    assert findings == [], "secrets in tracked files (move them to config/*.local.env):\n" + "\n".join(map(str, findings))
+    assert findings == [], ("secrets in tracked files (move them to config/*.local.env):\n"
+                            + "\n".join(map(str, findings)))
 
 
 @pytest.mark.parametrize("rule", PLANTED)

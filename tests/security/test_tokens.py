@@ -10,9 +10,8 @@ from django.test import Client as DjangoClient
 from fastapi.testclient import TestClient
 
 from apps.common import auth
-from apps.common.auth import authorization_header
-from tests.ingest import internal_token
 from tests.problem_checks import assert_problem
+from tests.stack import INTERNAL_TOKEN, TOKEN
 
 GUARDED = [
     ("django_core", "GET", "/internal/settings/"),
@@ -53,7 +52,7 @@ def test_no_token_is_401_and_a_wrong_one_403(test_stack, test_urls, service, met
 
 @pytest.mark.parametrize(("service", "method", "path"), [g for g in GUARDED if g[1] == "GET" or "log-level" in g[2]])
 def test_the_right_token_passes(test_stack, test_urls, service, method, path):
-    assert send(test_urls, service, method, path, authorization_header(internal_token())).status_code == 200
+    assert send(test_urls, service, method, path, TOKEN).status_code == 200
 
 
 @pytest.mark.parametrize(("service", "path"), PUBLIC)
@@ -80,7 +79,7 @@ def test_every_service_compares_the_token_with_compare_digest(compared):
     from apps.flask_regime import create_app as regime_app
 
     wrong = {"Authorization": "Bearer not-the-token"}
-    token = internal_token().encode()
+    token = INTERNAL_TOKEN.encode()
     with TestClient(market_app()) as market:
         assert market.get("/internal/settings", headers=wrong).status_code == 403
     assert regime_app().test_client().get("/internal/settings", headers=wrong).status_code == 403

@@ -1,0 +1,1 @@
+"""The checks scripts/doctor.py runs: verdicts, and the servers the stack talks to."""
