@@ -35,7 +35,7 @@ def in_repo_venv() -> bool:
 
 def setup_fix() -> str:
     if in_repo_venv():
-        return "run `make setup` (or `.venv/bin/pip install -r requirements/dev.txt`)"
+        return "run `make setup` (or `.venv/bin/pip install --require-hashes -r requirements/lock.txt`)"
     return f"run `make setup`, then run this with .venv/bin/python (this is {sys.executable})"
 
 
