@@ -34,7 +34,7 @@ SHOWN_AT_MOST = 3
 OK, WARN, FAIL = "ok", "warn", "fail"
 SERVICES = ("django_core", "fastapi_market", "flask_regime")
 HEALTH_PATHS = {"django_core": "/health/", "fastapi_market": "/health", "flask_regime": "/health"}
-CONFIG_FIX = "run `python -m apps.common.config check` and fix the lines it prints"
+CONFIG_FIX = "run `python -m scripts.config check` and fix the lines it prints"
 DAY_ONE_MONGO = "127.0.0.1:27017"  # the Day-1 plan's MongoDB ("a Windows service on mongodb://localhost:27017")
 
 
@@ -157,7 +157,7 @@ def check_requirements() -> CheckResult:
 
 
 def check_config(profile: str) -> CheckResult:
-    from apps.common.config import inspect as inspect_config
+    from scripts.config import inspect as inspect_config
 
     problems = [f"{service}: {p}" for service in SERVICES for p in inspect_config(service, profile).problems()]
     if not problems:
@@ -317,7 +317,7 @@ def check_mongo(profile: str) -> CheckResult:
 
 def day_one_mongo_hint(target, home: str) -> str:
     """One line on using the MongoDB that answers at the Day-1 plan's address, when it is not the one in use."""
-    from apps.common.database_servers import mongo_server_at
+    from apps.common.database_probes import mongo_server_at
 
     if target.address in (DAY_ONE_MONGO, DAY_ONE_MONGO.replace("127.0.0.1", "localhost")):
         return ""

@@ -15,7 +15,7 @@ from apps.common.internal import log_level_change, settings_report
 from apps.common.problems import invalid_fields
 from apps.django_core.auth import internal_only
 from apps.django_core.problems import problem_response
-from apps.django_core.env import SERVICE
+from apps.django_core.env import SERVICE, parse_settings
 
 
 def mysql_ping() -> str:
@@ -48,7 +48,7 @@ def read_liveness(request: HttpRequest) -> JsonResponse:
 @internal_only
 def read_settings(request: HttpRequest) -> JsonResponse:
     """This service's resolved settings and their sources, secrets masked."""
-    return JsonResponse(settings_report(SERVICE, settings.CONFIG.common.profile))
+    return JsonResponse(settings_report(SERVICE, parse_settings, settings.CONFIG.common.profile))
 
 
 @csrf_exempt  # a service-to-service call: the token authenticates it, there is no browser session

@@ -6,7 +6,7 @@ from apps.common.contracts import LogLevelChange
 from apps.common.internal import log_level_change, settings_report
 from apps.flask_regime.auth import require_internal_token
 from apps.flask_regime.bodies import parse_body
-from apps.flask_regime.settings import SERVICE
+from apps.flask_regime.settings import SERVICE, parse_settings
 
 bp = Blueprint("internal", __name__, url_prefix="/internal")
 bp.before_request(require_internal_token)
@@ -16,7 +16,7 @@ bp.before_request(require_internal_token)
 def read_settings():
     """This service's resolved settings and their sources, secrets masked."""
     settings = current_app.config["REGIME_SETTINGS"]
-    return jsonify(settings_report(SERVICE, settings.common.profile))
+    return jsonify(settings_report(SERVICE, parse_settings, settings.common.profile))
 
 
 @bp.put("/log-level")

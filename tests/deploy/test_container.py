@@ -21,7 +21,8 @@ import yaml
 from dockerfile_parse import DockerfileParser
 from honcho.environ import parse_procfile
 
-from apps.common.config import REPO_ROOT, SERVICES, inspect
+from apps.common.config import REPO_ROOT, SERVICES
+from scripts.config import inspect
 from scripts import process_groups
 from tests.deploy.manifests import kill_group, production_env
 from tests.stack import clean_env, free_port, http_status, wait_until

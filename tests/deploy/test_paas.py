@@ -19,7 +19,8 @@ import yaml
 from dotenv import dotenv_values
 from honcho.environ import parse_procfile
 
-from apps.common.config import CONFIG_DIR, REPO_ROOT, SERVICES, inspect
+from apps.common.config import CONFIG_DIR, REPO_ROOT, SERVICES
+from scripts.config import inspect
 from scripts import process_groups
 from tests.deploy.manifests import (
     BOOTSTRAP_SERVICES, HEALTH_PATHS, kill_group, production_env, read_by, secrets_of,

@@ -13,7 +13,8 @@ import psutil
 import pytest
 from honcho.environ import parse_procfile
 
-from apps.common.config import REPO_ROOT, inspect
+from apps.common.config import REPO_ROOT
+from scripts.config import inspect
 from apps.common.server import parse_server
 from scripts import process_groups
 from tests.deploy.manifests import kill_group, production_env
