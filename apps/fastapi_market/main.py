@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from pymongo import AsyncMongoClient
 
-from apps.common.http import async_service_client
+from apps.common.http_async import async_service_client
 from apps.common.logging import configure_logging
 from apps.fastapi_market.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from apps.fastapi_market.openapi import install_openapi

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from apps.common.contracts.market import Timeframe
 from apps.common.contracts.series import SeriesSummary
-from apps.common.http import ServiceCallError
+from apps.common.service_calls import ServiceCallError
 from apps.django_core.dashboard.access import data_readable, is_staff, page_readable, staff_writes
 from apps.django_core.dashboard.market_data import chart_data, series_by_symbol
 from apps.django_core.problems import problem_response

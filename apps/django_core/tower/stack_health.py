@@ -12,7 +12,7 @@ from django.conf import settings
 
 from apps.common.contracts import HealthReport
 from apps.common.health import OK, run_check
-from apps.common.http import get_contract_sync
+from apps.common.http_sync import get_contract_sync
 from apps.django_core.env import SERVICE
 from apps.django_core.tower.service_clients import service_client
 from apps.django_core.views import mysql_ping

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from apps.common.contracts import MarketRegime, RegimeParams, RegimeRequest, RegimeResponse
 from apps.common.contracts.market import SYMBOL_PATTERN, Timeframe
 from apps.common.contracts.regime import MAX_CLOSES
-from apps.common.http import send_contract
+from apps.common.http_async import send_contract
 from apps.fastapi_market.bars import closes_latest
 from apps.fastapi_market.dependencies import HttpDep, MarketDbDep, SettingsDep
 from apps.fastapi_market.openapi import problems

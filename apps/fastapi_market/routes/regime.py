@@ -3,7 +3,8 @@
 from fastapi import APIRouter
 
 from apps.common.contracts import CheckRegimeResponse, HealthReport
-from apps.common.http import ServiceCallError, get_contract
+from apps.common.http_async import get_contract
+from apps.common.service_calls import ServiceCallError
 from apps.fastapi_market.dependencies import HttpDep, SettingsDep
 from apps.fastapi_market.openapi import problems
 from apps.fastapi_market.problems import ProblemError
