@@ -15,7 +15,7 @@ from apps.common.logging import configure_logging
 from apps.fastapi_market.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from apps.fastapi_market.openapi import install_openapi
 from apps.fastapi_market.problems import install_problem_handlers
-from apps.fastapi_market.routes import bars, health, internal, market_regime, regime, series
+from apps.fastapi_market.routes import bars, check_regime, health, internal, series, symbol_regime
 from apps.fastapi_market.settings import SERVICE, Settings, load_settings
 from apps.fastapi_market.trailing_slash import install_trailing_slash_rule
 
@@ -63,9 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)  # added last, so outermost: the 413 has an ID and a log line
     install_problem_handlers(app)
     app.include_router(health.router)
-    app.include_router(regime.router)
+    app.include_router(check_regime.router)
     app.include_router(bars.router)
-    app.include_router(market_regime.router)
+    app.include_router(symbol_regime.router)
     app.include_router(series.router)
     app.include_router(internal.router)
     install_openapi(app)

@@ -1,4 +1,4 @@
-"""Calls to flask_regime over REST."""
+"""``GET /check-regime``: whether flask_regime is up, asked over REST."""
 
 from fastapi import APIRouter
 
