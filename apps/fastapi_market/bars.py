@@ -122,6 +122,27 @@ async def indexes_ensure(collection: AsyncCollection) -> None:
         await collection.database[name].create_indexes(models)
 
 
+class BarSetup:
+    """What writing bars needs once per process: the indexes, and the write policy for the server.
+
+    Done by the first write that reaches the database, never twice at once: the service starts and
+    answers /health with MongoDB down, and sets up the first time a write finds it back.
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._policy: WritePolicy | None = None
+
+    async def policy(self, collection: AsyncCollection) -> WritePolicy:
+        """The write policy, making the indexes and asking the server first if no write has yet."""
+        if self._policy is None:
+            async with self._lock:
+                if self._policy is None:
+                    await indexes_ensure(collection)
+                    self._policy = await WritePolicy.for_server(collection)
+        return self._policy
+
+
 async def bars_upsert(collection: AsyncCollection, bars: list[Bar], policy: WritePolicy) -> tuple[int, int, int]:
     """Write ``bars`` by natural key; return (inserted, updated, unchanged)."""
     totals = (0, 0, 0)

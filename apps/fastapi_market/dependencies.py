@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from apps.fastapi_market.bars import BarSetup
 from apps.fastapi_market.settings import Settings
 
 
@@ -30,7 +31,14 @@ async def get_market_db(request: Request) -> AsyncDatabase:
     return request.app.state.mongo[request.app.state.settings.mongo.database]
 
 
+async def get_bar_setup(request: Request) -> BarSetup:
+    setup = request.app.state.bar_setup
+    assert isinstance(setup, BarSetup), "made in the lifespan"
+    return setup
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 HttpDep = Annotated[aiohttp.ClientSession, Depends(get_http)]
 MongoDep = Annotated[AsyncMongoClient, Depends(get_mongo)]
 MarketDbDep = Annotated[AsyncDatabase, Depends(get_market_db)]
+BarSetupDep = Annotated[BarSetup, Depends(get_bar_setup)]

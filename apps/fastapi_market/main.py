@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +11,7 @@ from pymongo import AsyncMongoClient
 
 from apps.common.http_async import async_service_client
 from apps.common.logging import configure_logging
+from apps.fastapi_market.bars import BarSetup
 from apps.fastapi_market.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from apps.fastapi_market.openapi import install_openapi
 from apps.fastapi_market.problems import install_problem_handlers
@@ -40,8 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             read_timeout=settings.regime_read_timeout,
         )
         app.state.mongo_server = None  # the server's name, learnt by the first health check that reaches it
-        app.state.bar_setup_lock = asyncio.Lock()
-        app.state.bar_write_policy = None  # learnt from the server on the first write
+        app.state.bar_setup = BarSetup()  # the indexes and the write policy, on the first write that reaches MongoDB
         try:
             yield
         finally:

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from apps.common.contracts import Bar, BarPage, IngestReport
 from apps.common.contracts.market import MAX_BATCH, MAX_PAGE, SYMBOL_PATTERN, IsoDatetime, Timeframe
 from apps.fastapi_market.auth import require_internal_token
-from apps.fastapi_market.bars import WritePolicy, WriteRefused, bars_ingest, bars_page, indexes_ensure
-from apps.fastapi_market.dependencies import MarketDbDep
+from apps.fastapi_market.bars import WriteRefused, bars_ingest, bars_page
+from apps.fastapi_market.dependencies import BarSetupDep, MarketDbDep
 from apps.fastapi_market.openapi import problems
 from apps.fastapi_market.problems import ProblemError
 
@@ -60,7 +60,7 @@ _INGEST_BODY = {
     openapi_extra=_INGEST_BODY,
     responses=problems(400, 401, 403, 413, 415, 422, 503),  # 400: a form Starlette cannot parse
 )
-async def create_bars(request: Request, db: MarketDbDep) -> IngestReport:
+async def create_bars(request: Request, db: MarketDbDep, setup: BarSetupDep) -> IngestReport:
     """Validate each bar and upsert the valid ones in one bulk write.
 
     Re-sending the same bars changes nothing; rows that fail validation are listed with their reasons.
@@ -69,13 +69,9 @@ async def create_bars(request: Request, db: MarketDbDep) -> IngestReport:
     if len(rows) > MAX_BATCH:
         raise ProblemError(413, f"{len(rows)} bars in one request; send at most {MAX_BATCH} per request")
     collection = db["bars"]
-    state = request.app.state
-    async with state.bar_setup_lock:  # once per process, never concurrently: learn the server, make the indexes
-        if state.bar_write_policy is None:
-            await indexes_ensure(collection)
-            state.bar_write_policy = await WritePolicy.for_server(collection)
+    policy = await setup.policy(collection)  # after the body is read: a bad one is its own problem, database or not
     try:
-        return await bars_ingest(collection, rows, state.bar_write_policy)
+        return await bars_ingest(collection, rows, policy)
     except WriteRefused as exc:
         log.warning("POST /bars: %s", exc)
         raise ProblemError(503, f"{exc}. Bars acknowledged before it are stored; re-send the batch.") from None
