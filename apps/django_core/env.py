@@ -28,7 +28,7 @@ class DjangoCoreSettings:
 def parse_settings(config: ServiceConfig) -> DjangoCoreSettings:
     env = config.env
     debug = env.bool("DJANGO_DEBUG", False)
-    allowed_hosts = env.list("DJANGO_ALLOWED_HOSTS", [])
+    allowed_hosts: list[str] = env.list("DJANGO_ALLOWED_HOSTS", [])
     if config.profile == "production":
         if debug:
             config.refuse("DJANGO_DEBUG", "must be false in the production profile")

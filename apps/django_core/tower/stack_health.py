@@ -115,5 +115,6 @@ def _probe(client: httpx.Client, service: str, base_url: str, answered: list[Hea
 
 def _failing(check: str, report: HealthReport) -> str:
     """A failing check's name, with its error when the report gives one."""
-    error = report.checks.get(check).error if report.checks and check in report.checks else None
+    found = report.checks.get(check) if report.checks else None
+    error = found.error if found else None
     return f"{check} ({error})" if error else check
