@@ -29,10 +29,10 @@ def install_openapi(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            problem_document(generate())
+            return problem_document(generate())  # generate() keeps it as app.openapi_schema
         return app.openapi_schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to change the document
 
 
 def problem_document(document: dict[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,8 @@ class Settings:
 
 def parse_settings(config: ServiceConfig) -> Settings:
     env = config.env
-    mongo_url = env.url("MONGO_URL", schemes={"mongodb", "mongodb+srv"}, require_tld=False)
+    # environs passes these to marshmallow's Url field; its stubs list only the common field options.
+    mongo_url = env.url("MONGO_URL", schemes={"mongodb", "mongodb+srv"}, require_tld=False)  # type: ignore[call-overload]
     return Settings(
         common=parse_common(config),
         port=env.int("FASTAPI_MARKET_PORT"),

@@ -87,7 +87,8 @@ async def _rows(request: Request) -> list[Any]:
             raise ProblemError(422, f"The body is not valid JSON: {exc}") from None
         if not isinstance(body, dict) or not isinstance(body.get("bars"), list):
             raise ProblemError(422, 'The JSON body must be an object with a "bars" list.')
-        return body["bars"]
+        rows: list[Any] = body["bars"]
+        return rows
     if content_type == "text/csv":
         return _csv_rows(await request.body())
     if content_type == "multipart/form-data":

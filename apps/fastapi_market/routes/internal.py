@@ -1,5 +1,7 @@
 """Internal endpoints: for the other services and operators, behind the shared token."""
 
+from typing import Any
+
 from fastapi import APIRouter, Depends
 
 from apps.common.contracts import LogLevelChange, LogLevelState
@@ -14,7 +16,7 @@ router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[Depends(
 
 
 @router.get("/settings", summary="This service's resolved settings and their sources, secrets masked")
-async def read_settings(settings: SettingsDep) -> dict:
+async def read_settings(settings: SettingsDep) -> dict[str, Any]:
     """What `python scripts/config.py show fastapi_market` prints, over HTTP."""
     return settings_report(SERVICE, parse_settings, settings.common.profile)
 
