@@ -22,8 +22,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import EllipsisType
 from pathlib import Path
+from types import EllipsisType
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 

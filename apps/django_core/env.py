@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from apps.common.config import CommonSettings, ServiceConfig, load, parse_common
-from apps.common.server import ServerSettings, parse_server
 from apps.common.databases import MySQLTarget
+from apps.common.server import ServerSettings, parse_server
 
 SERVICE = "django_core"
 DEV_SECRET_KEY = "dev-insecure-aetherion-change-me"

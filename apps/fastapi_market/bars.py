@@ -4,8 +4,8 @@ the series' packed segments: apps/fastapi_market/segments.py)."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -210,7 +210,8 @@ async def _stored(collection: Documents, keys: list[str], policy: WritePolicy) -
 
 
 def _document(bar: Bar) -> dict[str, Any]:
-    return {"symbol": bar.symbol, "timeframe": bar.timeframe, "ts": bar.ts, **{name: getattr(bar, name) for name in _VALUES}}
+    values = {name: getattr(bar, name) for name in _VALUES}
+    return {"symbol": bar.symbol, "timeframe": bar.timeframe, "ts": bar.ts, **values}
 
 
 def _differs(document: dict[str, Any], stored: dict[str, Any]) -> bool:
@@ -245,7 +246,9 @@ async def bars_page(
     return bars, (bars[-1].ts if len(chosen) > limit else None)
 
 
-async def closes_latest(collection: Documents, *, symbol: str, timeframe: str, count: int) -> tuple[list[datetime], list[float]]:
+async def closes_latest(
+    collection: Documents, *, symbol: str, timeframe: str, count: int
+) -> tuple[list[datetime], list[float]]:
     """The newest ``count`` bars' timestamps and closes, oldest first."""
     series = await series_read(_segments(collection), symbol, timeframe)
     newest = series.take(slice(max(0, len(series) - count), None))

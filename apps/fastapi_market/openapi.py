@@ -3,7 +3,8 @@
 FastAPI documents every 422 as ``application/json`` with its ``HTTPValidationError``; this service
 answers a problem document. Routes name the problem statuses they send with ``problems(...)``;
 the document then refers each one to the shared response (apps.common.openapi), documents 422 the
-same way wherever FastAPI validates input, 400 wherever it parses a body, and 413 everywhere (the body limit guards every request).
+same way wherever FastAPI validates input, 400 wherever it parses a body, and 413 everywhere (the
+body limit guards every request).
 """
 
 from __future__ import annotations

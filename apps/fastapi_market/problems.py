@@ -12,9 +12,9 @@ from fastapi.responses import JSONResponse
 from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from apps.common.service_calls import ServiceCallError
 from apps.common.problems import PROBLEM_MEDIA_TYPE, invalid_fields, problem_body
 from apps.common.request_id import REQUEST_ID_HEADER, current_request_id
+from apps.common.service_calls import ServiceCallError
 
 log = logging.getLogger(__name__)
 

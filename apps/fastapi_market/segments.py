@@ -8,17 +8,17 @@ second to read, and a page of 100 as long. So every accepted batch is also writt
 ``bar_segments``, one document per series and batch with the values packed in little-endian arrays
 (``ts`` in milliseconds as int64, OHLCV as float64), as MongoDB's own time-series collections
 bucket theirs, each array compressed with zlib (timestamps as differences, which compress to almost
-nothing): FerretDB's and PostgreSQL's cost grows with the bytes of a document. A reader fetches the few segments of its series with one equality query (served by
-an index on mongod and by a GIN index on FerretDB) and merges them, a later segment winning a
-timestamp.
+nothing): FerretDB's and PostgreSQL's cost grows with the bytes of a document. A reader fetches the
+few segments of its series with one equality query (served by an index on mongod and by a GIN
+index on FerretDB) and merges them, a later segment winning a timestamp.
 
 Segments are only ever inserted and deleted, never updated: FerretDB's updates are
 read-modify-write in Go with no lock, so concurrent updates of one document would lose writes. A
 batch's segment is written once its bars are stored, and holds what the bars collection now has
 for every valid bar of the batch (inserted, updated and unchanged alike): a batch sent again after
 a lost answer repairs the segments as well as the bars. When a series has more than ``COMPACT_AT``
-segments (a writer looks once in CHECK_EVERY of its writes to it), the writer merges them: the merged segments are inserted first and the old ones deleted
-after, so a reader in between merges the same values twice.
+segments (a writer looks once in CHECK_EVERY of its writes to it), the writer merges them: the
+merged segments are inserted first and the old ones deleted after, so a reader in between merges the same values twice.
 """
 
 from __future__ import annotations

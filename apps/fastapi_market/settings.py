@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from apps.common.config import CommonSettings, ServiceConfig, load, parse_common
-from apps.common.server import ServerSettings, parse_server
-from apps.common.databases import MongoTarget
 from marshmallow.validate import Range
+
+from apps.common.config import CommonSettings, ServiceConfig, load, parse_common
+from apps.common.databases import MongoTarget
+from apps.common.server import ServerSettings, parse_server
 
 SERVICE = "fastapi_market"
 

@@ -88,7 +88,9 @@ def rolling_std(values: np.ndarray, window: int) -> np.ndarray:
     return out
 
 
-def _codes(values: np.ndarray, below: float, above: float, code_below: int, code_between: int, code_above: int) -> np.ndarray:
+def _codes(
+    values: np.ndarray, below: float, above: float, code_below: int, code_between: int, code_above: int
+) -> np.ndarray:
     """``code_below`` where values < below, ``code_above`` where > above, ``code_between`` else; 0 where NaN.
 
     Built from comparisons as int8 arithmetic (comparisons with NaN are false), which is several

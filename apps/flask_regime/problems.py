@@ -25,7 +25,8 @@ def on_http_error(exc: HTTPException) -> Response:
     extensions = {"errors": invalid_fields(exc.errors)} if isinstance(exc, InvalidBody) else {}
     detail = exc.description
     if isinstance(exc, RequestEntityTooLarge):  # say what the limit is, as the other services do
-        detail = f"The request body is larger than this service accepts ({current_app.config['MAX_CONTENT_LENGTH']:,} bytes)."
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        detail = f"The request body is larger than this service accepts ({limit:,} bytes)."
     return problem_response(exc.code or 500, detail, headers=headers, **extensions)
 
 

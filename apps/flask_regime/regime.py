@@ -45,4 +45,5 @@ def _bars(request: RegimeRequest, series: RegimeSeries) -> list[dict[str, Any]]:
         values = getattr(series, name)[start:]
         columns[name] = np.where(np.isfinite(values), values, np.array(None, dtype=object)).tolist()  # NaN: None
     names = [name for name, column in columns.items() if column is not None]
-    return [dict(zip(names, row)) for row in zip(*(columns[name] for name in names))]
+    # Every column has one value per bar, and every row one per name.
+    return [dict(zip(names, row, strict=True)) for row in zip(*(columns[name] for name in names), strict=True)]

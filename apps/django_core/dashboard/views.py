@@ -35,7 +35,8 @@ def moment(ts: datetime | None) -> str:
     """A bar's or a snapshot's time as the pages print it: the date alone at midnight UTC."""
     if ts is None:
         return "—"
-    return ts.strftime("%Y-%m-%d") if (ts.hour, ts.minute, ts.second) == (0, 0, 0) else ts.strftime("%Y-%m-%d %H:%M UTC")
+    midnight = (ts.hour, ts.minute, ts.second) == (0, 0, 0)
+    return ts.strftime("%Y-%m-%d") if midnight else ts.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _series_rows(series: list[SeriesSummary]) -> list[dict[str, str]]:

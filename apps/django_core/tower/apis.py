@@ -93,12 +93,14 @@ class InstrumentListApi(APIView):
         asset_class = serializers.ChoiceField(choices=Instrument.AssetClass.choices, required=False)
         search = text_field(max_length=100, required=False, allow_blank=True)
 
-    @extend_schema(operation_id="instruments_list", summary="A page of instruments, by symbol", parameters=[FilterSerializer, *PAGE_PARAMETERS],
+    @extend_schema(operation_id="instruments_list", summary="A page of instruments, by symbol",
+                   parameters=[FilterSerializer, *PAGE_PARAMETERS],
                    responses=page_of(InstrumentOutputSerializer, "InstrumentPage"))
     def get(self, request: Request) -> Response:
         filters = validated_query(self.FilterSerializer, request)
         return paginated_response(
-            queryset=instrument_list(filters=cast(InstrumentFilters, filters)), serializer_class=InstrumentOutputSerializer,
+            queryset=instrument_list(filters=cast(InstrumentFilters, filters)),
+            serializer_class=InstrumentOutputSerializer,
             request=request, view=self,
         )
 
@@ -180,7 +182,8 @@ class SnapshotListApi(APIView):
 
     problem_statuses = {"*": (503,)}  # MySQL down
 
-    @extend_schema(operation_id="snapshots_list", summary="A page of regime snapshots, newest first", parameters=[FilterSerializer, *PAGE_PARAMETERS],
+    @extend_schema(operation_id="snapshots_list", summary="A page of regime snapshots, newest first",
+                   parameters=[FilterSerializer, *PAGE_PARAMETERS],
                    responses=page_of(SnapshotOutputSerializer, "SnapshotPage"))
     def get(self, request: Request) -> Response:
         filters = validated_query(self.FilterSerializer, request)

@@ -20,7 +20,8 @@ MAX_PAGE_SIZE = 500
 PAGE_PARAMETERS = [
     OpenApiParameter("page", {"type": "integer", "minimum": 1}, description="page number, from 1 (404 past the last)"),
     OpenApiParameter("page_size", {"type": "integer", "minimum": 1},
-                     description=f"items per page (default {DEFAULT_PAGE_SIZE}; above {MAX_PAGE_SIZE}, {MAX_PAGE_SIZE})"),
+                     description=f"items per page (default {DEFAULT_PAGE_SIZE}; "
+                                 f"above {MAX_PAGE_SIZE}, {MAX_PAGE_SIZE})"),
 ]
 
 

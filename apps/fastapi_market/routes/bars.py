@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from apps.common.contracts import Bar, BarPage, IngestReport
+from apps.common.contracts import BarPage, IngestReport
 from apps.common.contracts.market import MAX_BATCH, MAX_PAGE, SYMBOL_PATTERN, IsoDatetime, Timeframe
 from apps.fastapi_market.auth import require_internal_token
 from apps.fastapi_market.bars import WriteRefused, bars_ingest, bars_page
@@ -40,7 +40,8 @@ _INGEST_BODY = {
                 "example": {"bars": [_EXAMPLE_BAR]},
             },
             "text/csv": {"schema": {"type": "string", "pattern": CSV_HEADER_PATTERN},
-                         "example": ",".join(CSV_COLUMNS) + "\nAAPL,1d,2013-03-01T00:00:00Z,438.0,438.18,429.98,430.47,11469500\n"},
+                         "example": ",".join(CSV_COLUMNS)
+                         + "\nAAPL,1d,2013-03-01T00:00:00Z,438.0,438.18,429.98,430.47,11469500\n"},
             "multipart/form-data": {
                 "schema": {"type": "object", "required": ["file"], "additionalProperties": False, "properties": {
                     "file": {"type": "string", "pattern": CSV_HEADER_PATTERN, "contentMediaType": "text/csv",
@@ -124,7 +125,8 @@ async def read_bars(
     db: MarketDbDep,
     timeframe: Timeframe = "1d",
     start: Annotated[IsoDatetime | None, Query(description="from this time, inclusive; not after `end` (422)")] = None,
-    end: Annotated[IsoDatetime | None, Query(description="up to this time, inclusive; not before `start` (422)")] = None,
+    end: Annotated[IsoDatetime | None,
+                   Query(description="up to this time, inclusive; not before `start` (422)")] = None,
     after: Annotated[IsoDatetime | None, Query(description="`next_after` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"bars per page, at most {MAX_PAGE}")] = 500,
 ) -> BarPage:

@@ -41,7 +41,8 @@ async def read_regime(
         raise ProblemError(404, f"No {timeframe} bars for {symbol}.")
     params = RegimeParams()
     if len(closes) < params.min_closes:
-        raise ProblemError(409, f"{symbol} has {len(closes)} {timeframe} bars; the method needs at least {params.min_closes}.")
+        raise ProblemError(
+            409, f"{symbol} has {len(closes)} {timeframe} bars; the method needs at least {params.min_closes}.")
     request = RegimeRequest(closes=closes, timestamps=timestamps, params=params, include_bars=False)
     answer = await send_contract(http, "POST", "flask_regime", f"{settings.flask_regime_url}/regime", RegimeResponse,
                                  body=request)
