@@ -25,6 +25,7 @@ CONNECT_TIMEOUT = 1.0
 # service whose database is down answers its 503 with the reason before this call gives up.
 READ_TIMEOUT = 3.0
 DEGRADED = "degraded"
+MIN_REQUEST_THREADS = 4
 
 
 class ServiceUnhealthy(Exception):
@@ -53,8 +54,10 @@ class _Callers:
                 self._clients[key] = service_client(connect_timeout=connect_timeout, read_timeout=read_timeout)
             if self._pool is None:
                 # Every request thread of a gthread worker may check the stack at once, each calling every
-                # other service: enough threads that no request waits for another's calls.
-                workers = settings.CONFIG.server.threads * max(1, len(settings.CONFIG.common.service_urls()) - 1)
+                # other service: enough threads that no request waits for another's calls. runserver (dev)
+                # gives each request a thread of its own whatever DJANGO_CORE_THREADS says: at least 4.
+                threads = max(settings.CONFIG.server.threads, MIN_REQUEST_THREADS)
+                workers = threads * max(1, len(settings.CONFIG.common.service_urls()) - 1)
                 self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stack-health")
             return self._clients[key], self._pool
 
