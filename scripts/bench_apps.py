@@ -6,7 +6,7 @@ Each is a factory, run by the same servers and worker counts as the real service
     uvicorn --factory scripts.bench_apps:fastapi_hello   uvicorn --factory scripts.bench_apps:naive_relay
 
 The naive relay (BENCH_FLASK_URL) opens a new connection per call from a sync handler (the
-standard library's urlopen, like ``requests.get``): what apps/common/http.py's pooled client is
+standard library's urlopen, like ``requests.get``): what apps/common/http_async.py's pooled client is
 measured against.
 """
 

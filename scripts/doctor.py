@@ -44,7 +44,7 @@ MIN_PYTHON = (3, 11)
 PORT_PROBE_TIMEOUT_S = 1.0
 SHOWN_AT_MOST = 3
 SERVICES = ("django_core", "fastapi_market", "flask_regime")
-CONFIG_FIX = "run `python -m apps.common.config check` and fix the lines it prints"
+CONFIG_FIX = "run `python -m scripts.config check` and fix the lines it prints"
 
 
 # --- 1. Python ------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def check_requirements() -> CheckResult:
 
 
 def check_config(profile: str) -> CheckResult:
-    from apps.common.config import inspect as inspect_config
+    from scripts.config import inspect as inspect_config
 
     problems = [f"{service}: {p}" for service in SERVICES for p in inspect_config(service, profile).problems()]
     if not problems:

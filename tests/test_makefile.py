@@ -41,7 +41,7 @@ def test_every_make_target_is_one_runner_task_and_nothing_else():
 def test_make_run_sets_up_then_starts_the_stack_in_order():
     assert make_dry_run("run") == ["python3 -m scripts.dev run"]
     assert runner_dry_run("run") == [
-        ".venv/bin/python -m apps.common.config check",
+        ".venv/bin/python -m scripts.config check",
         ".venv/bin/python -m scripts.local_db ensure",
         ".venv/bin/python -m scripts.bootstrap_db",
         ".venv/bin/python -m scripts.ports",

@@ -13,19 +13,17 @@ A value is taken from the first of these that sets it:
 ``APP_ENV`` itself (dev, test or production) comes from the process environment only, since it
 chooses which files are read; so does ``APP_VAR_DIR``, where the local state lives (default .var/).
 
-    python -m apps.common.config check [--profile P]          validate every service's settings
-    python -m apps.common.config show [SERVICE] [--profile P] each value and where it came from
+Each service parses its own settings with this module; none is imported here. The command that
+checks or shows every service's settings is scripts/config.py (``aetherion-config check|show``).
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import EllipsisType
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -39,12 +37,6 @@ CONFIG_DIR = REPO_ROOT / "config"
 FOUND = "found"
 PROFILES = ("dev", "test", "production")
 SERVICES = ("django_core", "fastapi_market", "flask_regime")
-# Where each service declares its settings: a module with SERVICE and parse_settings(config).
-SETTINGS_MODULES = {
-    "django_core": "apps.django_core.env",
-    "fastapi_market": "apps.fastapi_market.settings",
-    "flask_regime": "apps.flask_regime.settings",
-}
 DEV_INTERNAL_API_TOKEN = "dev-internal-token"
 MASK = "********"
 
@@ -141,8 +133,12 @@ class ServiceConfig:
         self.secrets: set[str] = set()
         self._refused: dict[str, str] = {}
 
-    def converted(self, name: str, convert: Callable[[str], T], default=...) -> T | None:
-        """Read ``name`` and pass it through ``convert``; its ValueError becomes a problem."""
+    def converted(self, name: str, convert: Callable[[str], T], default: T | EllipsisType = ...) -> T:
+        """Read ``name`` and pass it through ``convert``; its ValueError becomes a problem.
+
+        Like environs' own parsers when not eager, a missing or invalid value gives None and a
+        problem: settings built from this config are used only once ``seal()`` has passed.
+        """
 
         def parse(value: str) -> T:
             try:
@@ -152,7 +148,8 @@ class ServiceConfig:
 
         parser = f"_converted_{name.lower()}"
         self.env.add_parser(parser, parse)
-        return getattr(self.env, parser)(name, default)
+        value: T = getattr(self.env, parser)(name, default)
+        return value
 
     def secret(self, name: str, dev_value: str) -> str:
         """A secret: masked when shown; outside the dev profile it must be set, and not to ``dev_value``."""
@@ -198,7 +195,9 @@ class ServiceConfig:
         try:
             self.env.seal()
         except EnvValidationError as exc:
-            found = {name: _reason(messages) for name, messages in exc.error_messages.items()}
+            # Keyed by variable name, as the error of an Env's seal() always is.
+            errors = exc.error_messages if isinstance(exc.error_messages, Mapping) else {"config": exc.error_messages}
+            found = {name: _reason(messages) for name, messages in errors.items()}
         for name, reason in self._refused.items():
             found.setdefault(name, reason)
         return [f"{name}: {reason} ({self._where(name)})" for name, reason in found.items()]
@@ -263,10 +262,10 @@ def load(
     return settings
 
 
-def inspect(service: str, profile: str | None = None) -> ServiceConfig:
-    """Read ``service``'s settings without raising: ask the result for problems() and views()."""
+def read_unsealed(service: str, parse: Callable[[ServiceConfig], object], profile: str | None = None) -> ServiceConfig:
+    """Read ``service``'s settings with ``parse`` without raising: ask the result for problems() and views()."""
     config = ServiceConfig(service, profile)
-    importlib.import_module(SETTINGS_MODULES[service]).parse_settings(config)
+    parse(config)
     return config
 
 
@@ -326,7 +325,7 @@ def _http_base_url(value: str) -> str:
     return value.rstrip("/")
 
 
-def _reason(messages) -> str:
+def _reason(messages: object) -> str:
     # A variable read twice (a port, by its service and by the URL built on it) fails twice alike.
     unique = dict.fromkeys(str(m).rstrip(".") for m in messages) if isinstance(messages, list) else {str(messages): 0}
     text = "; ".join(unique)
@@ -338,91 +337,3 @@ def _display(path: Path) -> str:
         return str(path.relative_to(REPO_ROOT))
     except ValueError:
         return str(path)
-
-
-def check(profile: str) -> int:
-    """Print each service's verdict; 0 when all are valid."""
-    failed = 0
-    for service in SERVICES:
-        problems = inspect(service, profile).problems()
-        if problems:
-            failed += 1
-            for problem in problems:
-                print(f"{service}: {problem}")
-        else:
-            print(f"{service}: ok")
-    return 1 if failed else 0
-
-
-def show(services: list[str], profile: str) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(soft_wrap=True)
-    for service in services:
-        config = inspect(service, profile)
-        table = Table(title=f"{service} ({profile} profile)", title_justify="left")
-        for column in ("variable", "value", "source"):
-            table.add_column(column)
-        for view in config.views():
-            table.add_row(view.name, view.value, view.source)
-        console.print(table)
-        for problem in config.problems():
-            console.print(f"[red]problem[/]: {problem}", highlight=False)
-        for line in server_lines(config):
-            console.print(line, highlight=False)
-    return 0
-
-
-def server_lines(config: ServiceConfig) -> list[str]:
-    """Which database server answers at the configured address, named (``MariaDB 10.11.11``)."""
-    from apps.common.database_servers import mongo_server_at, mysql_server_at
-    from apps.common.databases import MySQLTarget
-
-    values = config.env.dump()
-    lines = []
-    if values.get("MYSQL_URL"):
-        try:
-            value = values["MYSQL_URL"]
-            target = value if isinstance(value, MySQLTarget) else MySQLTarget.from_url(str(value))
-            lines.append(f"MySQL at {target.address}: {mysql_server_at(target, timeout_s=1)}")
-        except ValueError:
-            pass  # listed among the problems
-        except Exception as exc:  # the server's own error, one line
-            lines.append(f"MySQL at {target.address}: not answering ({str(exc).splitlines()[0][:120]})")
-    if values.get("MONGO_URL"):
-        url = values["MONGO_URL"]
-        url = url.geturl() if hasattr(url, "geturl") else str(url)
-        address = urlsplit(url).netloc.rsplit("@", 1)[-1]
-        try:
-            lines.append(f"MongoDB at {address}: {mongo_server_at(url, str(values.get('MONGO_DB') or 'test'), 1000)}")
-        except Exception as exc:
-            lines.append(f"MongoDB at {address}: not answering ({type(exc).__name__})")
-    return lines
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m apps.common.config", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--profile", choices=PROFILES, help="config profile (default: APP_ENV, else dev)")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("check", help="validate every service's configuration")
-    show_parser = commands.add_parser("show", help="print resolved settings and their sources")
-    show_parser.add_argument("service", nargs="?", choices=SERVICES)
-    args = parser.parse_args(argv)
-    try:
-        profile = args.profile or current_profile()
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    if args.command == "check":
-        return check(profile)
-    return show([args.service] if args.service else list(SERVICES), profile)
-
-
-if __name__ == "__main__":
-    # Run through the package module, so the classes are the ones the services import.
-    from apps.common.config import main as package_main
-
-    sys.exit(package_main())

@@ -1,14 +1,19 @@
 """Which database server answered, as a person would name it: ``MariaDB 10.11.11``, ``mongod 7.0.14``,
 ``FerretDB 1.24.1 + PostgreSQL``, ``FerretDB 1.24.1 + SQLite``.
 
-Health reports, ``make doctor``, ``config show`` and the bench all name the server they talked to.
+Health reports, ``make doctor``, ``config show`` and the bench all name the server they talked to
+(the scripts connect by URL with apps/common/database_probes.py).
 FerretDB says only its own version (``buildInfo``); the store behind it shows in how it explains a
 query: PostgreSQL's plan is a JSON document, SQLite's a list of lines.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the drivers' types only: django_core names its server without installing pymongo
+    from pymongo.asynchronous.database import AsyncDatabase
+    from pymongo.database import Database
 
 # Any collection will do for the explain; one that exists shows the store (a missing one shows nothing).
 EXPLAIN_COLLECTION = "bars"
@@ -42,36 +47,15 @@ def explain_command(collection: str = EXPLAIN_COLLECTION) -> dict[str, Any]:
     return {"explain": {"find": collection, "filter": {"_id": ""}}, "verbosity": "queryPlanner"}
 
 
-def mongo_server_name_sync(database) -> str:
+def mongo_server_name_sync(database: Database[Any]) -> str:
     """Name the server of a PyMongo ``Database`` (blocking)."""
     build_info = database.client.admin.command("buildInfo")
     explain = database.command(explain_command()) if is_ferretdb(build_info) else None
     return mongo_server_name(build_info, explain)
 
 
-async def mongo_server_name_async(database) -> str:
+async def mongo_server_name_async(database: AsyncDatabase[Any]) -> str:
     """Name the server of a PyMongo ``AsyncDatabase``."""
     build_info = await database.client.admin.command("buildInfo")
     explain = await database.command(explain_command()) if is_ferretdb(build_info) else None
     return mongo_server_name(build_info, explain)
-
-
-def mongo_server_at(url: str, database: str, timeout_ms: int = 1500) -> str:
-    """The name of the MongoDB server at ``url``; raises PyMongoError when none answers."""
-    from pymongo import MongoClient
-
-    with MongoClient(url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms) as client:
-        return mongo_server_name_sync(client[database])
-
-
-def mysql_server_at(target, timeout_s: int = 2) -> str:
-    """The name of the MySQL server of ``target`` (a MySQLTarget); raises MySQLdb.OperationalError
-    when it refuses."""
-    import MySQLdb
-
-    conn = MySQLdb.connect(host=target.host, port=target.port, user=target.user, password=target.password,
-                           connect_timeout=timeout_s)
-    try:
-        return mysql_server_name(conn.get_server_info())
-    finally:
-        conn.close()

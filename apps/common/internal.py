@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from apps.common.config import inspect
+from apps.common.config import ServiceConfig, read_unsealed
 from apps.common.contracts import LogLevelChange, LogLevelState
 
 
-def settings_report(service: str, profile: str) -> dict[str, Any]:
-    """``GET /internal/settings``: each setting, masked, with where it comes from."""
-    config = inspect(service, profile)
+def settings_report(service: str, parse: Callable[[ServiceConfig], object], profile: str) -> dict[str, Any]:
+    """``GET /internal/settings``: each setting ``parse`` reads, masked, with where it comes from."""
+    config = read_unsealed(service, parse, profile)
     return {
         "service": service,
         "profile": profile,

@@ -20,9 +20,11 @@ _QUIETED = ("uvicorn.access", "werkzeug", "django.server", "django.request", "ht
 class PlainFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         if hasattr(record, "request_id") and hasattr(record, "status"):
+            # The fields log_request passes as ``extra``: attributes LogRecord does not declare.
+            fields = record.__dict__
             line = (
-                f"{record.method} {record.path} {record.status} {record.duration_ms:.1f}ms "
-                f"rid={record.request_id}"
+                f"{fields['method']} {fields['path']} {fields['status']} {fields['duration_ms']:.1f}ms "
+                f"rid={fields['request_id']}"
             )
         else:
             line = f"{record.levelname} {record.name}: {record.getMessage()}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -36,9 +37,11 @@ def problem_body(
     return body
 
 
-def invalid_fields(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+def invalid_fields(errors: Sequence[Mapping[str, object]]) -> list[dict[str, str]]:
     """Pydantic-style errors (``loc``, ``msg``) as the ``errors`` extension: one entry per field."""
-    return [
-        {"field": ".".join(str(part) for part in error.get("loc", ())) or "body", "message": error.get("msg", "")}
-        for error in errors
-    ]
+    return [{"field": _field_name(error.get("loc", ())), "message": str(error.get("msg", ""))} for error in errors]
+
+
+def _field_name(loc: object) -> str:
+    parts: Iterable[object] = loc if isinstance(loc, list | tuple) else ()
+    return ".".join(str(part) for part in parts) or "body"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # What a client may send: short, and nothing that could forge a log line.
@@ -24,10 +24,10 @@ def current_request_id() -> str | None:
     return _current.get()
 
 
-def bind_request_id(request_id: str):
+def bind_request_id(request_id: str) -> Token[str | None]:
     """Make ``request_id`` current; pass the returned token to ``reset_request_id``."""
     return _current.set(request_id)
 
 
-def reset_request_id(token) -> None:
+def reset_request_id(token: Token[str | None]) -> None:
     _current.reset(token)

@@ -8,8 +8,8 @@ file; ``SERVER_TIMEOUT`` and ``SERVER_GRACEFUL_TIMEOUT`` in config/common.env ap
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from marshmallow.validate import Range

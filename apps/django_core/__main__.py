@@ -4,6 +4,7 @@
 runserver's other options apply), and starts even while MySQL is down.
 """
 
+import io
 import os
 import sys
 
@@ -16,7 +17,8 @@ from apps.django_core.env import load_settings
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apps.django_core.settings")
-    sys.stdout.reconfigure(line_buffering=True)
+    if isinstance(sys.stdout, io.TextIOWrapper):  # not when a caller replaced it
+        sys.stdout.reconfigure(line_buffering=True)
     try:
         load_settings()  # fail here, in one line a problem, rather than deep in Django
     except ConfigError as exc:

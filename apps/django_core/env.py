@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from apps.common.config import CommonSettings, ServiceConfig, load, parse_common
-from apps.common.server import ServerSettings, parse_server
 from apps.common.databases import MySQLTarget
+from apps.common.server import ServerSettings, parse_server
 
 SERVICE = "django_core"
 DEV_SECRET_KEY = "dev-insecure-aetherion-change-me"
@@ -28,7 +28,7 @@ class DjangoCoreSettings:
 def parse_settings(config: ServiceConfig) -> DjangoCoreSettings:
     env = config.env
     debug = env.bool("DJANGO_DEBUG", False)
-    allowed_hosts = env.list("DJANGO_ALLOWED_HOSTS", [])
+    allowed_hosts: list[str] = env.list("DJANGO_ALLOWED_HOSTS", [])
     if config.profile == "production":
         if debug:
             config.refuse("DJANGO_DEBUG", "must be false in the production profile")

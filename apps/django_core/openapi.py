@@ -21,7 +21,7 @@ EVERY_OPERATION = (406, 413)
 
 
 class ProblemAutoSchema(AutoSchema):
-    def get_operation(self, *args, **kwargs) -> dict[str, Any] | None:
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
         if operation is not None:
             set_problem_responses(operation, self.problem_statuses(operation))
@@ -37,17 +37,19 @@ class ProblemAutoSchema(AutoSchema):
             statuses.add(400)
         if any(parameter["in"] == "path" or parameter["name"] == "page" for parameter in parameters):
             statuses.add(404)
-        guarded = any(issubclass(permission, InternalTokenForWrites) for permission in self.view.permission_classes)
+        # A composed permission (A & B) is no class: it is not the token check on its own.
+        guarded = any(isinstance(permission, type) and issubclass(permission, InternalTokenForWrites)
+                      for permission in self.view.permission_classes)
         if guarded and self.method not in SAFE_METHODS:
             statuses |= {401, 403}
         return statuses
 
-    def get_auth(self) -> list:
+    def get_auth(self) -> list[dict[str, list[str]]]:
         # The token is declared per operation, with its 401 (apps.common.openapi), not per authenticator.
         return []
 
 
-def problem_components(result: dict[str, Any], **kwargs) -> dict[str, Any]:
+def problem_components(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: the shared problem responses the operations refer to."""
     add_problem_components(result)
     return result

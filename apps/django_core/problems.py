@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -15,15 +17,17 @@ from rest_framework.views import exception_handler
 
 from apps.common.problems import PROBLEM_MEDIA_TYPE, problem_body
 
+GetResponse = Callable[[HttpRequest], HttpResponse]  # a Django middleware's next step
+
 log = logging.getLogger(__name__)
 
 
-def problem_response(request: HttpRequest, status: int, detail: str | None = None, **extensions) -> JsonResponse:
+def problem_response(request: HttpRequest, status: int, detail: str | None = None, **extensions: Any) -> JsonResponse:
     body = problem_body(status, detail, instance=request.path, **extensions)
     return JsonResponse(body, status=status, content_type=PROBLEM_MEDIA_TYPE)
 
 
-def problem_middleware(get_response):
+def problem_middleware(get_response: GetResponse) -> GetResponse:
     """Turn Django's HTML error pages (404, 405, 500…) into problem documents.
 
     With DEBUG on, a 500 keeps Django's debug page: that is where a developer wants the trace.
@@ -43,7 +47,7 @@ def problem_middleware(get_response):
     return middleware
 
 
-def drf_exception_handler(exc, context):
+def drf_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
     """DRF's handler, re-shaped as a problem; validation errors list each invalid field.
 
     A Django ValidationError (from a model's ``full_clean`` in a service function) is a 400 too, or a
@@ -91,7 +95,7 @@ def _too_big_detail() -> str:
     return f"The request body is larger than this service accepts ({settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes)."
 
 
-def _field_errors(data, field: str = "") -> list[dict[str, str]]:
+def _field_errors(data: object, field: str = "") -> list[dict[str, str]]:
     """DRF's nested error data as the shared ``errors`` list: one entry per field and message."""
     if isinstance(data, dict):
         return [e for key, value in data.items() for e in _field_errors(value, f"{field}.{key}" if field else str(key))]

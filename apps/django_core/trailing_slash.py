@@ -8,14 +8,18 @@ does not count as a match: Django uses that mark for the same question.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.encoding import escape_uri_path, iri_to_uri
 
 from apps.common.trailing_slash import SLASH_REDIRECT_STATUS, redirect_location, slash_twin
 
+GetResponse = Callable[[HttpRequest], HttpResponse]  # a Django middleware's next step
 
-def trailing_slash_middleware(get_response):
+
+def trailing_slash_middleware(get_response: GetResponse) -> GetResponse:
     def middleware(request: HttpRequest) -> HttpResponse:
         location = canonical_location(request)
         if location is None:
@@ -39,9 +43,9 @@ def canonical_location(request: HttpRequest) -> str | None:
     return redirect_location(escape_uri_path(script_prefix + twin), iri_to_uri(request.META.get("QUERY_STRING", "")))
 
 
-def _routes_to_a_view(path: str, urlconf) -> bool:
+def _routes_to_a_view(path: str, urlconf: str | None) -> bool:
     try:
         match = resolve(path, urlconf)
     except Resolver404:
         return False
-    return getattr(match.func, "should_append_slash", True)
+    return bool(getattr(match.func, "should_append_slash", True))

@@ -8,14 +8,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 from pydantic import ValidationError
 
 from apps.common.contracts import LogLevelChange
-
 from apps.common.database_servers import mysql_server_name
 from apps.common.health import health_report, liveness_report, run_check
 from apps.common.internal import log_level_change, settings_report
 from apps.common.problems import invalid_fields
 from apps.django_core.auth import internal_only
+from apps.django_core.env import SERVICE, parse_settings
 from apps.django_core.problems import problem_response
-from apps.django_core.env import SERVICE
 
 
 def mysql_ping() -> str:
@@ -48,7 +47,7 @@ def read_liveness(request: HttpRequest) -> JsonResponse:
 @internal_only
 def read_settings(request: HttpRequest) -> JsonResponse:
     """This service's resolved settings and their sources, secrets masked."""
-    return JsonResponse(settings_report(SERVICE, settings.CONFIG.common.profile))
+    return JsonResponse(settings_report(SERVICE, parse_settings, settings.CONFIG.common.profile))
 
 
 @csrf_exempt  # a service-to-service call: the token authenticates it, there is no browser session

@@ -4,17 +4,19 @@ the series' packed segments: apps/fastapi_market/segments.py)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 from pymongo import UpdateOne
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
 from apps.common.contracts import Bar, IngestReport, RejectedBar
+from apps.common.contracts.market import Timeframe
 from apps.common.database_servers import is_ferretdb
+from apps.fastapi_market.documents import Documents
 from apps.fastapi_market.indexes import INDEXES
 from apps.fastapi_market.segments import COLLECTION as SEGMENTS
 from apps.fastapi_market.segments import from_ms, segments_write, series_read, to_ms
@@ -55,7 +57,7 @@ class WritePolicy:
     _slots: asyncio.Semaphore | None = field(default=None, repr=False)
 
     @classmethod
-    async def for_server(cls, collection: AsyncCollection) -> WritePolicy:
+    async def for_server(cls, collection: Documents) -> WritePolicy:
         build = await collection.database.client.admin.command("buildInfo")
         return cls(batched=not is_ferretdb(build))
 
@@ -66,7 +68,7 @@ class WritePolicy:
             self._slots = asyncio.Semaphore(self.concurrency)
         return self._slots
 
-    async def each(self, keys: list[str], command) -> list[Any]:
+    async def each(self, keys: list[str], command: Callable[[str], Awaitable[Any]]) -> list[Any]:
         """``command(key)`` for every key, ``concurrency`` at a time; their results in order."""
 
         async def one(key: str) -> Any:
@@ -81,7 +83,7 @@ def bars_validate(rows: list[Any]) -> tuple[dict[int, Bar], list[RejectedBar], i
 
     Returns (valid bars by row index, rejections, repeats identical to a row already kept).
     """
-    kept: dict[tuple, int] = {}
+    kept: dict[tuple[str, str, datetime], int] = {}
     bars: dict[int, Bar] = {}
     rejected: list[RejectedBar] = []
     repeats = 0
@@ -116,22 +118,43 @@ def bar_key(bar: Bar) -> str:
     return f"{bar.symbol}:{bar.timeframe}:{bar.ts.strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z"
 
 
-async def indexes_ensure(collection: AsyncCollection) -> None:
+async def indexes_ensure(collection: Documents) -> None:
     """Create the market database's indexes if missing (idempotent)."""
     for name, models in INDEXES.items():
         await collection.database[name].create_indexes(models)
 
 
-async def bars_upsert(collection: AsyncCollection, bars: list[Bar], policy: WritePolicy) -> tuple[int, int, int]:
+class BarSetup:
+    """What writing bars needs once per process: the indexes, and the write policy for the server.
+
+    Done by the first write that reaches the database, never twice at once: the service starts and
+    answers /health with MongoDB down, and sets up the first time a write finds it back.
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._policy: WritePolicy | None = None
+
+    async def policy(self, collection: Documents) -> WritePolicy:
+        """The write policy, making the indexes and asking the server first if no write has yet."""
+        if self._policy is None:
+            async with self._lock:
+                if self._policy is None:
+                    await indexes_ensure(collection)
+                    self._policy = await WritePolicy.for_server(collection)
+        return self._policy
+
+
+async def bars_upsert(collection: Documents, bars: list[Bar], policy: WritePolicy) -> tuple[int, int, int]:
     """Write ``bars`` by natural key; return (inserted, updated, unchanged)."""
-    totals = (0, 0, 0)
+    inserted = updated = unchanged = 0
     for start in range(0, len(bars), policy.insert_chunk):
         counts = await _write_chunk(collection, bars[start : start + policy.insert_chunk], policy)
-        totals = tuple(a + b for a, b in zip(totals, counts))
-    return totals
+        inserted, updated, unchanged = inserted + counts[0], updated + counts[1], unchanged + counts[2]
+    return inserted, updated, unchanged
 
 
-async def _write_chunk(collection: AsyncCollection, bars: list[Bar], policy: WritePolicy) -> tuple[int, int, int]:
+async def _write_chunk(collection: Documents, bars: list[Bar], policy: WritePolicy) -> tuple[int, int, int]:
     """Insert every bar; only those already stored are read back, compared and updated if changed.
 
     Inserting first keeps the common case (new bars) to one command with no reads. The counts come
@@ -152,7 +175,7 @@ async def _write_chunk(collection: AsyncCollection, bars: list[Bar], policy: Wri
     return len(documents) - len(existing), len(changed), len(existing) - len(changed)
 
 
-async def _update(collection: AsyncCollection, documents: dict[str, dict[str, Any]], policy: WritePolicy) -> None:
+async def _update(collection: Documents, documents: dict[str, dict[str, Any]], policy: WritePolicy) -> None:
     """Set the stored bars of ``documents``' keys to their new values."""
     if policy.batched:
         keys = list(documents)
@@ -163,7 +186,7 @@ async def _update(collection: AsyncCollection, documents: dict[str, dict[str, An
     await policy.each(list(documents), lambda key: collection.update_one({"_id": key}, {"$set": documents[key]}))
 
 
-async def _insert_new(collection: AsyncCollection, documents: dict[str, dict[str, Any]]) -> list[str]:
+async def _insert_new(collection: Documents, documents: dict[str, dict[str, Any]]) -> list[str]:
     """Insert all ``documents`` (unordered); return the keys that were already stored."""
     keys = list(documents)
     try:
@@ -177,7 +200,7 @@ async def _insert_new(collection: AsyncCollection, documents: dict[str, dict[str
     return []
 
 
-async def _stored(collection: AsyncCollection, keys: list[str], policy: WritePolicy) -> dict[str, dict[str, Any]]:
+async def _stored(collection: Documents, keys: list[str], policy: WritePolicy) -> dict[str, dict[str, Any]]:
     """The stored bars of ``keys``: one ``$in`` query on MongoDB, one lookup by ``_id`` per key on
     FerretDB (whose GIN index serves each in about a millisecond, where ``$in`` reads every bar)."""
     if policy.batched:
@@ -187,14 +210,15 @@ async def _stored(collection: AsyncCollection, keys: list[str], policy: WritePol
 
 
 def _document(bar: Bar) -> dict[str, Any]:
-    return {"symbol": bar.symbol, "timeframe": bar.timeframe, "ts": bar.ts, **{name: getattr(bar, name) for name in _VALUES}}
+    values = {name: getattr(bar, name) for name in _VALUES}
+    return {"symbol": bar.symbol, "timeframe": bar.timeframe, "ts": bar.ts, **values}
 
 
 def _differs(document: dict[str, Any], stored: dict[str, Any]) -> bool:
     return any(stored.get(name) != document[name] for name in _VALUES)
 
 
-async def bars_ingest(collection: AsyncCollection, rows: list[Any], policy: WritePolicy) -> IngestReport:
+async def bars_ingest(collection: Documents, rows: list[Any], policy: WritePolicy) -> IngestReport:
     """Validate ``rows``, upsert the valid ones, then write them to the series' segments (what readers
     read); every row is counted exactly once."""
     bars, rejections, repeats = bars_validate(rows)
@@ -212,7 +236,7 @@ async def bars_ingest(collection: AsyncCollection, rows: list[Any], policy: Writ
 
 
 async def bars_page(
-    collection: AsyncCollection, *, symbol: str, timeframe: str, start: datetime | None, end: datetime | None,
+    collection: Documents, *, symbol: str, timeframe: Timeframe, start: datetime | None, end: datetime | None,
     after: datetime | None, limit: int,
 ) -> tuple[list[Bar], datetime | None]:
     """Bars in ``[start, end]`` after ``after``, oldest first; and the cursor of the next page."""
@@ -222,13 +246,15 @@ async def bars_page(
     return bars, (bars[-1].ts if len(chosen) > limit else None)
 
 
-async def closes_latest(collection: AsyncCollection, *, symbol: str, timeframe: str, count: int) -> tuple[list[datetime], list[float]]:
+async def closes_latest(
+    collection: Documents, *, symbol: str, timeframe: str, count: int
+) -> tuple[list[datetime], list[float]]:
     """The newest ``count`` bars' timestamps and closes, oldest first."""
     series = await series_read(_segments(collection), symbol, timeframe)
     newest = series.take(slice(max(0, len(series) - count), None))
     return [from_ms(ms) for ms in newest.ts.tolist()], newest.columns["close"].tolist()
 
 
-def _segments(bars: AsyncCollection) -> AsyncCollection:
+def _segments(bars: Documents) -> Documents:
     """The segments of the bars of ``bars``' database."""
     return bars.database[SEGMENTS]

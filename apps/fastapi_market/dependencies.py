@@ -4,33 +4,51 @@ They are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in it
 thread hop per dependency per request that cost /check-regime a fifth of its event-loop time.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import aiohttp
 from fastapi import Depends, Request
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from apps.fastapi_market.bars import BarSetup
+from apps.fastapi_market.documents import Document
 from apps.fastapi_market.settings import Settings
 
 
+def _state(request: Request, name: str, kind: type[Any]) -> Any:
+    """What the app factory or its lifespan keeps as ``app.state.<name>``, checked to be a ``kind``."""
+    value = getattr(request.app.state, name)
+    assert isinstance(value, kind), f"app.state.{name} is made by apps.fastapi_market.main"
+    return value
+
+
 async def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = _state(request, "settings", Settings)
+    return settings
 
 
 async def get_http(request: Request) -> aiohttp.ClientSession:
-    return request.app.state.http
+    http: aiohttp.ClientSession = _state(request, "http", aiohttp.ClientSession)
+    return http
 
 
-async def get_mongo(request: Request) -> AsyncMongoClient:
-    return request.app.state.mongo
+async def get_mongo(request: Request) -> AsyncMongoClient[Document]:
+    mongo: AsyncMongoClient[Document] = _state(request, "mongo", AsyncMongoClient)
+    return mongo
 
 
-async def get_market_db(request: Request) -> AsyncDatabase:
-    return request.app.state.mongo[request.app.state.settings.mongo.database]
+async def get_market_db(request: Request) -> AsyncDatabase[Document]:
+    return (await get_mongo(request))[(await get_settings(request)).mongo.database]
+
+
+async def get_bar_setup(request: Request) -> BarSetup:
+    setup: BarSetup = _state(request, "bar_setup", BarSetup)
+    return setup
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 HttpDep = Annotated[aiohttp.ClientSession, Depends(get_http)]
-MongoDep = Annotated[AsyncMongoClient, Depends(get_mongo)]
-MarketDbDep = Annotated[AsyncDatabase, Depends(get_market_db)]
+MongoDep = Annotated[AsyncMongoClient[Document], Depends(get_mongo)]
+MarketDbDep = Annotated[AsyncDatabase[Document], Depends(get_market_db)]
+BarSetupDep = Annotated[BarSetup, Depends(get_bar_setup)]

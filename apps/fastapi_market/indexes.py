@@ -13,7 +13,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     # A series' packed segments (apps/fastapi_market/segments.py), read all at once, oldest first.
     "bar_segments": [
-        IndexModel([("symbol", ASCENDING), ("timeframe", ASCENDING), ("version", ASCENDING)], name="bar_segments_series")
+        IndexModel([("symbol", ASCENDING), ("timeframe", ASCENDING), ("version", ASCENDING)],
+                   name="bar_segments_series")
     ],
     # The ingest ledger (apps/fastapi_market/series.py), read by symbol and timeframe.
     "series_ledger": [

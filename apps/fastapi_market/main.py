@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,12 +9,13 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from pymongo import AsyncMongoClient
 
-from apps.common.http import async_service_client
+from apps.common.http_async import async_service_client
 from apps.common.logging import configure_logging
+from apps.fastapi_market.bars import BarSetup
 from apps.fastapi_market.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from apps.fastapi_market.openapi import install_openapi
 from apps.fastapi_market.problems import install_problem_handlers
-from apps.fastapi_market.routes import bars, health, internal, market_regime, regime, series
+from apps.fastapi_market.routes import bars, check_regime, health, internal, series, symbol_regime
 from apps.fastapi_market.settings import SERVICE, Settings, load_settings
 from apps.fastapi_market.trailing_slash import install_trailing_slash_rule
 
@@ -40,8 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             read_timeout=settings.regime_read_timeout,
         )
         app.state.mongo_server = None  # the server's name, learnt by the first health check that reaches it
-        app.state.bar_setup_lock = asyncio.Lock()
-        app.state.bar_write_policy = None  # learnt from the server on the first write
+        app.state.bar_setup = BarSetup()  # the indexes and the write policy, on the first write that reaches MongoDB
         try:
             yield
         finally:
@@ -63,9 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)  # added last, so outermost: the 413 has an ID and a log line
     install_problem_handlers(app)
     app.include_router(health.router)
-    app.include_router(regime.router)
+    app.include_router(check_regime.router)
     app.include_router(bars.router)
-    app.include_router(market_regime.router)
+    app.include_router(symbol_regime.router)
     app.include_router(series.router)
     app.include_router(internal.router)
     install_openapi(app)

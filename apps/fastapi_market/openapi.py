@@ -3,7 +3,8 @@
 FastAPI documents every 422 as ``application/json`` with its ``HTTPValidationError``; this service
 answers a problem document. Routes name the problem statuses they send with ``problems(...)``;
 the document then refers each one to the shared response (apps.common.openapi), documents 422 the
-same way wherever FastAPI validates input, 400 wherever it parses a body, and 413 everywhere (the body limit guards every request).
+same way wherever FastAPI validates input, 400 wherever it parses a body, and 413 everywhere (the
+body limit guards every request).
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ def install_openapi(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            problem_document(generate())
+            return problem_document(generate())  # generate() keeps it as app.openapi_schema
         return app.openapi_schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to change the document
 
 
 def problem_document(document: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -10,9 +12,9 @@ from fastapi.responses import JSONResponse
 from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from apps.common.http import ServiceCallError
 from apps.common.problems import PROBLEM_MEDIA_TYPE, invalid_fields, problem_body
 from apps.common.request_id import REQUEST_ID_HEADER, current_request_id
+from apps.common.service_calls import ServiceCallError
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +22,7 @@ log = logging.getLogger(__name__)
 class ProblemError(Exception):
     """Raise from a route to answer with a problem document."""
 
-    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None, **extensions):
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None, **extensions: Any):
         super().__init__(detail)
         self.status = status
         self.detail = detail
@@ -31,7 +33,8 @@ class ProblemError(Exception):
 RETRY_AFTER_SECONDS = "5"
 
 
-def problem_response(request: Request, status: int, detail: str | None = None, headers=None, **extensions) -> JSONResponse:
+def problem_response(request: Request, status: int, detail: str | None = None,
+                     headers: Mapping[str, str] | None = None, **extensions: Any) -> JSONResponse:
     body = problem_body(status, detail, instance=request.url.path, **extensions)
     if status == 503:  # whatever is unavailable (MongoDB, flask_regime), say when to try again
         headers = {"Retry-After": RETRY_AFTER_SECONDS, **(headers or {})}

@@ -8,17 +8,17 @@ second to read, and a page of 100 as long. So every accepted batch is also writt
 ``bar_segments``, one document per series and batch with the values packed in little-endian arrays
 (``ts`` in milliseconds as int64, OHLCV as float64), as MongoDB's own time-series collections
 bucket theirs, each array compressed with zlib (timestamps as differences, which compress to almost
-nothing): FerretDB's and PostgreSQL's cost grows with the bytes of a document. A reader fetches the few segments of its series with one equality query (served by
-an index on mongod and by a GIN index on FerretDB) and merges them, a later segment winning a
-timestamp.
+nothing): FerretDB's and PostgreSQL's cost grows with the bytes of a document. A reader fetches the
+few segments of its series with one equality query (served by an index on mongod and by a GIN
+index on FerretDB) and merges them, a later segment winning a timestamp.
 
 Segments are only ever inserted and deleted, never updated: FerretDB's updates are
 read-modify-write in Go with no lock, so concurrent updates of one document would lose writes. A
 batch's segment is written once its bars are stored, and holds what the bars collection now has
 for every valid bar of the batch (inserted, updated and unchanged alike): a batch sent again after
 a lost answer repairs the segments as well as the bars. When a series has more than ``COMPACT_AT``
-segments (a writer looks once in CHECK_EVERY of its writes to it), the writer merges them: the merged segments are inserted first and the old ones deleted
-after, so a reader in between merges the same values twice.
+segments (a writer looks once in CHECK_EVERY of its writes to it), the writer merges them: the
+merged segments are inserted first and the old ones deleted after, so a reader in between merges the same values twice.
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ from typing import Any
 import numpy as np
 from bson.binary import Binary
 from pydantic import ValidationError
-from pymongo.asynchronous.collection import AsyncCollection
 
 from apps.common.contracts import Bar
+from apps.common.contracts.market import Timeframe
+from apps.fastapi_market.documents import Documents, SyncDocuments
 
 COLLECTION = "bar_segments"
 VALUES = ("open", "high", "low", "close", "volume")
@@ -76,11 +77,11 @@ class Series:
             keep &= self.ts > after_ms
         return self.take(keep)
 
-    def take(self, selection) -> Series:
+    def take(self, selection: slice | np.ndarray) -> Series:
         return Series(self.ts[selection], {name: column[selection] for name, column in self.columns.items()},
                       self.versions[selection])
 
-    def bars(self, symbol: str, timeframe: str) -> list[Bar]:
+    def bars(self, symbol: str, timeframe: Timeframe) -> list[Bar]:
         """The bars as contract models (``model_construct``: every value was validated on the way in)."""
         columns = {name: column.tolist() for name, column in self.columns.items()}
         return [
@@ -155,13 +156,13 @@ def merge(documents: list[dict[str, Any]]) -> Series:
     return Series(ts[last_of_each], columns, versions[order][last_of_each])
 
 
-async def series_read(collection: AsyncCollection, symbol: str, timeframe: str) -> Series:
+async def series_read(collection: Documents, symbol: str, timeframe: str) -> Series:
     """Every bar of a series, merged from its segments (one equality query)."""
     documents = await collection.find({"symbol": symbol, "timeframe": timeframe}).to_list()
     return merge(documents)
 
 
-async def segments_write(collection: AsyncCollection, bars: list[Bar]) -> None:
+async def segments_write(collection: Documents, bars: list[Bar]) -> None:
     """Write a segment per series of ``bars`` (stored already); merge a series' segments if many."""
     by_series: dict[tuple[str, str], list[Bar]] = {}
     for bar in bars:
@@ -177,7 +178,7 @@ async def segments_write(collection: AsyncCollection, bars: list[Bar]) -> None:
             await _compact(collection, symbol, timeframe)
 
 
-async def _compact(collection: AsyncCollection, symbol: str, timeframe: str) -> None:
+async def _compact(collection: Documents, symbol: str, timeframe: str) -> None:
     """Merge a series' segments into as few as MAX_SEGMENT_BARS allows, once there are too many."""
     documents = await collection.find({"symbol": symbol, "timeframe": timeframe}).to_list()
     if len(documents) <= COMPACT_AT:
@@ -190,7 +191,7 @@ async def _compact(collection: AsyncCollection, symbol: str, timeframe: str) -> 
         await collection.delete_one({"_id": doc["_id"]})
 
 
-def segments_rebuild(bars, segments, series: list[tuple[str, str]]) -> tuple[int, int]:
+def segments_rebuild(bars: SyncDocuments, segments: SyncDocuments, series: list[tuple[str, str]]) -> tuple[int, int]:
     """Write one segment per series from what the ``bars`` collection holds (PyMongo, blocking): for
     bars that reached MongoDB another way than ``POST /bars`` (an earlier version, a migration).
     Returns the bars written, and the documents left out because they are not valid bars."""

@@ -25,10 +25,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.database import Database
-
 from apps.common.contracts import SeriesSummary
+from apps.fastapi_market.documents import Documents, SyncDatabase
 
 LEDGER = "series_ledger"
 _SUMMARY_FIELDS = {"_id": False, "symbol": True, "timeframe": True, "inserted": True, "first_ts": True, "last_ts": True}
@@ -67,7 +65,7 @@ def summaries_fold(entries: Iterable[Mapping[str, Any]]) -> list[SeriesSummary]:
     return [SeriesSummary.model_validate(totals[key]) for key in sorted(totals)]
 
 
-async def series_record(ledger: AsyncCollection, inserted: Iterable[Mapping[str, Any]]) -> None:
+async def series_record(ledger: Documents, inserted: Iterable[Mapping[str, Any]]) -> None:
     """Add the ledger documents of ``inserted``: bar documents that an insert has just stored (none is fine)."""
     entries = ledger_entries(inserted)
     if entries:
@@ -75,14 +73,14 @@ async def series_record(ledger: AsyncCollection, inserted: Iterable[Mapping[str,
         await ledger.insert_many([{**entry, "recorded": recorded} for entry in entries], ordered=False)
 
 
-async def series_read(ledger: AsyncCollection, *, symbol: str | None = None,
+async def series_read(ledger: Documents, *, symbol: str | None = None,
                       timeframe: str | None = None) -> list[SeriesSummary]:
     """Every series' summary, or those of ``symbol`` (and ``timeframe``): equality filters only."""
     query = {name: value for name, value in (("symbol", symbol), ("timeframe", timeframe)) if value is not None}
     return summaries_fold(await ledger.find(query, _SUMMARY_FIELDS).to_list())
 
 
-def series_backfill(database: Database) -> int:
+def series_backfill(database: SyncDatabase) -> int:
     """When the ledger is empty but bars are stored (bars written before the ledger existed), build it
     from one scan of the bars; return how many bars it counted (0 when there was nothing to do).
 

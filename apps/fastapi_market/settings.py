@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from apps.common.config import CommonSettings, ServiceConfig, load, parse_common
-from apps.common.server import ServerSettings, parse_server
-from apps.common.databases import MongoTarget
 from marshmallow.validate import Range
+
+from apps.common.config import CommonSettings, ServiceConfig, load, parse_common
+from apps.common.databases import MongoTarget
+from apps.common.server import ServerSettings, parse_server
 
 SERVICE = "fastapi_market"
 
@@ -30,7 +31,8 @@ class Settings:
 
 def parse_settings(config: ServiceConfig) -> Settings:
     env = config.env
-    mongo_url = env.url("MONGO_URL", schemes={"mongodb", "mongodb+srv"}, require_tld=False)
+    # environs passes these to marshmallow's Url field; its stubs list only the common field options.
+    mongo_url = env.url("MONGO_URL", schemes={"mongodb", "mongodb+srv"}, require_tld=False)  # type: ignore[call-overload]
     return Settings(
         common=parse_common(config),
         port=env.int("FASTAPI_MARKET_PORT"),

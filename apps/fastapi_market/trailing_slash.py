@@ -44,4 +44,7 @@ class TrailingSlashRedirect:
             return None
         # The path as the client sent it (still percent-encoded), its slash toggled.
         sent = scope.get("raw_path") or quote(scope["path"]).encode()
-        return redirect_location(slash_twin(sent.decode("latin-1")), scope.get("query_string", b"").decode("latin-1"))
+        sent_twin = slash_twin(sent.decode("latin-1"))
+        if sent_twin is None:
+            return None
+        return redirect_location(sent_twin, scope.get("query_string", b"").decode("latin-1"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from apps.common.logging import configure_logging
 from apps.flask_regime.settings import SERVICE, load_settings
@@ -18,7 +19,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(REGIME_SETTINGS=settings, MAX_CONTENT_LENGTH=16 * 1024 * 1024)
     if test_config:
         app.config.update(test_config)
-    app.json.sort_keys = False  # keep documents in the order they are built
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.sort_keys = False  # keep documents in the order they are built
     configure_logging(SERVICE, settings.common.log_level, settings.common.log_format)
 
     from apps.flask_regime import health, internal, problems, regime, request_context, trailing_slash

@@ -4,6 +4,7 @@
 """
 
 import argparse
+import io
 import os
 import sys
 
@@ -14,7 +15,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m apps.flask_regime", description=__doc__)
     parser.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
     args = parser.parse_args(argv)
-    sys.stdout.reconfigure(line_buffering=True)
+    if isinstance(sys.stdout, io.TextIOWrapper):  # not when a caller replaced it
+        sys.stdout.reconfigure(line_buffering=True)
     try:
         from apps.flask_regime import create_app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 from flask import request
@@ -14,7 +15,7 @@ M = TypeVar("M", bound=BaseModel)
 class InvalidBody(UnprocessableEntity):
     """422 listing each invalid field."""
 
-    def __init__(self, errors: list[dict]):
+    def __init__(self, errors: Sequence[Mapping[str, object]]):
         super().__init__("The request body is invalid.")
         self.errors = errors
 

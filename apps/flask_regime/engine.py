@@ -41,13 +41,15 @@ class RegimeSeries:
 
     @property
     def trend(self) -> np.ndarray:
-        return TREND_LABELS[self.trend_code]
+        labels: np.ndarray = TREND_LABELS[self.trend_code]
+        return labels
 
     @property
     def volatility(self) -> np.ndarray:
-        return VOLATILITY_LABELS[self.volatility_code]
+        labels: np.ndarray = VOLATILITY_LABELS[self.volatility_code]
+        return labels
 
-    def labels_from(self, start: int) -> tuple[list, list]:
+    def labels_from(self, start: int) -> tuple[list[str | None], list[str | None]]:
         """Trend and volatility labels of the bars from ``start`` on."""
         return TREND_LABELS[self.trend_code[start:]].tolist(), VOLATILITY_LABELS[self.volatility_code[start:]].tolist()
 
@@ -86,13 +88,15 @@ def rolling_std(values: np.ndarray, window: int) -> np.ndarray:
     return out
 
 
-def _codes(values: np.ndarray, below: float, above: float, code_below: int, code_between: int, code_above: int) -> np.ndarray:
+def _codes(
+    values: np.ndarray, below: float, above: float, code_below: int, code_between: int, code_above: int
+) -> np.ndarray:
     """``code_below`` where values < below, ``code_above`` where > above, ``code_between`` else; 0 where NaN.
 
     Built from comparisons as int8 arithmetic (comparisons with NaN are false), which is several
     times faster than assigning through boolean masks.
     """
-    codes = np.equal(values, values).view(np.int8) * np.int8(code_between)  # 0 where NaN
+    codes: np.ndarray = np.equal(values, values).view(np.int8) * np.int8(code_between)  # 0 where NaN
     codes += np.less(values, below).view(np.int8) * np.int8(code_below - code_between)
     codes += np.greater(values, above).view(np.int8) * np.int8(code_above - code_between)
     return codes

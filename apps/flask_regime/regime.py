@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
 from apps.common.contracts import RegimeRequest
 from apps.flask_regime.auth import require_internal_token
@@ -17,7 +19,7 @@ _FEATURES = ("sma_fast", "sma_slow", "trend_spread", "annual_volatility")
 
 
 @bp.post("/regime")
-def create_regime():
+def create_regime() -> Response:
     """Detect trend and volatility regimes for the posted closes."""
     request = parse_body(RegimeRequest)
     series = regimes_detect(np.asarray(request.closes, dtype=float), request.params)
@@ -29,7 +31,7 @@ def create_regime():
     )
 
 
-def _bars(request: RegimeRequest, series: RegimeSeries) -> list[dict]:
+def _bars(request: RegimeRequest, series: RegimeSeries) -> list[dict[str, Any]]:
     """Per-bar documents, built column by column (the maths is already done, vectorised)."""
     start = 0 if request.include_bars else len(request.closes) - 1
     trend, volatility = series.labels_from(start)
@@ -41,6 +43,7 @@ def _bars(request: RegimeRequest, series: RegimeSeries) -> list[dict]:
     }
     for name in _FEATURES:
         values = getattr(series, name)[start:]
-        columns[name] = np.where(np.isfinite(values), values, None).tolist()
+        columns[name] = np.where(np.isfinite(values), values, np.array(None, dtype=object)).tolist()  # NaN: None
     names = [name for name, column in columns.items() if column is not None]
-    return [dict(zip(names, row)) for row in zip(*(columns[name] for name in names))]
+    # Every column has one value per bar, and every row one per name.
+    return [dict(zip(names, row, strict=True)) for row in zip(*(columns[name] for name in names), strict=True)]

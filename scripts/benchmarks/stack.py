@@ -105,7 +105,7 @@ class BenchStack:
 
 def database_servers(mysql_url: str, mongo_url: str) -> dict[str, str]:
     """The bench's database servers, named (``MariaDB 10.11.11``, ``FerretDB 1.24.1 + PostgreSQL``)."""
-    from apps.common.database_servers import mongo_server_at, mysql_server_at
+    from apps.common.database_probes import mongo_server_at, mysql_server_at
     from apps.common.databases import MySQLTarget
 
     return {"mysql": mysql_server_at(MySQLTarget.from_url(mysql_url)),

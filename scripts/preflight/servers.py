@@ -94,7 +94,7 @@ def check_mongo(profile: str) -> CheckResult:
 
 def day_one_mongo_hint(target: MongoTarget, home: str) -> str:
     """One line on using the MongoDB that answers at the Day-1 plan's address, when it is not the one in use."""
-    from apps.common.database_servers import mongo_server_at
+    from apps.common.database_probes import mongo_server_at
 
     if target.address in (DAY_ONE_MONGO, DAY_ONE_MONGO.replace("127.0.0.1", "localhost")):
         return ""

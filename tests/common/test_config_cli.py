@@ -1,10 +1,10 @@
-"""python -m apps.common.config check / show."""
+"""scripts/config.py check / show."""
 
 import re
 import subprocess
 import sys
 
-from apps.common import config
+from scripts import config
 from tests.stack import clean_env
 
 
@@ -27,7 +27,7 @@ def test_show_masks_secrets_and_names_sources():
     env = clean_env(COLUMNS="200", DJANGO_CORE_PORT="18123")
     del env["MYSQL_URL"]  # this session's stack URL: show the committed one
     result = subprocess.run(
-        [sys.executable, "-m", "apps.common.config", "show", "django_core"],
+        [sys.executable, "-m", "scripts.config", "show", "django_core"],
         env=env, capture_output=True, text=True, timeout=30,
     )
     assert result.returncode == 0, result.stderr
@@ -42,7 +42,7 @@ def test_show_masks_secrets_and_names_sources():
 
 
 def test_show_names_the_database_server_that_answers(test_stack, stack_ports):
-    result = subprocess.run([sys.executable, "-m", "apps.common.config", "show"], env=clean_env(COLUMNS="200"),
+    result = subprocess.run([sys.executable, "-m", "scripts.config", "show"], env=clean_env(COLUMNS="200"),
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

@@ -7,14 +7,9 @@ import httpx
 import pytest
 
 from apps.common.contracts import HealthReport
-from apps.common.http import (
-    ServiceCallError,
-    async_service_client,
-    get_contract,
-    get_contract_sync,
-    parse_contract,
-    sync_service_client,
-)
+from apps.common.http_async import async_service_client, get_contract
+from apps.common.http_sync import get_contract_sync, parse_contract, sync_service_client
+from apps.common.service_calls import ServiceCallError
 from apps.common.request_id import bind_request_id, reset_request_id
 from tests.stack import free_port
 

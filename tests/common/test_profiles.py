@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from apps.common.config import REPO_ROOT, inspect
+from apps.common.config import REPO_ROOT
+from scripts.config import inspect
 from tests.processes import procfile_commands
 from tests.stack import clean_env
 

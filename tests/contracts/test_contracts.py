@@ -10,7 +10,7 @@ import pytest
 
 from apps.common.contracts import CheckRegimeResponse, HealthReport, Problem
 from apps.common.health import READINESS_PATHS
-from apps.common.http import async_service_client, get_contract
+from apps.common.http_async import async_service_client, get_contract
 from apps.fastapi_market.settings import load_settings as market_settings
 
 

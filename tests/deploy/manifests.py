@@ -10,7 +10,8 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from apps.common.config import SERVICES, SETTINGS_MODULES, ServiceConfig, inspect
+from apps.common.config import SERVICES, ServiceConfig
+from scripts.config import SETTINGS_MODULES, inspect
 from scripts import process_groups
 from tests.stack import clean_env, free_port
 

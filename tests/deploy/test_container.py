@@ -20,8 +20,9 @@ import pytest
 import yaml
 from dockerfile_parse import DockerfileParser
 
-from apps.common.config import REPO_ROOT, SERVICES, inspect
+from apps.common.config import REPO_ROOT, SERVICES
 from apps.common.health import LIVENESS_PATH
+from scripts.config import inspect
 from scripts import process_groups
 from scripts.stack_processes import procfile_read
 from tests.deploy.manifests import kill_group, production_env

@@ -120,7 +120,8 @@ def test_supervisord_config_runs_each_process_with_env_file_user_term_and_restar
 def test_environment_file_example_gives_every_value_the_production_profile_requires(monkeypatch):
     from dotenv import dotenv_values
 
-    from apps.common.config import SERVICES, inspect
+    from apps.common.config import SERVICES
+    from scripts.config import inspect
 
     values = dotenv_values(REPO_ROOT / "deploy" / "production.env.example")
     assert all(value for value in values.values()), values

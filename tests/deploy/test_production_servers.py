@@ -12,8 +12,9 @@ import httpx
 import psutil
 import pytest
 
-from apps.common.config import REPO_ROOT, SERVICES, inspect
+from apps.common.config import REPO_ROOT, SERVICES
 from apps.common.health import LIVENESS_PATH
+from scripts.config import inspect
 from apps.common.server import parse_server
 from scripts import process_groups
 from scripts.stack_processes import procfile_read

@@ -57,7 +57,7 @@ def test_runner_finds_the_default_servers_brings_the_stack_up_and_sigterm_stops_
     assert alive == []
     assert all(port_is_free(port) for port in ports.values())
     output = log_path.read_text()
-    for line in ("dev: config: .venv/bin/python -m apps.common.config check",
+    for line in ("dev: config: .venv/bin/python -m scripts.config check",
                  f"local_db: mysql at 127.0.0.1:{developer_mysql.port}: found MariaDB ",
                  f"local_db: mongo at 127.0.0.1:{stack_ports['mongo']}: found FerretDB ",
                  f"bootstrap: MySQL 127.0.0.1:{developer_mysql.port}: database aetherion_core",

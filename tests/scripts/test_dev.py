@@ -65,7 +65,7 @@ def test_config_runs_without_make_or_bash(bare_env):
     result = runner("config", env=bare_env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["django_core: ok", "fastapi_market: ok", "flask_regime: ok"]
-    assert f"dev: config: {VENV_PYTHON} -m apps.common.config check" in result.stderr
+    assert f"dev: config: {VENV_PYTHON} -m scripts.config check" in result.stderr
 
 
 def test_export_writes_both_formats_where_asked(bare_env, tmp_path):
@@ -160,7 +160,7 @@ def test_setup_out_of_date_creates_the_venv_and_installs_the_project_editable(tm
         ".venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/lock.txt",
         ".venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --editable .",
         "npm ci --ignore-scripts --no-audit --no-fund --loglevel=error",
-        ".venv/bin/python -m apps.common.config check",
+        ".venv/bin/python -m scripts.config check",
     ]
     assert not layout.stamp.exists()  # a dry run changes nothing
 
@@ -220,7 +220,7 @@ def test_run_goes_on_when_a_database_cannot_be_provided(tmp_path, capsys):
         program.chmod(0o755)
     assert run_task("run", [], layout) == 0
     assert calls.read_text().splitlines() == [
-        "-m apps.common.config check", "-m scripts.local_db ensure", "-m scripts.bootstrap_db", "-m scripts.ports",
+        "-m scripts.config check", "-m scripts.local_db ensure", "-m scripts.bootstrap_db", "-m scripts.ports",
         "start",
     ]
     err = capsys.readouterr().err

@@ -167,7 +167,7 @@ def test_invalid_config_fails_once_and_skips_what_needs_it(capsys, monkeypatch):
     assert config["detail"].startswith(
         "django_core: FASTAPI_MARKET_PORT: Not a valid integer (fix it in the environment)")
     assert config["detail"].endswith("— 3 problems in all")  # every service reads every port
-    assert config["fix"] == "run `python -m apps.common.config check` and fix the lines it prints"
+    assert config["fix"] == "run `python -m scripts.config check` and fix the lines it prints"
     for name in ("ports", "mysql", "mongo", "flask"):
         assert (checks[name]["status"], checks[name]["detail"]) == ("warn", "config invalid")
 

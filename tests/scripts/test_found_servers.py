@@ -73,7 +73,7 @@ def test_config_show_says_found(dev_profile, developer_mysql, monkeypatch):
     provide(committed("mysql"))
     env = clean_env(APP_ENV="dev", APP_VAR_DIR=str(dev_profile), COLUMNS="250")
     del env["MYSQL_URL"]
-    result = subprocess.run([sys.executable, "-m", "apps.common.config", "show", "django_core"], env=env,
+    result = subprocess.run([sys.executable, "-m", "scripts.config", "show", "django_core"], env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     (row,) = [line for line in result.stdout.splitlines() if "MYSQL_URL" in line]

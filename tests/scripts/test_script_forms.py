@@ -98,6 +98,7 @@ def real_run(script: str, stack_ports: dict[str, int]) -> tuple[list[str], int, 
         # The stack down: the chart's instrument cannot be registered, and one line says so.
         "bench_dashboard": (["--django-url", DOWN, "--market-url", DOWN], 1, {}, "bench: ConnectError:"),
         "bootstrap_db": (["--profile", "test"], 0, {}, "Django migrations: up to date"),
+        "config": (["check"], 0, {}, "flask_regime: ok"),
         "dev": (["config"], 0, {}, "fastapi_market: ok"),
         "doctor": (["--json"], 0, {}, '"ok": true'),
         # The stack down: the real sample prices are read, then one clear line says what failed.

@@ -7,6 +7,7 @@ RegimeSnapshot. ``GET /check-regime`` answers a CheckRegimeResponse.
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import datetime
 from typing import Literal
@@ -76,7 +77,7 @@ class RegimeRequest(BaseModel):
         if self.timestamps is not None:
             if len(self.timestamps) != len(self.closes):
                 raise ValueError(f"{len(self.timestamps)} timestamps for {len(self.closes)} closes")
-            if any(b <= a for a, b in zip(self.timestamps, self.timestamps[1:])):
+            if any(b <= a for a, b in itertools.pairwise(self.timestamps)):
                 raise ValueError("timestamps must be strictly increasing")
         return self
 

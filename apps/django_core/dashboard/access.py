@@ -6,24 +6,30 @@ a logged-in, active staff user in every profile, and Django's CSRF check (a POST
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from apps.django_core.problems import problem_response
 
+View = Callable[..., HttpResponseBase]
+
 
 def is_staff(request: HttpRequest) -> bool:
-    return request.user.is_authenticated and request.user.is_active and request.user.is_staff
+    user = request.user
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
 
 
-def page_readable(view):
+def page_readable(view: View) -> View:
     """A page: without the right to read it, the login page (which comes back here)."""
 
     @wraps(view)
-    def guarded(request: HttpRequest, *args, **kwargs):
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if settings.DASHBOARD_LOGIN_REQUIRED and not is_staff(request):
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
@@ -31,11 +37,11 @@ def page_readable(view):
     return guarded
 
 
-def data_readable(view):
+def data_readable(view: View) -> View:
     """Data a page fetches: without the right to read it, a 403 problem (a script cannot log in)."""
 
     @wraps(view)
-    def guarded(request: HttpRequest, *args, **kwargs):
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if settings.DASHBOARD_LOGIN_REQUIRED and not is_staff(request):
             return problem_response(request, 403, "Log in as a staff user to read the dashboard's data.")
         return view(request, *args, **kwargs)
@@ -43,11 +49,11 @@ def data_readable(view):
     return guarded
 
 
-def staff_writes(view):
+def staff_writes(view: View) -> View:
     """An action that writes: only a logged-in staff user (the CSRF middleware checks the token)."""
 
     @wraps(view)
-    def guarded(request: HttpRequest, *args, **kwargs):
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not is_staff(request):
             return problem_response(request, 403, "Log in as a staff user to do this.")
         return view(request, *args, **kwargs)

@@ -13,7 +13,7 @@ from django.conf import settings
 from apps.common.contracts import Bar, BarPage, RegimeParams, RegimeRequest, RegimeResponse, SeriesList
 from apps.common.contracts.market import MAX_PAGE
 from apps.common.contracts.series import SeriesSummary
-from apps.common.http import get_contract_sync, send_contract_sync
+from apps.common.http_sync import get_contract_sync, send_contract_sync
 
 MARKET = "fastapi_market"
 REGIME = "flask_regime"

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from apps.common.contracts.market import Timeframe
 from apps.common.contracts.series import SeriesSummary
-from apps.common.http import ServiceCallError
+from apps.common.service_calls import ServiceCallError
 from apps.django_core.dashboard.access import data_readable, is_staff, page_readable, staff_writes
 from apps.django_core.dashboard.market_data import chart_data, series_by_symbol
 from apps.django_core.problems import problem_response
@@ -35,7 +35,8 @@ def moment(ts: datetime | None) -> str:
     """A bar's or a snapshot's time as the pages print it: the date alone at midnight UTC."""
     if ts is None:
         return "—"
-    return ts.strftime("%Y-%m-%d") if (ts.hour, ts.minute, ts.second) == (0, 0, 0) else ts.strftime("%Y-%m-%d %H:%M UTC")
+    midnight = (ts.hour, ts.minute, ts.second) == (0, 0, 0)
+    return ts.strftime("%Y-%m-%d") if midnight else ts.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _series_rows(series: list[SeriesSummary]) -> list[dict[str, str]]:

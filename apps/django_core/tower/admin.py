@@ -1,12 +1,21 @@
 """The Control Tower in Django's admin: instruments editable, regime snapshots read-only."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from apps.django_core.tower.models import Instrument, RegimeSnapshot
 
+if TYPE_CHECKING:  # generic in django-stubs only: at run time ModelAdmin takes no parameters
+    InstrumentModelAdmin = admin.ModelAdmin[Instrument]
+    RegimeSnapshotModelAdmin = admin.ModelAdmin[RegimeSnapshot]
+else:
+    InstrumentModelAdmin = RegimeSnapshotModelAdmin = admin.ModelAdmin
+
 
 @admin.register(Instrument)
-class InstrumentAdmin(admin.ModelAdmin):
+class InstrumentAdmin(InstrumentModelAdmin):
     list_display = ("symbol", "name", "asset_class", "active", "updated")
     list_filter = ("active", "asset_class")
     search_fields = ("symbol", "name")
@@ -14,7 +23,7 @@ class InstrumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegimeSnapshot)
-class RegimeSnapshotAdmin(admin.ModelAdmin):
+class RegimeSnapshotAdmin(RegimeSnapshotModelAdmin):
     """Snapshots are written by ``refresh_regimes`` only; the admin shows them."""
 
     list_display = ("instrument", "timeframe", "as_of", "trend", "volatility", "source")
@@ -23,11 +32,11 @@ class RegimeSnapshotAdmin(admin.ModelAdmin):
     search_fields = ("instrument__symbol",)
     ordering = ("-as_of", "-id")
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: RegimeSnapshot | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: RegimeSnapshot | None = None) -> bool:
         return False

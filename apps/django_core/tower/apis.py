@@ -6,7 +6,7 @@ parameters and bodies are 400 problems listing each invalid field.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -18,16 +18,22 @@ from rest_framework.views import APIView
 from apps.django_core.tower.models import SYMBOL_PATTERN, Instrument, RegimeSnapshot, symbol_validator
 from apps.django_core.tower.pagination import PAGE_PARAMETERS, page_of, paginated_response
 from apps.django_core.tower.permissions import InternalTokenForWrites
-from apps.django_core.tower.selectors import instrument_list, snapshot_list
+from apps.django_core.tower.selectors import InstrumentFilters, SnapshotFilters, instrument_list, snapshot_list
 from apps.django_core.tower.services import instrument_create, instrument_delete, instrument_update
 from apps.django_core.tower.stack_health import stack_health_report
 
+if TYPE_CHECKING:  # generic in the DRF stubs only: at run time Serializer takes no parameters
+    Serializer = serializers.Serializer[Any]
+else:
+    Serializer = serializers.Serializer
 
-def validated_query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+
+def validated_query(serializer_class: type[Serializer], request: Request) -> dict[str, Any]:
     """The request's query parameters, validated; a 400 problem when any is invalid."""
     serializer = serializer_class(data=request.query_params.dict())
     serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    data: dict[str, Any] = serializer.validated_data
+    return data
 
 
 NO_NUL = "[^\\x00]*"  # DRF refuses a NUL character in any text field
@@ -36,13 +42,13 @@ NO_NUL = "[^\\x00]*"  # DRF refuses a NUL character in any text field
 class JsonTextField(serializers.RegexField):
     """A JSON string matching ``regex``, as the schema says (DRF's own CharField also takes 0 or true as text)."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
 
 
-def text_field(**options) -> serializers.RegexField:
+def text_field(**options: Any) -> serializers.RegexField:
     """A query parameter's text, whose schema says what DRF accepts: text without a NUL character, taken as sent
     (untrimmed, so the schema's blank and non-blank cases are the ones DRF sees)."""
     return serializers.RegexField(r"^[^\x00]+$", error_messages={"invalid": "Null characters are not allowed."},
@@ -52,13 +58,13 @@ def text_field(**options) -> serializers.RegexField:
 class JsonBooleanField(serializers.BooleanField):
     """JSON ``true`` or ``false`` only, as the schema says (DRF's own also takes 0, 1, "yes", "off", ...)."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: object) -> bool:
         if isinstance(data, bool):
             return data
         self.fail("invalid", input=data)
 
 
-class InstrumentOutputSerializer(serializers.Serializer):
+class InstrumentOutputSerializer(Serializer):
     symbol = serializers.CharField()
     name = serializers.CharField()
     asset_class = serializers.CharField()
@@ -67,7 +73,7 @@ class InstrumentOutputSerializer(serializers.Serializer):
     updated = serializers.DateTimeField()
 
 
-class InstrumentInputSerializer(serializers.Serializer):
+class InstrumentInputSerializer(Serializer):
     symbol = JsonTextField(SYMBOL_PATTERN, max_length=20, error_messages={"invalid": symbol_validator.message})
     # At least one letter or digit (so never blank once DRF trims spaces), no NUL (DRF refuses it).
     name = JsonTextField(rf"^{NO_NUL}\w{NO_NUL}$", max_length=200,
@@ -82,17 +88,19 @@ class InstrumentListApi(APIView):
     permission_classes = [InternalTokenForWrites]
     problem_statuses = {"*": (503,), "POST": (409,)}  # MySQL down; a symbol already taken
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(Serializer):
         active = serializers.BooleanField(required=False)
         asset_class = serializers.ChoiceField(choices=Instrument.AssetClass.choices, required=False)
         search = text_field(max_length=100, required=False, allow_blank=True)
 
-    @extend_schema(operation_id="instruments_list", summary="A page of instruments, by symbol", parameters=[FilterSerializer, *PAGE_PARAMETERS],
+    @extend_schema(operation_id="instruments_list", summary="A page of instruments, by symbol",
+                   parameters=[FilterSerializer, *PAGE_PARAMETERS],
                    responses=page_of(InstrumentOutputSerializer, "InstrumentPage"))
     def get(self, request: Request) -> Response:
         filters = validated_query(self.FilterSerializer, request)
         return paginated_response(
-            queryset=instrument_list(filters=filters), serializer_class=InstrumentOutputSerializer,
+            queryset=instrument_list(filters=cast(InstrumentFilters, filters)),
+            serializer_class=InstrumentOutputSerializer,
             request=request, view=self,
         )
 
@@ -138,7 +146,7 @@ class InstrumentDetailApi(APIView):
         return Response(InstrumentOutputSerializer(instrument).data)
 
 
-class SnapshotOutputSerializer(serializers.Serializer):
+class SnapshotOutputSerializer(Serializer):
     id = serializers.IntegerField()
     symbol = serializers.CharField(source="instrument.symbol")
     timeframe = serializers.CharField()
@@ -146,7 +154,8 @@ class SnapshotOutputSerializer(serializers.Serializer):
     trend = serializers.CharField()
     volatility = serializers.CharField()
     features = serializers.DictField(child=serializers.FloatField())
-    source = serializers.CharField()
+    # DRF's metaclass moves declared fields off the class, so this never shadows Field.source as the stubs fear.
+    source = serializers.CharField()  # type: ignore[assignment]
     created = serializers.DateTimeField()
 
 
@@ -154,7 +163,7 @@ class SnapshotListApi(APIView):
     """``GET /api/snapshots/``: filter by ``symbol``, ``timeframe``, ``trend``, ``volatility``,
     ``as_of_after`` / ``as_of_before`` (inclusive); ``ordering`` is ``-as_of`` (default) or ``as_of``."""
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(Serializer):
         symbol = serializers.CharField(max_length=20, validators=[symbol_validator], required=False)
         timeframe = text_field(max_length=16, required=False)
         trend = serializers.ChoiceField(choices=RegimeSnapshot.Trend.choices, required=False)
@@ -173,12 +182,13 @@ class SnapshotListApi(APIView):
 
     problem_statuses = {"*": (503,)}  # MySQL down
 
-    @extend_schema(operation_id="snapshots_list", summary="A page of regime snapshots, newest first", parameters=[FilterSerializer, *PAGE_PARAMETERS],
+    @extend_schema(operation_id="snapshots_list", summary="A page of regime snapshots, newest first",
+                   parameters=[FilterSerializer, *PAGE_PARAMETERS],
                    responses=page_of(SnapshotOutputSerializer, "SnapshotPage"))
     def get(self, request: Request) -> Response:
         filters = validated_query(self.FilterSerializer, request)
         return paginated_response(
-            queryset=snapshot_list(filters=filters), serializer_class=SnapshotOutputSerializer,
+            queryset=snapshot_list(filters=cast(SnapshotFilters, filters)), serializer_class=SnapshotOutputSerializer,
             request=request, view=self,
         )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
@@ -18,11 +20,12 @@ MAX_PAGE_SIZE = 500
 PAGE_PARAMETERS = [
     OpenApiParameter("page", {"type": "integer", "minimum": 1}, description="page number, from 1 (404 past the last)"),
     OpenApiParameter("page_size", {"type": "integer", "minimum": 1},
-                     description=f"items per page (default {DEFAULT_PAGE_SIZE}; above {MAX_PAGE_SIZE}, {MAX_PAGE_SIZE})"),
+                     description=f"items per page (default {DEFAULT_PAGE_SIZE}; "
+                                 f"above {MAX_PAGE_SIZE}, {MAX_PAGE_SIZE})"),
 ]
 
 
-def page_of(serializer_class: type[serializers.Serializer], name: str) -> serializers.Serializer:
+def page_of(serializer_class: type[serializers.Serializer[Any]], name: str) -> serializers.Serializer[Any]:
     """The schema of one page of ``serializer_class`` items, as ``paginated_response`` answers it."""
     return inline_serializer(name=name, fields={
         "count": serializers.IntegerField(help_text="items in every page together"),
@@ -47,11 +50,11 @@ class Pagination(PageNumberPagination):
             size = serializers.IntegerField(min_value=1).run_validation(raw)
         except serializers.ValidationError as exc:
             raise serializers.ValidationError({self.page_size_query_param: exc.detail}) from None
-        return min(size, self.max_page_size)
+        return min(int(size), self.max_page_size)
 
 
 def paginated_response(
-    *, queryset: QuerySet, serializer_class: type[serializers.Serializer], request: Request, view: APIView
+    *, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer[Any]], request: Request, view: APIView
 ) -> Response:
     """One page of ``queryset``, serialized: ``{"count", "next", "previous", "results"}``."""
     paginator = Pagination()

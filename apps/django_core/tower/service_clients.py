@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from django.conf import settings
 
-from apps.common.http import sync_service_client
+from apps.common.http_sync import sync_service_client
 
 CONNECT_TIMEOUT = 1.0
 READ_TIMEOUT = 10.0

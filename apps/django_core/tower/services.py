@@ -15,7 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.common.contracts import MarketRegime
-from apps.common.http import ServiceCallError, get_contract_sync
+from apps.common.http_sync import get_contract_sync
+from apps.common.service_calls import ServiceCallError
 from apps.django_core.tower.models import Instrument, RegimeSnapshot
 
 INSTRUMENT_FIELDS = ("symbol", "name", "asset_class", "active")

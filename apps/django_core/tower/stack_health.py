@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
+import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
 from typing import Any
@@ -12,7 +15,7 @@ from django.conf import settings
 
 from apps.common.contracts import HealthReport
 from apps.common.health import OK, run_check
-from apps.common.http import get_contract_sync
+from apps.common.http_sync import get_contract_sync
 from apps.django_core.env import SERVICE
 from apps.django_core.tower.service_clients import service_client
 from apps.django_core.views import mysql_ping
@@ -22,10 +25,53 @@ CONNECT_TIMEOUT = 1.0
 # service whose database is down answers its 503 with the reason before this call gives up.
 READ_TIMEOUT = 3.0
 DEGRADED = "degraded"
+MIN_REQUEST_THREADS = 4
 
 
 class ServiceUnhealthy(Exception):
     """A service answered its health check, and said it is unavailable."""
+
+
+class _Callers:
+    """This process's pooled HTTP clients (one per pair of timeouts) and the threads that call the other
+    services' /health: made on first use, shared by every request thread (httpx.Client and the executor
+    are thread-safe), closed when the process exits. A forked child (a gunicorn worker of a preloaded
+    app) makes its own rather than sharing its parent's connections."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._clients: dict[tuple[float, float], httpx.Client] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        atexit.register(self.close)
+
+    def get(self, connect_timeout: float, read_timeout: float) -> tuple[httpx.Client, ThreadPoolExecutor]:
+        with self._lock:
+            if self._pid != os.getpid():  # inherited across a fork: leave the parent's sockets alone
+                self._pid, self._clients, self._pool = os.getpid(), {}, None
+            key = (connect_timeout, read_timeout)
+            if key not in self._clients:
+                self._clients[key] = service_client(connect_timeout=connect_timeout, read_timeout=read_timeout)
+            if self._pool is None:
+                # Every request thread of a gthread worker may check the stack at once, each calling every
+                # other service: enough threads that no request waits for another's calls. runserver (dev)
+                # gives each request a thread of its own whatever DJANGO_CORE_THREADS says: at least 4.
+                threads = max(settings.CONFIG.server.threads, MIN_REQUEST_THREADS)
+                workers = threads * max(1, len(settings.CONFIG.common.service_urls()) - 1)
+                self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stack-health")
+            return self._clients[key], self._pool
+
+    def close(self) -> None:
+        with self._lock:
+            clients, pool = list(self._clients.values()), self._pool
+            self._clients, self._pool = {}, None
+        for client in clients:
+            client.close()
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+_callers = _Callers()
 
 
 def stack_health_report(
@@ -42,16 +88,13 @@ def stack_health_report(
     """
     urls = settings.CONFIG.common.service_urls()
     remote = [name for name in urls if name != SERVICE]
-    with (
-        service_client(connect_timeout=connect_timeout, read_timeout=read_timeout) as client,
-        ThreadPoolExecutor(max_workers=len(remote)) as pool,
-    ):
-        # Each thread runs in a copy of this context, so the calls carry this request's ID.
-        futures = {name: pool.submit(copy_context().run, _remote_entry, client, name, urls[name]) for name in remote}
-        own = run_check(mysql_ping)  # while the threads call the other services
-        # Its own entry is its MySQL check; the server's name belongs to the check, not the service.
-        entries = {SERVICE: {**dataclasses.replace(own, server=None).as_dict(), "checks": {"mysql": own.as_dict()}},
-                   **{name: future.result() for name, future in futures.items()}}
+    client, pool = _callers.get(connect_timeout, read_timeout)
+    # Each thread runs in a copy of this context, so the calls carry this request's ID.
+    futures = {name: pool.submit(copy_context().run, _remote_entry, client, name, urls[name]) for name in remote}
+    own = run_check(mysql_ping)  # while the threads call the other services
+    # Its own entry is its MySQL check; the server's name belongs to the check, not the service.
+    entries = {SERVICE: {**dataclasses.replace(own, server=None).as_dict(), "checks": {"mysql": own.as_dict()}},
+               **{name: future.result() for name, future in futures.items()}}
     services = {name: {**entries[name], "url": urls[name]} for name in urls}
     healthy = all(entry["status"] == OK for entry in services.values())
     return {"status": OK if healthy else DEGRADED, "services": services}
@@ -75,5 +118,6 @@ def _probe(client: httpx.Client, service: str, base_url: str, answered: list[Hea
 
 def _failing(check: str, report: HealthReport) -> str:
     """A failing check's name, with its error when the report gives one."""
-    error = report.checks.get(check).error if report.checks and check in report.checks else None
+    found = report.checks.get(check) if report.checks else None
+    error = found.error if found else None
     return f"{check} ({error})" if error else check

@@ -10,11 +10,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from apps.common.contracts import Bar, BarPage, IngestReport
+from apps.common.contracts import BarPage, IngestReport
 from apps.common.contracts.market import MAX_BATCH, MAX_PAGE, SYMBOL_PATTERN, IsoDatetime, Timeframe
 from apps.fastapi_market.auth import require_internal_token
-from apps.fastapi_market.bars import WritePolicy, WriteRefused, bars_ingest, bars_page, indexes_ensure
-from apps.fastapi_market.dependencies import MarketDbDep
+from apps.fastapi_market.bars import WriteRefused, bars_ingest, bars_page
+from apps.fastapi_market.dependencies import BarSetupDep, MarketDbDep
 from apps.fastapi_market.openapi import problems
 from apps.fastapi_market.problems import ProblemError
 
@@ -40,7 +40,8 @@ _INGEST_BODY = {
                 "example": {"bars": [_EXAMPLE_BAR]},
             },
             "text/csv": {"schema": {"type": "string", "pattern": CSV_HEADER_PATTERN},
-                         "example": ",".join(CSV_COLUMNS) + "\nAAPL,1d,2013-03-01T00:00:00Z,438.0,438.18,429.98,430.47,11469500\n"},
+                         "example": ",".join(CSV_COLUMNS)
+                         + "\nAAPL,1d,2013-03-01T00:00:00Z,438.0,438.18,429.98,430.47,11469500\n"},
             "multipart/form-data": {
                 "schema": {"type": "object", "required": ["file"], "additionalProperties": False, "properties": {
                     "file": {"type": "string", "pattern": CSV_HEADER_PATTERN, "contentMediaType": "text/csv",
@@ -60,7 +61,7 @@ _INGEST_BODY = {
     openapi_extra=_INGEST_BODY,
     responses=problems(400, 401, 403, 413, 415, 422, 503),  # 400: a form Starlette cannot parse
 )
-async def create_bars(request: Request, db: MarketDbDep) -> IngestReport:
+async def create_bars(request: Request, db: MarketDbDep, setup: BarSetupDep) -> IngestReport:
     """Validate each bar and upsert the valid ones in one bulk write.
 
     Re-sending the same bars changes nothing; rows that fail validation are listed with their reasons.
@@ -69,13 +70,9 @@ async def create_bars(request: Request, db: MarketDbDep) -> IngestReport:
     if len(rows) > MAX_BATCH:
         raise ProblemError(413, f"{len(rows)} bars in one request; send at most {MAX_BATCH} per request")
     collection = db["bars"]
-    state = request.app.state
-    async with state.bar_setup_lock:  # once per process, never concurrently: learn the server, make the indexes
-        if state.bar_write_policy is None:
-            await indexes_ensure(collection)
-            state.bar_write_policy = await WritePolicy.for_server(collection)
+    policy = await setup.policy(collection)  # after the body is read: a bad one is its own problem, database or not
     try:
-        return await bars_ingest(collection, rows, state.bar_write_policy)
+        return await bars_ingest(collection, rows, policy)
     except WriteRefused as exc:
         log.warning("POST /bars: %s", exc)
         raise ProblemError(503, f"{exc}. Bars acknowledged before it are stored; re-send the batch.") from None
@@ -91,7 +88,8 @@ async def _rows(request: Request) -> list[Any]:
             raise ProblemError(422, f"The body is not valid JSON: {exc}") from None
         if not isinstance(body, dict) or not isinstance(body.get("bars"), list):
             raise ProblemError(422, 'The JSON body must be an object with a "bars" list.')
-        return body["bars"]
+        rows: list[Any] = body["bars"]
+        return rows
     if content_type == "text/csv":
         return _csv_rows(await request.body())
     if content_type == "multipart/form-data":
@@ -127,7 +125,8 @@ async def read_bars(
     db: MarketDbDep,
     timeframe: Timeframe = "1d",
     start: Annotated[IsoDatetime | None, Query(description="from this time, inclusive; not after `end` (422)")] = None,
-    end: Annotated[IsoDatetime | None, Query(description="up to this time, inclusive; not before `start` (422)")] = None,
+    end: Annotated[IsoDatetime | None,
+                   Query(description="up to this time, inclusive; not before `start` (422)")] = None,
     after: Annotated[IsoDatetime | None, Query(description="`next_after` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"bars per page, at most {MAX_PAGE}")] = 500,
 ) -> BarPage:

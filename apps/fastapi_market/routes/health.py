@@ -1,5 +1,7 @@
 """Health: readiness pings MongoDB; liveness calls nothing."""
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -10,7 +12,9 @@ from apps.fastapi_market.dependencies import MarketDbDep, MongoDep, SettingsDep
 from apps.fastapi_market.settings import SERVICE
 
 router = APIRouter(tags=["health"])
-_REPORTS = {200: {"model": HealthReport}, 503: {"model": HealthReport, "description": "a dependency is down"}}
+_REPORTS: dict[int | str, dict[str, Any]] = {
+    200: {"model": HealthReport}, 503: {"model": HealthReport, "description": "a dependency is down"},
+}
 
 
 @router.get("/health", summary="Readiness: 200 when MongoDB answers a ping, 503 naming it when not", responses=_REPORTS)
@@ -20,8 +24,9 @@ async def read_health(request: Request, mongo: MongoDep, db: MarketDbDep, settin
 
     async def probe() -> str:
         await mongo.admin.command("ping")
-        if state.mongo_server is not None:  # learnt once per server, not on every check
-            return state.mongo_server
+        known: str | None = state.mongo_server
+        if known is not None:  # learnt once per server, not on every check
+            return known
         name = await mongo_server_name_async(db)
         if "+" in name or not name.startswith("FerretDB"):  # FerretDB's store shows once bars exist
             state.mongo_server = name

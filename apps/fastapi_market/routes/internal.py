@@ -1,5 +1,7 @@
 """Internal endpoints: for the other services and operators, behind the shared token."""
 
+from typing import Any
+
 from fastapi import APIRouter, Depends
 
 from apps.common.contracts import LogLevelChange, LogLevelState
@@ -7,16 +9,16 @@ from apps.common.internal import log_level_change, settings_report
 from apps.fastapi_market.auth import require_internal_token
 from apps.fastapi_market.dependencies import SettingsDep
 from apps.fastapi_market.openapi import problems
-from apps.fastapi_market.settings import SERVICE
+from apps.fastapi_market.settings import SERVICE, parse_settings
 
 router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[Depends(require_internal_token)],
                    responses=problems(401, 403))
 
 
 @router.get("/settings", summary="This service's resolved settings and their sources, secrets masked")
-async def read_settings(settings: SettingsDep) -> dict:
-    """What `python -m apps.common.config show fastapi_market` prints, over HTTP."""
-    return settings_report(SERVICE, settings.common.profile)
+async def read_settings(settings: SettingsDep) -> dict[str, Any]:
+    """What `python scripts/config.py show fastapi_market` prints, over HTTP."""
+    return settings_report(SERVICE, parse_settings, settings.common.profile)
 
 
 @router.put("/log-level", summary="Change this process's log level until it restarts")

@@ -8,7 +8,9 @@ failing instrument does not stop the others; the exit code is 1 when any failed.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.common.request_id import accept_request_id, bind_request_id, reset_request_id
 from apps.django_core.tower.selectors import instruments_to_refresh
@@ -19,14 +21,14 @@ from apps.django_core.tower.services import instrument_regime_refresh
 class Command(BaseCommand):
     help = "Record every active instrument's regime (or the given symbols') from fastapi_market's /regime/{symbol}."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--symbol", dest="symbols", action="extend", nargs="+", metavar="S",
             help="refresh these symbols (active or not) instead of every active instrument",
         )
         parser.add_argument("--timeframe", default="1d", help="the bars' timeframe (default: 1d)")
 
-    def handle(self, *args, symbols: list[str] | None, timeframe: str, **options) -> None:
+    def handle(self, *args: Any, symbols: list[str] | None, timeframe: str, **options: Any) -> None:
         instruments, unknown = instruments_to_refresh(symbols=[s.upper() for s in symbols or []])
         outcomes = [self._report(symbol, "failed", "not a known instrument") for symbol in unknown]
         # One request ID for the run: fastapi_market's log lines for it can be found together.

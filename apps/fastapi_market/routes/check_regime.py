@@ -1,9 +1,10 @@
-"""Calls to flask_regime over REST."""
+"""``GET /check-regime``: whether flask_regime is up, asked over REST."""
 
 from fastapi import APIRouter
 
 from apps.common.contracts import CheckRegimeResponse, HealthReport
-from apps.common.http import ServiceCallError, get_contract
+from apps.common.http_async import get_contract
+from apps.common.service_calls import ServiceCallError
 from apps.fastapi_market.dependencies import HttpDep, SettingsDep
 from apps.fastapi_market.openapi import problems
 from apps.fastapi_market.problems import ProblemError

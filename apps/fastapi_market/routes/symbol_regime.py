@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from apps.common.contracts import MarketRegime, RegimeParams, RegimeRequest, RegimeResponse
 from apps.common.contracts.market import SYMBOL_PATTERN, Timeframe
 from apps.common.contracts.regime import MAX_CLOSES
-from apps.common.http import send_contract
+from apps.common.http_async import send_contract
 from apps.fastapi_market.bars import closes_latest
 from apps.fastapi_market.dependencies import HttpDep, MarketDbDep, SettingsDep
 from apps.fastapi_market.openapi import problems
@@ -41,7 +41,8 @@ async def read_regime(
         raise ProblemError(404, f"No {timeframe} bars for {symbol}.")
     params = RegimeParams()
     if len(closes) < params.min_closes:
-        raise ProblemError(409, f"{symbol} has {len(closes)} {timeframe} bars; the method needs at least {params.min_closes}.")
+        raise ProblemError(
+            409, f"{symbol} has {len(closes)} {timeframe} bars; the method needs at least {params.min_closes}.")
     request = RegimeRequest(closes=closes, timestamps=timestamps, params=params, include_bars=False)
     answer = await send_contract(http, "POST", "flask_regime", f"{settings.flask_regime_url}/regime", RegimeResponse,
                                  body=request)

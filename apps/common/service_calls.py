@@ -1,0 +1,61 @@
+"""What every call between services shares, whichever HTTP client makes it: the problem a failed
+call becomes, the headers every call carries, and the answer read as a contract.
+
+The clients themselves are apps/common/http_sync.py (httpx: Django, the scripts) and
+apps/common/http_async.py (aiohttp: FastAPI), so a service installs only the client it uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from apps.common.auth import authorization_header
+from apps.common.request_id import REQUEST_ID_HEADER, current_request_id
+
+M = TypeVar("M", bound=BaseModel)
+# Idle pooled connections are dropped before the servers' keep-alive (gunicorn's 5 s) closes them.
+KEEPALIVE_S = 4
+
+
+class ServiceCallError(Exception):
+    """A call to another service failed; ``status`` is the problem status to answer with."""
+
+    def __init__(self, status: int, detail: str):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def request_id_header() -> dict[str, str]:
+    """The current request's ID to pass on, when there is one."""
+    request_id = current_request_id()
+    return {REQUEST_ID_HEADER: request_id} if request_id else {}
+
+
+def outgoing_headers(token: str) -> dict[str, str]:
+    """The internal token and the current request's ID."""
+    return {**authorization_header(token), **request_id_header()}
+
+
+def timeout_error(service: str, url: str) -> ServiceCallError:
+    return ServiceCallError(504, f"{service} did not answer within the timeout ({url})")
+
+
+def unreachable_error(exc: Exception, service: str, url: str) -> ServiceCallError:
+    return ServiceCallError(503, f"{service} is unreachable at {url}: {type(exc).__name__}")
+
+
+def answer_contract(status: int, content: bytes, url: str, model: type[M], service: str,
+                    ok_statuses: Collection[int] = (200,)) -> M:
+    """An answer's body as ``model``; a bad status or a broken contract is a 502."""
+    if status not in ok_statuses:
+        raise ServiceCallError(502, f"{service} answered {status} at {url}")
+    try:
+        return model.model_validate_json(content)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise ServiceCallError(502, f"{service} broke its contract at {url}: {where}: {first['msg']}") from None
