@@ -115,7 +115,7 @@ def default_server(server: AnyServer) -> AnyServer | None:
     URL is not one the user chose, and a default address is set and differs from the URL's."""
     defaults = DEFAULTS[server.name]
     config = ServiceConfig(defaults.service, server.profile, use_found=False)
-    address = config.converted(defaults.address_variable, parse_address, "")
+    address = config.converted(defaults.address_variable, parse_address, None)
     config.seal()
     if address is None or config.chosen_by_user(defaults.url_variable) or address == (server.host, server.port):
         return None

@@ -9,8 +9,8 @@ import pytest
 from apps.common.contracts import HealthReport
 from apps.common.http_async import async_service_client, get_contract
 from apps.common.http_sync import get_contract_sync, parse_contract, sync_service_client
-from apps.common.service_calls import ServiceCallError
 from apps.common.request_id import bind_request_id, reset_request_id
+from apps.common.service_calls import ServiceCallError
 from tests.stack import free_port
 
 TIMEOUTS = {"token": "tok", "connect_timeout": 0.3, "read_timeout": 0.5}

@@ -11,8 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from apps.common.config import SERVICES, ServiceConfig
-from scripts.config import SETTINGS_MODULES, inspect
 from scripts import process_groups
+from scripts.config import SETTINGS_MODULES, inspect
 from tests.stack import clean_env, free_port
 
 DATABASE_SCHEMES = {"mysql", "mongodb", "mongodb+srv"}

@@ -22,8 +22,8 @@ from dockerfile_parse import DockerfileParser
 
 from apps.common.config import REPO_ROOT, SERVICES
 from apps.common.health import LIVENESS_PATH
-from scripts.config import inspect
 from scripts import process_groups
+from scripts.config import inspect
 from scripts.stack_processes import procfile_read
 from tests.deploy.manifests import kill_group, production_env
 from tests.stack import clean_env, free_port, http_status, wait_until

@@ -20,8 +20,8 @@ from dotenv import dotenv_values
 
 from apps.common.config import CONFIG_DIR, REPO_ROOT, SERVICES
 from apps.common.health import LIVENESS_PATH, READINESS_PATHS
-from scripts.config import inspect
 from scripts import process_groups
+from scripts.config import inspect
 from scripts.stack_processes import procfile_read
 from tests.deploy.manifests import (
     BOOTSTRAP_SERVICES,

@@ -14,9 +14,9 @@ import pytest
 
 from apps.common.config import REPO_ROOT, SERVICES
 from apps.common.health import LIVENESS_PATH
-from scripts.config import inspect
 from apps.common.server import parse_server
 from scripts import process_groups
+from scripts.config import inspect
 from scripts.stack_processes import procfile_read
 from tests.deploy.manifests import kill_group, production_env
 from tests.stack import free_port, http_status, port_is_free, wait_until

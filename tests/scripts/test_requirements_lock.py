@@ -41,5 +41,6 @@ def test_every_installed_line_of_the_lock_carries_hashes():
 
 def test_a_missing_lock_is_one_clear_line(checkout):
     (checkout / "requirements" / "lock.txt").unlink()
-    with pytest.raises(LockError, match=r"^requirements/lock.txt is missing: run `python -m scripts.requirements_lock compile`$"):
+    missing = r"^requirements/lock.txt is missing: run `python -m scripts.requirements_lock compile`$"
+    with pytest.raises(LockError, match=missing):
         lock_differences(checkout)
