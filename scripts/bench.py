@@ -34,8 +34,9 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="a scaled-down run (seconds): keeps the bench working")
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write the figures as JSON to PATH")
     parser.add_argument("--no-dev", action="store_true", help="skip the dev-profile figures")

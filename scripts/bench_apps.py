@@ -71,8 +71,13 @@ def django_hello() -> WSGIHandler:
     from django.core.wsgi import get_wsgi_application
 
     settings.configure(
-        DEBUG=False, SECRET_KEY="bench-hello-app-not-a-secret", ALLOWED_HOSTS=["127.0.0.1", "localhost"],
-        ROOT_URLCONF=__name__, MIDDLEWARE=[], INSTALLED_APPS=[], DATABASES={},
+        DEBUG=False,
+        SECRET_KEY="bench-hello-app-not-a-secret",
+        ALLOWED_HOSTS=["127.0.0.1", "localhost"],
+        ROOT_URLCONF=__name__,
+        MIDDLEWARE=[],
+        INSTALLED_APPS=[],
+        DATABASES={},
     )
     django.setup()
     return get_wsgi_application()

@@ -44,8 +44,9 @@ def say(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
-def series_summary_ms(market_url: str, mongo_url: str, database: str, symbol: str, timeframe: str = "1d",
-                      requests: int = 20) -> tuple[float, float, dict[str, Any]]:
+def series_summary_ms(
+    market_url: str, mongo_url: str, database: str, symbol: str, timeframe: str = "1d", requests: int = 20
+) -> tuple[float, float, dict[str, Any]]:
     """p50 ms of ``GET /series``; and the baseline: ms to count ``symbol``'s bars and read its newest
     bar straight from MongoDB (``count_documents`` plus a sort and limit: what the ledger replaces)."""
     import httpx
@@ -70,10 +71,20 @@ def series_summary_ms(market_url: str, mongo_url: str, database: str, symbol: st
     if summary is None or summary["bars"] != count:
         raise RuntimeError(f"GET /series says {summary and summary['bars']} bars of {symbol}, MongoDB holds {count}")
     p50 = statistics.median(times)
-    say(f"  GET /series: {len(listed)} series, p50 {p50:.1f} ms; count + newest of {symbol} ({count:,} bars): "
-        f"{baseline:.0f} ms")
-    return p50, baseline, {"series": len(listed), "requests": requests, "baseline_bars": count,
-                           "newest_bar": newest["ts"].isoformat() if newest else None}
+    say(
+        f"  GET /series: {len(listed)} series, p50 {p50:.1f} ms; count + newest of {symbol} ({count:,} bars): "
+        f"{baseline:.0f} ms"
+    )
+    return (
+        p50,
+        baseline,
+        {
+            "series": len(listed),
+            "requests": requests,
+            "baseline_bars": count,
+            "newest_bar": newest["ts"].isoformat() if newest else None,
+        },
+    )
 
 
 def chart_bars(count: int, symbol: str = CHART_SYMBOL) -> list[dict[str, Any]]:
@@ -82,8 +93,18 @@ def chart_bars(count: int, symbol: str = CHART_SYMBOL) -> list[dict[str, Any]]:
     rows = []
     for day in range(count):
         close = round(100 * (1 + 0.3 * ((day % 400) / 400)) + day * 0.02, 4)
-        rows.append({"symbol": symbol, "timeframe": "1d", "ts": (first + timedelta(days=day)).isoformat(),
-                     "open": close, "high": close * 1.01, "low": close * 0.99, "close": close, "volume": 1000 + day})
+        rows.append(
+            {
+                "symbol": symbol,
+                "timeframe": "1d",
+                "ts": (first + timedelta(days=day)).isoformat(),
+                "open": close,
+                "high": close * 1.01,
+                "low": close * 0.99,
+                "close": close,
+                "volume": 1000 + day,
+            }
+        )
     return rows
 
 
@@ -94,16 +115,19 @@ def chart_register(django_url: str, market_url: str, token: str, count: int) -> 
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(headers=headers, timeout=300) as client:
         if client.get(f"{django_url}/api/instruments/{CHART_SYMBOL}/").status_code == 404:
-            created = client.post(f"{django_url}/api/instruments/", json={
-                "symbol": CHART_SYMBOL, "name": "Bench chart", "asset_class": "other"})
+            created = client.post(
+                f"{django_url}/api/instruments/",
+                json={"symbol": CHART_SYMBOL, "name": "Bench chart", "asset_class": "other"},
+            )
             created.raise_for_status()
         rows = chart_bars(count)
         for start in range(0, count, 1000):
-            client.post(f"{market_url}/bars", json={"bars": rows[start:start + 1000]}).raise_for_status()
+            client.post(f"{market_url}/bars", json={"bars": rows[start : start + 1000]}).raise_for_status()
 
 
-def chart_draw_ms(django_url: str, market_url: str, token: str,
-                  count: int = 3000) -> tuple[float, float, dict[str, Any]]:
+def chart_draw_ms(
+    django_url: str, market_url: str, token: str, count: int = 3000
+) -> tuple[float, float, dict[str, Any]]:
     """ms the detail page takes to draw ``count`` daily bars with their regime bands once their data is
     in hand (the page's own measure); and the baseline: a bare uPlot line of as many points, same page."""
     from playwright.sync_api import sync_playwright
@@ -124,15 +148,28 @@ def chart_draw_ms(django_url: str, market_url: str, token: str,
     if int(drawn["points"]) != count:
         raise RuntimeError(f"the chart drew {drawn['points']} points of {count} bars")
     value = float(drawn["drawMs"])
-    say(f"  chart of {count:,} bars: drawn {value:.1f} ms after its data arrived ({float(drawn['readyMs']):,.0f} ms "
-        f"after navigation); a bare uPlot line {bare:.1f} ms")
-    return value, bare, {"bars": count, "ready_ms": round(float(drawn["readyMs"]), 1),
-                         "trend_bands": int(drawn["trendBands"]), "volatility_bands": int(drawn["volatilityBands"])}
+    say(
+        f"  chart of {count:,} bars: drawn {value:.1f} ms after its data arrived ({float(drawn['readyMs']):,.0f} ms "
+        f"after navigation); a bare uPlot line {bare:.1f} ms"
+    )
+    return (
+        value,
+        bare,
+        {
+            "bars": count,
+            "ready_ms": round(float(drawn["readyMs"]), 1),
+            "trend_bands": int(drawn["trendBands"]),
+            "volatility_bands": int(drawn["volatilityBands"]),
+        },
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.bench_dashboard", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.bench_dashboard",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--django-url", help="django_core (default: from config/)")
     parser.add_argument("--market-url", help="fastapi_market (default: from config/)")
     parser.add_argument("--bars", type=int, default=3000, help="daily bars on the chart (default 3000)")
@@ -153,8 +190,15 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bench reports what stopped it, in one line
         print(f"bench: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    print(json.dumps({"chart_draw_ms": {"value": draw[0], "baseline": draw[1], **draw[2]},
-                      "series_summary_ms": {"value": summary[0], "baseline": summary[1], **summary[2]}}, indent=2))
+    print(
+        json.dumps(
+            {
+                "chart_draw_ms": {"value": draw[0], "baseline": draw[1], **draw[2]},
+                "series_summary_ms": {"value": summary[0], "baseline": summary[1], **summary[2]},
+            },
+            indent=2,
+        )
+    )
     return 0
 
 

@@ -110,14 +110,18 @@ def segments_backfill(target: MongoTarget, timeout_ms: int) -> tuple[int, int, i
 
     from apps.fastapi_market.segments import COLLECTION, segments_rebuild
 
-    client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms,
-                                         tz_aware=True)
+    client = MongoClient[dict[str, Any]](
+        target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True
+    )
     try:
         db = client[target.database]
         if db[COLLECTION].find_one({}, {"_id": True}) is not None or db.bars.find_one({}, {"_id": True}) is None:
             return 0, 0, 0
-        series = sorted((symbol, timeframe) for symbol in db.bars.distinct("symbol")
-                        for timeframe in db.bars.distinct("timeframe", {"symbol": symbol}))
+        series = sorted(
+            (symbol, timeframe)
+            for symbol in db.bars.distinct("symbol")
+            for timeframe in db.bars.distinct("timeframe", {"symbol": symbol})
+        )
         return len(series), *segments_rebuild(db.bars, db[COLLECTION], series)
     except PyMongoError as exc:
         raise _mongo_error(target, exc) from None
@@ -133,8 +137,9 @@ def mongo_series_backfill(target: MongoTarget, timeout_ms: int) -> int:
 
     from apps.fastapi_market.series import series_backfill
 
-    client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms,
-                                         tz_aware=True)
+    client = MongoClient[dict[str, Any]](
+        target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True
+    )
     try:
         return series_backfill(client[target.database])
     except PyMongoError as exc:
@@ -158,8 +163,10 @@ def ferretdb_gin_indexes_ensure(target: MongoTarget) -> tuple[str, bool]:
 
     cluster = private_cluster_of(target)
     if cluster is None:
-        return ("FerretDB's PostgreSQL is not one this project started: its filters are not indexed "
-                "(see the README, 'The embedded MongoDB')"), False
+        return (
+            "FerretDB's PostgreSQL is not one this project started: its filters are not indexed "
+            "(see the README, 'The embedded MongoDB')"
+        ), False
     from apps.fastapi_market.indexes import EQUALITY_FILTERS
     from scripts.private_db.postgresql import gin_indexes_ensure
 
@@ -208,8 +215,10 @@ def mongo_bootstrap(market: MarketSettings) -> bool:
     series, bars, skipped = segments_backfill(market.mongo, market.mongo_timeout_ms)
     left_out = f"; {skipped:,} documents left out, not valid bars" if skipped else ""
     if bars:
-        say(f"MongoDB {market.mongo.address}: built the segments readers read for {series} series "
-            f"({bars:,} bars{left_out})")
+        say(
+            f"MongoDB {market.mongo.address}: built the segments readers read for {series} series "
+            f"({bars:,} bars{left_out})"
+        )
     elif skipped:  # nothing written, so the next run looks again and says the same
         say(f"MongoDB {market.mongo.address}: no segments built: the bars collection holds no valid bar{left_out}")
     gin_created = False

@@ -68,7 +68,8 @@ class Layout:
     def setup_inputs(self) -> list[Path]:
         """The files whose change makes `setup` run again."""
         return sorted((self.root / "requirements").glob("*.txt")) + [
-            self.root / name for name in ("pyproject.toml", "package.json", "package-lock.json")]
+            self.root / name for name in ("pyproject.toml", "package.json", "package-lock.json")
+        ]
 
     def shown(self, path: Path) -> str:
         try:
@@ -133,8 +134,11 @@ def setup_steps(layout: Layout, args: list[str]) -> list[Step]:
         # The project itself, editable: `apps` and `scripts` import from anywhere; it adds no dependency.
         venv_python(layout, *pip, "--no-deps", "--editable", str(layout.root)),
         # The dashboard's front-end packages, exactly as package-lock.json pins them; Django serves them from there.
-        Step((npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"), program_shown="npm",
-             advisory=True),
+        Step(
+            (npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"),
+            program_shown="npm",
+            advisory=True,
+        ),
     ]
 
 
@@ -142,40 +146,77 @@ def pytest_steps(markers: str | None) -> Callable[[Layout, list[str]], list[Step
     def steps(layout: Layout, args: list[str]) -> list[Step]:
         select = ["-m", markers] if markers else []
         # Where a private server cannot be provided, prepare says what to install; the tests that need it then fail.
-        return [venv_python(layout, "-m", "scripts.local_db", "prepare", advisory=True),
-                venv_python(layout, "-m", "pytest", *select, *args, foreground=True)]
+        return [
+            venv_python(layout, "-m", "scripts.local_db", "prepare", advisory=True),
+            venv_python(layout, "-m", "pytest", *select, *args, foreground=True),
+        ]
 
     return steps
 
 
 def lint_steps(layout: Layout, args: list[str]) -> list[Step]:
     """The checks CI runs before the tests (pyproject.toml configures ruff and mypy)."""
-    return [Step((str(layout.tool("ruff")), "check", str(layout.root))),
-            Step((str(layout.tool("ruff")), "format", "--check", str(layout.root))),
-            Step((str(layout.tool("mypy")), "--config-file", str(layout.root / "pyproject.toml"))),
-            venv_python(layout, "-m", "scripts.requirements_lock", "check")]
+    return [
+        Step((str(layout.tool("ruff")), "check", str(layout.root))),
+        Step((str(layout.tool("ruff")), "format", "--check", str(layout.root))),
+        Step((str(layout.tool("mypy")), "--config-file", str(layout.root / "pyproject.toml"))),
+        venv_python(layout, "-m", "scripts.requirements_lock", "check"),
+    ]
 
 
 def export_steps(layout: Layout, args: list[str]) -> list[Step]:
     """`honcho export` of deploy/Procfile.prod as systemd units and a supervisord config."""
     parser = argparse.ArgumentParser(prog="python -m scripts.dev export", description=export_steps.__doc__)
-    parser.add_argument("--dir", default=os.environ.get("EXPORT_DIR", ".var/export"),
-                        help="where to write (default .var/export; make: EXPORT_DIR)")
-    parser.add_argument("--app", default=os.environ.get("EXPORT_APP", "aetherion"),
-                        help="application name (default aetherion; make: EXPORT_APP)")
-    parser.add_argument("--user", default=os.environ.get("EXPORT_USER"),
-                        help="user the services run as (default: the app name; make: EXPORT_USER)")
-    parser.add_argument("--root", default=os.environ.get("EXPORT_ROOT", str(layout.root)),
-                        help="the checkout the server runs from (default: this one; make: EXPORT_ROOT)")
+    parser.add_argument(
+        "--dir",
+        default=os.environ.get("EXPORT_DIR", ".var/export"),
+        help="where to write (default .var/export; make: EXPORT_DIR)",
+    )
+    parser.add_argument(
+        "--app",
+        default=os.environ.get("EXPORT_APP", "aetherion"),
+        help="application name (default aetherion; make: EXPORT_APP)",
+    )
+    parser.add_argument(
+        "--user",
+        default=os.environ.get("EXPORT_USER"),
+        help="user the services run as (default: the app name; make: EXPORT_USER)",
+    )
+    parser.add_argument(
+        "--root",
+        default=os.environ.get("EXPORT_ROOT", str(layout.root)),
+        help="the checkout the server runs from (default: this one; make: EXPORT_ROOT)",
+    )
     options = parser.parse_args(args)
     out = layout.root / options.dir  # an absolute --dir stays as it is
     templates = layout.root / "deploy" / "export"
-    common = (str(layout.tool("honcho")), "export", "-f", str(layout.root / "deploy" / "Procfile.prod"),
-              "-d", options.root, "-e", os.devnull, "-a", options.app, "-u", options.user or options.app)
+    common = (
+        str(layout.tool("honcho")),
+        "export",
+        "-f",
+        str(layout.root / "deploy" / "Procfile.prod"),
+        "-d",
+        options.root,
+        "-e",
+        os.devnull,
+        "-a",
+        options.app,
+        "-u",
+        options.user or options.app,
+    )
     return [
         Step((*common, "-t", str(templates / "systemd"), "systemd", str(out / "systemd"))),
-        Step((*common, "-t", str(templates / "supervisord"), "-l", f"/var/log/{options.app}",
-              "supervisord", str(out / "supervisord"))),
+        Step(
+            (
+                *common,
+                "-t",
+                str(templates / "supervisord"),
+                "-l",
+                f"/var/log/{options.app}",
+                "supervisord",
+                str(out / "supervisord"),
+            )
+        ),
     ]
 
 
@@ -184,41 +225,106 @@ def command(module: str, *fixed: str, foreground: bool = False) -> Callable[[Lay
     return lambda layout, args: [venv_python(layout, "-m", module, *fixed, *args, foreground=foreground)]
 
 
-TASKS = {task.name: task for task in [
-    Task("setup", "system packages, virtual environment, requirements, the project (editable)", steps=setup_steps),
-    Task("run", "start the dev stack: Django :8000, FastAPI :8001, Flask :8002",
-         needs=("setup", "config", "databases", "bootstrap"), soft_needs=("databases", "bootstrap"),
-         steps=lambda layout, args: [venv_python(layout, "-m", "scripts.ports"),
-                                     Step((str(layout.tool("honcho")), "start"), foreground=True)]),
-    Task("test", "run every test against real MySQL and MongoDB servers", needs=("setup",),
-         steps=pytest_steps(None), takes_args=True),
-    Task("lint", "ruff check, ruff format --check, mypy, and requirements/lock.txt matches the requirements",
-         needs=("setup",), steps=lint_steps),
-    Task("test-fast", "the unit and integration tests (no end-to-end, fuzz, bench or browser tests)",
-         needs=("setup",), steps=pytest_steps(" and ".join(f"not {m}" for m in SLOW_MARKERS)), takes_args=True),
-    Task("config", "validate every service's configuration (`python -m scripts.config show` prints it)",
-         needs=("setup",), steps=command("scripts.config", "check")),
-    Task("doctor", "pre-flight checks: Python, requirements, config, ports, MySQL, MongoDB, Flask",
-         needs=("setup",), steps=command("scripts.doctor"), takes_args=True),
-    Task("databases", "make MySQL and MongoDB answer (private servers under .var/ if needed)",
-         needs=("setup",), steps=command("scripts.local_db", "ensure")),
-    Task("bootstrap", "create the MySQL database, migrate, create MongoDB indexes",
-         needs=("setup",), steps=command("scripts.bootstrap_db")),
-    Task("smoke", "check a running stack's health endpoints and /check-regime",
-         needs=("setup",), steps=command("scripts.smoke"), takes_args=True),
-    Task("demo", "load real sample prices into the running dev stack and record their regimes",
-         needs=("setup",), steps=command("scripts.load_sample_data"), takes_args=True),
-    Task("bench", "measure every figure beside its ceiling, own servers on free ports (bench --json out.json)",
-         needs=("setup",), takes_args=True,
-         steps=lambda layout, args: [system_python("-m", "scripts.system_packages", "bench"),
-                                     venv_python(layout, "-m", "scripts.local_db", "prepare"),
-                                     venv_python(layout, "-m", "scripts.bench", *args, foreground=True)]),
-    Task("export", "write systemd units and a supervisord config for deploy/Procfile.prod into .var/export/",
-         needs=("setup",), steps=export_steps, takes_args=True),
-    Task("stop-databases", "stop the private database servers `run` started",
-         needs=("setup",), steps=command("scripts.local_db", "stop")),
-    Task("clean", "stop private servers, remove .var/ and the virtual environment"),
-]}
+TASKS = {
+    task.name: task
+    for task in [
+        Task("setup", "system packages, virtual environment, requirements, the project (editable)", steps=setup_steps),
+        Task(
+            "run",
+            "start the dev stack: Django :8000, FastAPI :8001, Flask :8002",
+            needs=("setup", "config", "databases", "bootstrap"),
+            soft_needs=("databases", "bootstrap"),
+            steps=lambda layout, args: [
+                venv_python(layout, "-m", "scripts.ports"),
+                Step((str(layout.tool("honcho")), "start"), foreground=True),
+            ],
+        ),
+        Task(
+            "test",
+            "run every test against real MySQL and MongoDB servers",
+            needs=("setup",),
+            steps=pytest_steps(None),
+            takes_args=True,
+        ),
+        Task(
+            "lint",
+            "ruff check, ruff format --check, mypy, and requirements/lock.txt matches the requirements",
+            needs=("setup",),
+            steps=lint_steps,
+        ),
+        Task(
+            "test-fast",
+            "the unit and integration tests (no end-to-end, fuzz, bench or browser tests)",
+            needs=("setup",),
+            steps=pytest_steps(" and ".join(f"not {m}" for m in SLOW_MARKERS)),
+            takes_args=True,
+        ),
+        Task(
+            "config",
+            "validate every service's configuration (`python -m scripts.config show` prints it)",
+            needs=("setup",),
+            steps=command("scripts.config", "check"),
+        ),
+        Task(
+            "doctor",
+            "pre-flight checks: Python, requirements, config, ports, MySQL, MongoDB, Flask",
+            needs=("setup",),
+            steps=command("scripts.doctor"),
+            takes_args=True,
+        ),
+        Task(
+            "databases",
+            "make MySQL and MongoDB answer (private servers under .var/ if needed)",
+            needs=("setup",),
+            steps=command("scripts.local_db", "ensure"),
+        ),
+        Task(
+            "bootstrap",
+            "create the MySQL database, migrate, create MongoDB indexes",
+            needs=("setup",),
+            steps=command("scripts.bootstrap_db"),
+        ),
+        Task(
+            "smoke",
+            "check a running stack's health endpoints and /check-regime",
+            needs=("setup",),
+            steps=command("scripts.smoke"),
+            takes_args=True,
+        ),
+        Task(
+            "demo",
+            "load real sample prices into the running dev stack and record their regimes",
+            needs=("setup",),
+            steps=command("scripts.load_sample_data"),
+            takes_args=True,
+        ),
+        Task(
+            "bench",
+            "measure every figure beside its ceiling, own servers on free ports (bench --json out.json)",
+            needs=("setup",),
+            takes_args=True,
+            steps=lambda layout, args: [
+                system_python("-m", "scripts.system_packages", "bench"),
+                venv_python(layout, "-m", "scripts.local_db", "prepare"),
+                venv_python(layout, "-m", "scripts.bench", *args, foreground=True),
+            ],
+        ),
+        Task(
+            "export",
+            "write systemd units and a supervisord config for deploy/Procfile.prod into .var/export/",
+            needs=("setup",),
+            steps=export_steps,
+            takes_args=True,
+        ),
+        Task(
+            "stop-databases",
+            "stop the private database servers `run` started",
+            needs=("setup",),
+            steps=command("scripts.local_db", "stop"),
+        ),
+        Task("clean", "stop private servers, remove .var/ and the virtual environment"),
+    ]
+}
 
 
 def plan(task_name: str, layout: Layout) -> list[str]:
@@ -314,9 +420,12 @@ def task_list() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.dev", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog=f"tasks:\n{task_list()}")
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.dev",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"tasks:\n{task_list()}",
+    )
     parser.add_argument("-n", "--dry-run", action="store_true", help="print the commands the task would run")
     parser.add_argument("task", choices=[*TASKS, "help"], metavar="task", help="one of the tasks below")
     parser.add_argument("args", nargs=argparse.REMAINDER, help="passed on to the task's command")

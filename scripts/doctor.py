@@ -53,8 +53,12 @@ CONFIG_FIX = "run `python -m scripts.config check` and fix the lines it prints"
 def check_python() -> CheckResult:
     version = ".".join(str(part) for part in sys.version_info[:3])
     if sys.version_info[:2] < MIN_PYTHON:
-        return CheckResult("python", FAIL, f"Python {version} ({shown(sys.executable)}) is too old",
-                           "install Python 3.11+ and run `make setup` with it")
+        return CheckResult(
+            "python",
+            FAIL,
+            f"Python {version} ({shown(sys.executable)}) is too old",
+            "install Python 3.11+ and run `make setup` with it",
+        )
     return CheckResult("python", OK, f"{version} ({shown(sys.executable)})")
 
 
@@ -101,8 +105,9 @@ def check_requirements() -> CheckResult:
     try:
         pins = read_pins(dev)
     except OSError as exc:
-        return CheckResult("requirements", FAIL, f"cannot read the pins: {exc}",
-                           "run this from a complete checkout of the repository")
+        return CheckResult(
+            "requirements", FAIL, f"cannot read the pins: {exc}", "run this from a complete checkout of the repository"
+        )
     unmet = unmet_pins(pins)
     if not unmet:
         return CheckResult("requirements", OK, f"{len(pins)} pinned packages installed")
@@ -165,8 +170,12 @@ def check_ports(profile: str) -> CheckResult:
             holder = port_holder(host, port)
         except OSError as exc:
             home = setting_home("BIND_HOST", service, profile)
-            return CheckResult("ports", FAIL, f"cannot bind {host}:{port} for {service}: {exc.strerror}",
-                               f"set BIND_HOST to an address of this machine in {home}")
+            return CheckResult(
+                "ports",
+                FAIL,
+                f"cannot bind {host}:{port} for {service}: {exc.strerror}",
+                f"set BIND_HOST to an address of this machine in {home}",
+            )
         if holder is None:
             free.append(str(port))
         elif served_by(service, port):
@@ -189,8 +198,12 @@ def guarded(name: str, check: Callable[..., CheckResult], *args: str) -> CheckRe
     except ModuleNotFoundError as exc:
         return CheckResult(name, FAIL, f"needs the Python package {exc.name!r}, which is not installed", setup_fix())
     except Exception as exc:  # the doctor reports every failure, it never crashes
-        return CheckResult(name, FAIL, f"the check itself failed: {type(exc).__name__}: {exc}",
-                           "run `python -m scripts.doctor` again; if it repeats, report this line")
+        return CheckResult(
+            name,
+            FAIL,
+            f"the check itself failed: {type(exc).__name__}: {exc}",
+            "run `python -m scripts.doctor` again; if it repeats, report this line",
+        )
 
 
 def resolve_profile(requested: str | None) -> tuple[str, str | None]:
@@ -208,21 +221,26 @@ def resolve_profile(requested: str | None) -> tuple[str, str | None]:
 
 
 CHECKS: tuple[tuple[str, Callable[[str], CheckResult]], ...] = (
-    ("config", check_config), ("ports", check_ports), ("mysql", check_mysql), ("mongo", check_mongo),
+    ("config", check_config),
+    ("ports", check_ports),
+    ("mysql", check_mysql),
+    ("mongo", check_mongo),
     ("flask", check_flask),
 )
 
 
-def run_checks(profile: str, profile_problem: str | None = None,
-               progress: Callable[[str], None] = lambda name: None) -> list[CheckResult]:
+def run_checks(
+    profile: str, profile_problem: str | None = None, progress: Callable[[str], None] = lambda name: None
+) -> list[CheckResult]:
     """Every check in order; ``progress`` is told each one's name before it runs."""
     results = []
     for name, machine_check in (("python", check_python), ("requirements", check_requirements)):
         progress(name)
         results.append(guarded(name, machine_check))
     if profile_problem is not None:
-        results.append(CheckResult("config", FAIL, profile_problem,
-                                   "set APP_ENV to dev, test or production, or unset it"))
+        results.append(
+            CheckResult("config", FAIL, profile_problem, "set APP_ENV to dev, test or production, or unset it")
+        )
         return results + [skipped(name) for name, _ in CHECKS[1:]]
     for name, check in CHECKS:
         progress(name)
@@ -283,10 +301,12 @@ def summary(results: list[CheckResult]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.doctor", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", choices=("dev", "test", "production"),
-                        help="config profile (default: APP_ENV, else dev)")
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.doctor", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--profile", choices=("dev", "test", "production"), help="config profile (default: APP_ENV, else dev)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)
 

@@ -46,11 +46,18 @@ def read_sample_bars(symbols: list[str]) -> dict[str, list[dict[str, Any]]]:
     bars: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in csv.DictReader(io.StringIO(gzip.decompress(packed).decode())):
         if row["Ticker"] in symbols:
-            bars[row["Ticker"]].append({
-                "symbol": row["Ticker"], "timeframe": "1d", "ts": f"{row['Date']}T00:00:00Z",
-                "open": float(row["Open"]), "high": float(row["High"]), "low": float(row["Low"]),
-                "close": float(row["Close"]), "volume": float(row["Volume"]),
-            })
+            bars[row["Ticker"]].append(
+                {
+                    "symbol": row["Ticker"],
+                    "timeframe": "1d",
+                    "ts": f"{row['Date']}T00:00:00Z",
+                    "open": float(row["Open"]),
+                    "high": float(row["High"]),
+                    "low": float(row["Low"]),
+                    "close": float(row["Close"]),
+                    "volume": float(row["Volume"]),
+                }
+            )
     return {symbol: sorted(rows, key=lambda r: r["ts"]) for symbol, rows in bars.items()}
 
 
@@ -66,8 +73,13 @@ def instrument_register(client: httpx.Client, django_url: str, symbol: str) -> s
     return "registered"
 
 
-def bars_post(client: httpx.Client, fastapi_url: str, rows: list[dict[str, Any]], batch_size: int,
-              advance: Callable[[int], object]) -> dict[str, int]:
+def bars_post(
+    client: httpx.Client,
+    fastapi_url: str,
+    rows: list[dict[str, Any]],
+    batch_size: int,
+    advance: Callable[[int], object],
+) -> dict[str, int]:
     """Post ``rows`` in batches; the summed counts of the ingest reports."""
     totals = {"inserted": 0, "updated": 0, "unchanged": 0, "rejected": 0}
     for start in range(0, len(rows), batch_size):
@@ -88,10 +100,19 @@ def latest_snapshot(client: httpx.Client, django_url: str, symbol: str) -> dict[
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.load_sample_data", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--symbols", nargs="+", choices=sorted(NAMES), default=sorted(NAMES), metavar="SYMBOL",
-                        help=f"which of {', '.join(sorted(NAMES))} (default: all)")
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.load_sample_data",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--symbols",
+        nargs="+",
+        choices=sorted(NAMES),
+        default=sorted(NAMES),
+        metavar="SYMBOL",
+        help=f"which of {', '.join(sorted(NAMES))} (default: all)",
+    )
     parser.add_argument("--batch-size", type=int, default=1000, help="bars per POST /bars (default 1000)")
     parser.add_argument("--no-refresh", action="store_true", help="load only; do not run refresh_regimes")
     args = parser.parse_args(argv)
@@ -116,15 +137,23 @@ def main(argv: list[str] | None = None) -> int:
                 for symbol in args.symbols:
                     registered = instrument_register(client, common.django_core_url, symbol)
                     task = progress.add_task(f"{symbol} bars", total=len(bars[symbol]))
-                    counts = bars_post(client, common.fastapi_market_url, bars[symbol], args.batch_size,
-                                       functools.partial(progress.advance, task))
+                    counts = bars_post(
+                        client,
+                        common.fastapi_market_url,
+                        bars[symbol],
+                        args.batch_size,
+                        functools.partial(progress.advance, task),
+                    )
                     summary[symbol] = {"instrument": registered, **counts}
                     err.print(f"{symbol}: {registered}; bars " + ", ".join(f"{v} {k}" for k, v in counts.items()))
             refresh_failed = False
             if not args.no_refresh:
                 refresh = subprocess.run(
                     [sys.executable, "-m", "apps.django_core", "refresh_regimes", "--symbol", *args.symbols],
-                    capture_output=True, text=True, timeout=300, check=False,
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                    check=False,
                 )
                 err.print(refresh.stdout.strip() or refresh.stderr.strip(), highlight=False)
                 refresh_failed = refresh.returncode != 0
@@ -141,8 +170,14 @@ def main(argv: list[str] | None = None) -> int:
     for symbol, row in summary.items():
         regime = row.get("regime") or {}
         tallies = (str(row[k]) for k in ("inserted", "updated", "unchanged", "rejected"))
-        table.add_row(symbol, row["instrument"], *tallies,
-                      (regime.get("as_of") or "-")[:10], regime.get("trend", "-"), regime.get("volatility", "-"))
+        table.add_row(
+            symbol,
+            row["instrument"],
+            *tallies,
+            (regime.get("as_of") or "-")[:10],
+            regime.get("trend", "-"),
+            regime.get("volatility", "-"),
+        )
     Console(soft_wrap=True).print(table)
     return 1 if refresh_failed else 0
 

@@ -142,8 +142,13 @@ def probe_mysql(server: MySQLServer) -> str | None:
 
     target = server.target
     try:
-        connection = MySQLdb.connect(host=loopback_ip(target.host), port=target.port, user=target.user,
-                                     password=target.password, connect_timeout=2)
+        connection = MySQLdb.connect(
+            host=loopback_ip(target.host),
+            port=target.port,
+            user=target.user,
+            password=target.password,
+            connect_timeout=2,
+        )
     except MySQLdb.OperationalError as exc:
         if mysql_advice.error_kind(exc) in mysql_advice.REFUSING:  # there, but not for this account
             raise Refused(mysql_advice.error_parts(exc)[1]) from None
@@ -184,14 +189,18 @@ def provide(server: AnyServer) -> str:
         try:
             name = probe(default)
         except Refused as exc:
-            say(f"{default.describe()} (the default address) answers but refuses the configured account ({exc}); "
+            say(
+                f"{default.describe()} (the default address) answers but refuses the configured account ({exc}); "
                 f"to use it, set {defaults.url_variable} with an account it takes in "
-                f"config/{defaults.service}.local.env; until then, {server.host}:{server.port} as configured")
+                f"config/{defaults.service}.local.env; until then, {server.host}:{server.port} as configured"
+            )
             name = None
         if name is not None:
             found_record(server.profile, defaults.url_variable, server_url(default))
-            return (f"{default.describe()}: found {name} at the default address ({defaults.address_variable}); "
-                    f"using it (recorded in {processes.shown(found_file(server.profile))}), no private server")
+            return (
+                f"{default.describe()}: found {name} at the default address ({defaults.address_variable}); "
+                f"using it (recorded in {processes.shown(found_file(server.profile))}), no private server"
+            )
     found_record(server.profile, defaults.url_variable, None)
     return ensure(server)
 
@@ -213,8 +222,10 @@ def check_is_local(server: AnyServer) -> None:
         )
     if sys.platform not in PRIVATE_SERVER_PLATFORMS:
         hint = system_packages.NEEDS[DEFAULTS[server.name].need].elsewhere
-        raise ServerError(f"nothing answers at {server.host}:{server.port}, and private servers are started on "
-                          f"Linux only: install {hint}")
+        raise ServerError(
+            f"nothing answers at {server.host}:{server.port}, and private servers are started on "
+            f"Linux only: install {hint}"
+        )
 
 
 def check_can_start(server: AnyServer) -> None:
@@ -246,8 +257,10 @@ def ensure(server: AnyServer) -> str:
             pid = child.pid
         processes.wait_ready(process, child, pid)
         pids.append(f"{process.name} pid {pid}")
-    return (f"{server.describe()}: started a private {server.engine()} ({', '.join(pids)}; "
-            f"data {processes.shown(server.data_dir)}){_migrated(server)}")
+    return (
+        f"{server.describe()}: started a private {server.engine()} ({', '.join(pids)}; "
+        f"data {processes.shown(server.data_dir)}){_migrated(server)}"
+    )
 
 
 def _migrated(server: AnyServer) -> str:

@@ -24,8 +24,15 @@ OTHER = "other"
 
 # The kinds that mean a MySQL server is there, but not for this account.
 REFUSING = (DENIED, NO_RIGHTS)
-KINDS = {2013: NO_ANSWER, 2002: REFUSED, 2003: REFUSED, 2005: UNKNOWN_HOST, 1045: DENIED, 1044: NO_RIGHTS,
-         1049: UNKNOWN_DATABASE}
+KINDS = {
+    2013: NO_ANSWER,
+    2002: REFUSED,
+    2003: REFUSED,
+    2005: UNKNOWN_HOST,
+    1045: DENIED,
+    1044: NO_RIGHTS,
+    1049: UNKNOWN_DATABASE,
+}
 # Said by a connection that timed out before the server answered (errno 110: ETIMEDOUT).
 _TIMEOUT_WORDS = ("timed out", "Lost connection", "(110)")
 # Where MYSQL_URL lives when the caller does not say.
@@ -59,8 +66,9 @@ def error_kind(exc: BaseException) -> str:
     return KINDS.get(code, OTHER)
 
 
-def mysql_advice(target: MySQLTarget, exc: BaseException, *, home: str = DEFAULT_HOME,
-                 timeout_s: float | None = None) -> Advice:
+def mysql_advice(
+    target: MySQLTarget, exc: BaseException, *, home: str = DEFAULT_HOME, timeout_s: float | None = None
+) -> Advice:
     """What ``exc`` (a MySQLdb error connecting to ``target``) means, and what to do; the password never shown.
 
     ``home``: where MYSQL_URL is set; ``timeout_s``: the connect timeout used, to name it.
@@ -71,22 +79,45 @@ def mysql_advice(target: MySQLTarget, exc: BaseException, *, home: str = DEFAULT
     kind, where = error_kind(exc), f"MySQL at {target.address}"
     if kind == NO_ANSWER:
         within = f" within {timeout_s:g} s" if timeout_s is not None else ""
-        return Advice(kind, code, f"{where} does not answer{within}",
-                      f"the server at {target.address} does not answer{within.replace('within', 'in')}: "
-                      "check the host, a firewall, or that it is MySQL")
+        return Advice(
+            kind,
+            code,
+            f"{where} does not answer{within}",
+            f"the server at {target.address} does not answer{within.replace('within', 'in')}: "
+            "check the host, a firewall, or that it is MySQL",
+        )
     if kind in (REFUSED, UNKNOWN_HOST):
-        start = ("start it: `make databases` starts a private one" if target.is_local
-                 else f"start the server at {target.address}")
+        start = (
+            "start it: `make databases` starts a private one"
+            if target.is_local
+            else f"start the server at {target.address}"
+        )
         detail = "connection refused" if kind == REFUSED else f"unknown host ({message})"
         return Advice(kind, code, f"{where}: {detail}", f"{start}, or fix MYSQL_URL in {home}")
     if kind == DENIED:
-        return Advice(kind, code, f"{where}: access denied for user '{target.user}'",
-                      f"fix the user/password in MYSQL_URL ({home})")
+        return Advice(
+            kind,
+            code,
+            f"{where}: access denied for user '{target.user}'",
+            f"fix the user/password in MYSQL_URL ({home})",
+        )
     if kind == UNKNOWN_DATABASE:
-        return Advice(kind, code, f"{where}: unknown database '{target.database}'",
-                      "run `make bootstrap` (creates the database and migrates)")
+        return Advice(
+            kind,
+            code,
+            f"{where}: unknown database '{target.database}'",
+            "run `make bootstrap` (creates the database and migrates)",
+        )
     if kind == NO_RIGHTS:
-        return Advice(kind, code, f"{where}: user '{target.user}' may not use database '{target.database}'",
-                      f"grant the user rights on it, or ask an admin to run: CREATE DATABASE `{target.database}`")
-    return Advice(kind, code, f"{where}: error {code}: {message}",
-                  f"check that server's log, or point MYSQL_URL in {home} at another server")
+        return Advice(
+            kind,
+            code,
+            f"{where}: user '{target.user}' may not use database '{target.database}'",
+            f"grant the user rights on it, or ask an admin to run: CREATE DATABASE `{target.database}`",
+        )
+    return Advice(
+        kind,
+        code,
+        f"{where}: error {code}: {message}",
+        f"check that server's log, or point MYSQL_URL in {home} at another server",
+    )

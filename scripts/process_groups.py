@@ -102,8 +102,9 @@ def _deliver(pid: int, how: GroupSignal) -> bool:
     return True
 
 
-def stop(process: subprocess.Popen[Any], timeout: float, *, request: str | int = STOP,
-         platform: str = sys.platform) -> int:
+def stop(
+    process: subprocess.Popen[Any], timeout: float, *, request: str | int = STOP, platform: str = sys.platform
+) -> int:
     """Ask ``process``'s group to stop (``request``), wait up to ``timeout`` s, then kill the group.
 
     Returns the exit code of the group leader.

@@ -40,9 +40,21 @@ def uv_program() -> str:
 
 def compile_lock(output: Path, root: Path = REPO_ROOT) -> None:
     """Write the hashed lock of ``root``'s requirements/dev.txt to ``output`` (its pins kept where they still fit)."""
-    command = [uv_program(), "pip", "compile", "--quiet", "--universal", "--generate-hashes",
-               "--python-version", "3.11", "--custom-compile-command", COMPILE_COMMAND,
-               str(SOURCE), "--output-file", str(output)]
+    command = [
+        uv_program(),
+        "pip",
+        "compile",
+        "--quiet",
+        "--universal",
+        "--generate-hashes",
+        "--python-version",
+        "3.11",
+        "--custom-compile-command",
+        COMPILE_COMMAND,
+        str(SOURCE),
+        "--output-file",
+        str(output),
+    ]
     result = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
@@ -64,8 +76,11 @@ def lock_differences(root: Path = REPO_ROOT) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.requirements_lock", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.requirements_lock",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("action", choices=["compile", "check"])
     args = parser.parse_args(argv)
     try:
@@ -79,8 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if differences:
         changed = sorted({line[1:].split("==")[0].strip() for line in differences if "==" in line})
-        print(f"requirements_lock: {LOCK.as_posix()} does not match the requirement files "
-              f"({', '.join(changed) or f'{len(differences)} lines'}): run `{COMPILE_COMMAND}`", file=sys.stderr)
+        print(
+            f"requirements_lock: {LOCK.as_posix()} does not match the requirement files "
+            f"({', '.join(changed) or f'{len(differences)} lines'}): run `{COMPILE_COMMAND}`",
+            file=sys.stderr,
+        )
         return 1
     print(f"requirements_lock: {LOCK.as_posix()} matches the requirement files", file=sys.stderr)
     return 0

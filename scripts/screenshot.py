@@ -22,15 +22,15 @@ if TYPE_CHECKING:
 CHROMIUM = "/usr/bin/chromium"
 # No sandbox (root in a container), no GPU, and nothing that calls home: no background networking
 # (safe browsing, variations, …) and no component updates.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update"]
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
 def chromium_launch(playwright: Playwright) -> Browser:
     """Debian's chromium under ``playwright`` (a sync_playwright() instance), headless, closed-network flags."""
     if not Path(CHROMIUM).exists():
-        raise FileNotFoundError(f"{CHROMIUM} is missing: "
-                                "run `python3 -m scripts.system_packages browser` (Debian's chromium)")
+        raise FileNotFoundError(
+            f"{CHROMIUM} is missing: run `python3 -m scripts.system_packages browser` (Debian's chromium)"
+        )
     return playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
 
 
@@ -39,8 +39,9 @@ def say(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.screenshot", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.screenshot", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("url", help="the page, e.g. http://127.0.0.1:8000/")
     parser.add_argument("--out", type=Path, default=Path("page.png"), help="PNG to write (default: page.png)")
     parser.add_argument("--wait-for", metavar="SELECTOR", help="a CSS selector to wait for before the screenshot")

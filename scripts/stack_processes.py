@@ -80,8 +80,13 @@ def _listener(port: int) -> str | None:
 # --- waiting ----------------------------------------------------------------------------------
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float, what: str, interval: float = 0.2,
-               error: type[Exception] = TimeoutError) -> float:
+def wait_until(
+    predicate: Callable[[], bool],
+    timeout: float,
+    what: str,
+    interval: float = 0.2,
+    error: type[Exception] = TimeoutError,
+) -> float:
     """Poll ``predicate`` until true; the seconds it took. Past ``timeout``, raise ``error`` naming ``what``."""
     started = time.monotonic()
     while True:

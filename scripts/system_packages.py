@@ -63,8 +63,10 @@ def mysqlclient_builds(system: System) -> bool:
         return True  # mysqlclient ships Windows wheels: nothing to compile
     if os.environ.get("MYSQLCLIENT_CFLAGS") and os.environ.get("MYSQLCLIENT_LDFLAGS"):
         return True  # mysqlclient's own way to name the library without pkg-config
-    return shutil.which("pkg-config") is not None and subprocess.run(
-        ["pkg-config", "--exists", "mysqlclient"], check=False).returncode == 0
+    return (
+        shutil.which("pkg-config") is not None
+        and subprocess.run(["pkg-config", "--exists", "mysqlclient"], check=False).returncode == 0
+    )
 
 
 NEEDS = {
@@ -128,8 +130,9 @@ def find_postgres_program(name: str) -> str | None:
     found = shutil.which(name)
     if found:
         return found
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
-                      key=lambda p: int(re.sub(r"\D", "", p.parent.name) or 0))
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(re.sub(r"\D", "", p.parent.name) or 0)
+    )
     for directory in reversed(versions):
         if (directory / name).is_file():
             return str(directory / name)

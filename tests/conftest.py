@@ -82,8 +82,9 @@ def developer_mysql(tmp_path_factory):
 
     # The committed dev account (this session's environment names the test stack's instead).
     dev_account = MySQLTarget.from_url(dotenv_values(CONFIG_DIR / "django_core.env")["MYSQL_URL"])
-    server = MySQLServer(dataclasses.replace(dev_account, port=free_port()), "dev",
-                         var_dir=tmp_path_factory.mktemp("developer-mysql"))
+    server = MySQLServer(
+        dataclasses.replace(dev_account, port=free_port()), "dev", var_dir=tmp_path_factory.mktemp("developer-mysql")
+    )
     ensure(server)
     yield server
     stop(server)

@@ -19,9 +19,18 @@ def make_bars(symbol: str, count: int, first: datetime = datetime(2000, 1, 3, tz
     bars = []
     for day in range(count):
         close = 100 + (day % 37) * 0.5 + day * 0.01
-        bars.append({"symbol": symbol, "timeframe": "1d", "ts": (first + timedelta(days=day)).isoformat(),
-                     "open": close - 0.25, "high": close + 1.0, "low": close - 1.0, "close": close,
-                     "volume": 1000 + day})
+        bars.append(
+            {
+                "symbol": symbol,
+                "timeframe": "1d",
+                "ts": (first + timedelta(days=day)).isoformat(),
+                "open": close - 0.25,
+                "high": close + 1.0,
+                "low": close - 1.0,
+                "close": close,
+                "volume": 1000 + day,
+            }
+        )
     return bars
 
 
@@ -34,8 +43,9 @@ def unique_set(bars: list[dict]) -> dict[tuple, float]:
     return {bar_key(bar): bar["close"] for bar in bars}
 
 
-def post_bars(base_url: str, bars: list[dict], client: httpx.Client | None = None,
-              timeout: float = 120) -> httpx.Response:
+def post_bars(
+    base_url: str, bars: list[dict], client: httpx.Client | None = None, timeout: float = 120
+) -> httpx.Response:
     """POST ``bars`` as one JSON batch with the test token (on ``client``'s pool when given)."""
     return (client or httpx).post(f"{base_url}/bars", json={"bars": bars}, headers=TOKEN, timeout=timeout)
 

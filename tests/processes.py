@@ -55,7 +55,11 @@ class SeparateProcesses:
             argv = [word for word in argv if word != "--fresh"]
         with self.log_path(name).open("ab") as log:
             process = process_groups.start(
-                argv, cwd=REPO_ROOT, env=self.env | assignments, stdout=log, stderr=subprocess.STDOUT,
+                argv,
+                cwd=REPO_ROOT,
+                env=self.env | assignments,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )
         self.processes[name] = process
@@ -82,8 +86,15 @@ class SeparateProcesses:
         """Run scripts/bootstrap_db.py until it succeeds (the databases may still be starting)."""
 
         def succeeds() -> bool:
-            result = subprocess.run([sys.executable, "-m", "scripts.bootstrap_db"], env=self.env, cwd=REPO_ROOT,
-                                    capture_output=True, text=True, timeout=120, check=False)
+            result = subprocess.run(
+                [sys.executable, "-m", "scripts.bootstrap_db"],
+                env=self.env,
+                cwd=REPO_ROOT,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
             return result.returncode == 0
 
         wait_until(succeeds, timeout, "scripts/bootstrap_db.py succeeding", interval=0.5)

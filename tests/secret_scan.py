@@ -18,8 +18,13 @@ ALLOWED_VALUES = {
     "aetherion-dev",  # the dev MySQL password in MYSQL_URL (config/django_core.env)
     "aetherion-test",  # the test stack's MySQL password (config/test.env)
     "my-password",  # docs/configuration.md: how to point MYSQL_URL at your own server
-    "recovery-pw", "s3cret-token", "wrong-secret-71c3", "p%40ss%3Aword", "secret",  # made-up values in tests
-    "unused", "sample",  # tests/deploy: a database nobody connects to; a sample answer to Render's prompt
+    "recovery-pw",
+    "s3cret-token",
+    "wrong-secret-71c3",
+    "p%40ss%3Aword",
+    "secret",  # made-up values in tests
+    "unused",
+    "sample",  # tests/deploy: a database nobody connects to; a sample answer to Render's prompt
     "bench-hello-app-not-a-secret",  # scripts/bench_apps.py: the bare Django app the bench compares with
 }
 # The deployment files' placeholders (deploy/, compose.yaml): a value to replace, never a secret.

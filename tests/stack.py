@@ -106,7 +106,11 @@ class HonchoStack:
         with self.log_path.open("wb") as log:
             self.process = process_groups.start(
                 [str(VENV_BIN / "honcho"), "-f", self.procfile, "start"],
-                cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
             )
 
     @property
@@ -155,11 +159,17 @@ class HonchoStack:
         started = time.monotonic()
         self.start()
         try:
-            wait_until(lambda: self.alive() and not port_is_free(ports["mysql"]) and not port_is_free(ports["mongo"]),
-                       timeout, "private MySQL and MongoDB listening")
+            wait_until(
+                lambda: self.alive() and not port_is_free(ports["mysql"]) and not port_is_free(ports["mongo"]),
+                timeout,
+                "private MySQL and MongoDB listening",
+            )
             wait_until(self._bootstrap, 60, "scripts/bootstrap_db.py succeeding", interval=0.5)
-            wait_until(lambda: self.alive() and all(http_status(u) == 200 for u in health_urls(ports)), 60,
-                       "all three /health = 200")
+            wait_until(
+                lambda: self.alive() and all(http_status(u) == 200 for u in health_urls(ports)),
+                60,
+                "all three /health = 200",
+            )
         except (AssertionError, TimeoutError) as exc:
             if self.running:
                 self.stop()
@@ -167,8 +177,14 @@ class HonchoStack:
         return time.monotonic() - started
 
     def _bootstrap(self) -> bool:
-        result = subprocess.run([sys.executable, "-m", "scripts.bootstrap_db"], env=self.env,
-                                capture_output=True, text=True, timeout=120, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "scripts.bootstrap_db"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         self.last_bootstrap = result.stderr
         return result.returncode == 0
 

@@ -16,7 +16,9 @@ WORKFLOW = REPO_ROOT / ".github" / "workflows" / "ci.yml"
 def schema_check(path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(VENV_BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -61,7 +63,11 @@ def test_windows_sets_up_with_the_runner_and_runs_its_tests_and_the_unit_layer_w
     # The same selection here collects the runner's tests and unit tests, and nothing that needs a server.
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "unit and not posix", *paths],
-        cwd=REPO_ROOT, env=clean_env(), capture_output=True, text=True, timeout=120,
+        cwd=REPO_ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout[-2000:]
     collected = [line for line in result.stdout.splitlines() if "::" in line]

@@ -13,8 +13,9 @@ from tests.stack import clean_env
 def make_dry_run(target: str, *variables: str) -> list[str]:
     """The commands make would run (under ``make test`` this make is a nested one: its
     "Entering/Leaving directory" lines are left out)."""
-    result = subprocess.run(["make", "-n", target, *variables], cwd=REPO_ROOT, capture_output=True, text=True,
-                            timeout=30)
+    result = subprocess.run(
+        ["make", "-n", target, *variables], cwd=REPO_ROOT, capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 0, result.stderr
     assert "warning" not in result.stderr.lower(), result.stderr  # e.g. a target defined twice
     return [line for line in result.stdout.splitlines() if not line.startswith("make")]
@@ -22,12 +23,18 @@ def make_dry_run(target: str, *variables: str) -> list[str]:
 
 def runner_dry_run(task: str, *args: str) -> list[str]:
     """The commands ``python -m scripts.dev --dry-run <task>`` lists after setup (up to date here)."""
-    result = subprocess.run([sys.executable, "-m", "scripts.dev", "--dry-run", task, *args], cwd=REPO_ROOT,
-                            env=clean_env(), capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.dev", "--dry-run", task, *args],
+        cwd=REPO_ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     if setup_reason(Layout()) is not None:  # setup's own commands come first while it is out of date
-        lines = lines[len(setup_steps(Layout(), [])):]
+        lines = lines[len(setup_steps(Layout(), [])) :]
     return lines
 
 

@@ -92,6 +92,7 @@ def fastapi_url_map(app) -> UrlMap:
 def flask_url_map(app) -> UrlMap:
     """flask_regime's URL map (Werkzeug rules)."""
     adapter = app.url_map.bind("127.0.0.1")
-    paths = [adapter.build(rule.endpoint, {name: SAMPLE for name in rule.arguments})
-             for rule in app.url_map.iter_rules()]
+    paths = [
+        adapter.build(rule.endpoint, {name: SAMPLE for name in rule.arguments}) for rule in app.url_map.iter_rules()
+    ]
     return UrlMap("flask_regime", sorted(set(paths)), lambda path: bool(adapter.allowed_methods(path)))

@@ -77,8 +77,12 @@ def config_files(service: str, profile: str, config_dir: Path = CONFIG_DIR, foun
     """The files read for ``service`` under ``profile``, the winning one first (``found``: the
     found-servers file, between the developer's own file and the committed defaults)."""
     files = [config_dir / f"{profile}.env"] if profile != "dev" else []
-    files += [config_dir / f"{service}.local.env", *([found] if found else []), config_dir / f"{service}.env",
-              config_dir / "common.env"]
+    files += [
+        config_dir / f"{service}.local.env",
+        *([found] if found else []),
+        config_dir / f"{service}.env",
+        config_dir / "common.env",
+    ]
     return files
 
 
@@ -100,9 +104,11 @@ def found_record(profile: str, name: str, value: str | None) -> None:
     path = found_file(profile)
     path.parent.mkdir(parents=True, exist_ok=True)
     quoted = {k: '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for k, v in values.items()}
-    path.write_text("# Written by scripts/local_db.py: servers found at the default addresses. Do not edit;\n"
-                    "# to choose a server yourself, set its URL in config/<service>.local.env.\n"
-                    + "".join(f"{k}={v}\n" for k, v in quoted.items()))
+    path.write_text(
+        "# Written by scripts/local_db.py: servers found at the default addresses. Do not edit;\n"
+        "# to choose a server yourself, set its URL in config/<service>.local.env.\n"
+        + "".join(f"{k}={v}\n" for k, v in quoted.items())
+    )
 
 
 @dataclass(frozen=True)
@@ -117,8 +123,7 @@ class SettingView:
 class ServiceConfig:
     """One service's view of its configuration, remembering where each value came from."""
 
-    def __init__(self, service: str, profile: str | None = None, config_dir: Path = CONFIG_DIR,
-                 use_found: bool = True):
+    def __init__(self, service: str, profile: str | None = None, config_dir: Path = CONFIG_DIR, use_found: bool = True):
         self.service = service
         self.profile = profile or current_profile(service)
         # What local_db found belongs to this checkout's own config (not to a test's config directory).
@@ -251,7 +256,10 @@ def mask_url_password(value: str) -> str:
 
 
 def load(
-    service: str, parse: Callable[[ServiceConfig], T], profile: str | None = None, config_dir: Path = CONFIG_DIR,
+    service: str,
+    parse: Callable[[ServiceConfig], T],
+    profile: str | None = None,
+    config_dir: Path = CONFIG_DIR,
     use_found: bool = True,
 ) -> T:
     """Build a service's settings with ``parse`` and fail once, listing every problem (``use_found``:

@@ -26,8 +26,9 @@ def mysql_server_at(target: MySQLTarget, timeout_s: int = 2) -> str:
     when it refuses."""
     import MySQLdb
 
-    conn = MySQLdb.connect(host=target.host, port=target.port, user=target.user, password=target.password,
-                           connect_timeout=timeout_s)
+    conn = MySQLdb.connect(
+        host=target.host, port=target.port, user=target.user, password=target.password, connect_timeout=timeout_s
+    )
     try:
         return mysql_server_name(conn.get_server_info())  # type: ignore[no-untyped-call]  # types-mysqlclient leaves Connection's methods unannotated
     finally:

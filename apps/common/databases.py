@@ -14,9 +14,7 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 def check_identifier(name: str, what: str = "database name") -> str:
     """Return ``name`` if it is a plain SQL identifier; raise ValueError otherwise."""
     if not _IDENTIFIER.fullmatch(name):
-        raise ValueError(
-            f"{what} {name!r} is not a plain identifier (letters, digits, underscore; at most 64)"
-        )
+        raise ValueError(f"{what} {name!r} is not a plain identifier (letters, digits, underscore; at most 64)")
     return name
 
 

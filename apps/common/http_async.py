@@ -26,8 +26,9 @@ from apps.common.service_calls import (
 )
 
 
-def async_service_client(*, token: str, connect_timeout: float, read_timeout: float,
-                         max_connections: int = 64) -> aiohttp.ClientSession:
+def async_service_client(
+    *, token: str, connect_timeout: float, read_timeout: float, max_connections: int = 64
+) -> aiohttp.ClientSession:
     """The pooled async client a FastAPI process opens once, in its lifespan (inside the running loop).
 
     ``connect_timeout`` bounds waiting for a pooled connection plus connecting; ``read_timeout``
@@ -35,8 +36,9 @@ def async_service_client(*, token: str, connect_timeout: float, read_timeout: fl
     """
     return aiohttp.ClientSession(
         headers=authorization_header(token),
-        timeout=aiohttp.ClientTimeout(total=None, connect=connect_timeout, sock_connect=connect_timeout,
-                                      sock_read=read_timeout),
+        timeout=aiohttp.ClientTimeout(
+            total=None, connect=connect_timeout, sock_connect=connect_timeout, sock_read=read_timeout
+        ),
         connector=aiohttp.TCPConnector(limit=max_connections, keepalive_timeout=KEEPALIVE_S),
         cookie_jar=aiohttp.DummyCookieJar(),  # calls between services carry no cookies
     )
@@ -50,14 +52,22 @@ def call_error(exc: aiohttp.ClientError | TimeoutError, service: str, url: str) 
     return unreachable_error(exc, service, url)
 
 
-async def get_contract(client: aiohttp.ClientSession, service: str, url: str, model: type[M],
-                       ok_statuses: Collection[int] = (200,)) -> M:
+async def get_contract(
+    client: aiohttp.ClientSession, service: str, url: str, model: type[M], ok_statuses: Collection[int] = (200,)
+) -> M:
     """GET ``url`` and parse it as ``model``, failures as ServiceCallError."""
     return await send_contract(client, "GET", service, url, model, ok_statuses=ok_statuses)
 
 
-async def send_contract(client: aiohttp.ClientSession, method: str, service: str, url: str, model: type[M],
-                        body: BaseModel | None = None, ok_statuses: Collection[int] = (200,)) -> M:
+async def send_contract(
+    client: aiohttp.ClientSession,
+    method: str,
+    service: str,
+    url: str,
+    model: type[M],
+    body: BaseModel | None = None,
+    ok_statuses: Collection[int] = (200,),
+) -> M:
     """Send ``body`` (a contract model, as JSON) and parse the answer as ``model``."""
     content = body.model_dump_json().encode() if body is not None else None
     headers = request_id_header()  # the session carries the token

@@ -25,8 +25,10 @@ def sync_service_client(*, token: str, connect_timeout: float, read_timeout: flo
     def add_headers(request: httpx.Request) -> None:
         request.headers.update(outgoing_headers(token))
 
-    return httpx.Client(timeout=httpx.Timeout(read_timeout, connect=connect_timeout, pool=connect_timeout),
-                        event_hooks={"request": [add_headers]})
+    return httpx.Client(
+        timeout=httpx.Timeout(read_timeout, connect=connect_timeout, pool=connect_timeout),
+        event_hooks={"request": [add_headers]},
+    )
 
 
 def call_error(exc: httpx.HTTPError, service: str, url: str) -> ServiceCallError:
@@ -36,21 +38,29 @@ def call_error(exc: httpx.HTTPError, service: str, url: str) -> ServiceCallError
     return unreachable_error(exc, service, url)
 
 
-def parse_contract(response: httpx.Response, model: type[M], service: str,
-                   ok_statuses: Collection[int] = (200,)) -> M:
+def parse_contract(response: httpx.Response, model: type[M], service: str, ok_statuses: Collection[int] = (200,)) -> M:
     """The response body as ``model``; a bad status or a broken contract is a 502."""
-    return answer_contract(response.status_code, response.content, str(response.request.url), model, service,
-                           ok_statuses)
+    return answer_contract(
+        response.status_code, response.content, str(response.request.url), model, service, ok_statuses
+    )
 
 
-def get_contract_sync(client: httpx.Client, service: str, url: str, model: type[M],
-                      ok_statuses: Collection[int] = (200,)) -> M:
+def get_contract_sync(
+    client: httpx.Client, service: str, url: str, model: type[M], ok_statuses: Collection[int] = (200,)
+) -> M:
     """GET ``url`` and parse it as ``model``, failures as ServiceCallError."""
     return send_contract_sync(client, "GET", service, url, model, ok_statuses=ok_statuses)
 
 
-def send_contract_sync(client: httpx.Client, method: str, service: str, url: str, model: type[M],
-                       body: BaseModel | None = None, ok_statuses: Collection[int] = (200,)) -> M:
+def send_contract_sync(
+    client: httpx.Client,
+    method: str,
+    service: str,
+    url: str,
+    model: type[M],
+    body: BaseModel | None = None,
+    ok_statuses: Collection[int] = (200,),
+) -> M:
     """Send ``body`` (a contract model, as JSON) and parse the answer as ``model``."""
     content = body.model_dump_json().encode() if body is not None else None
     headers = {"Content-Type": "application/json"} if body is not None else None

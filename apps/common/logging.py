@@ -68,6 +68,11 @@ def configure_logging(service: str, level: str = "INFO", log_format: str = "plai
 
 def log_request(method: str, path: str, status: int, duration_ms: float, request_id: str) -> None:
     """The one line each request gets."""
-    fields = {"method": method, "path": path, "status": status, "duration_ms": round(duration_ms, 2),
-              "request_id": request_id}
+    fields = {
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": round(duration_ms, 2),
+        "request_id": request_id,
+    }
     logging.getLogger(REQUEST_LOGGER).info("%s %s %s", method, path, status, extra=fields)

@@ -28,31 +28,48 @@ class ProblemResponse(NamedTuple):
 
 
 PROBLEM_RESPONSES: dict[int, ProblemResponse] = {
-    400: ProblemResponse("BadRequest", "A query parameter or the body is invalid; `errors` names each field.",
-                         ValidationProblem),
-    401: ProblemResponse("Unauthorized", "No internal token: send `Authorization: Bearer <INTERNAL_API_TOKEN>`.",
-                         headers=("WWW-Authenticate",)),
+    400: ProblemResponse(
+        "BadRequest", "A query parameter or the body is invalid; `errors` names each field.", ValidationProblem
+    ),
+    401: ProblemResponse(
+        "Unauthorized",
+        "No internal token: send `Authorization: Bearer <INTERNAL_API_TOKEN>`.",
+        headers=("WWW-Authenticate",),
+    ),
     403: ProblemResponse("Forbidden", "The internal token is wrong."),
     404: ProblemResponse("NotFound", "Nothing is there."),
     406: ProblemResponse("NotAcceptable", "The `Accept` header allows no media type this service sends."),
     409: ProblemResponse("Conflict", "The request conflicts with what is stored."),
     413: ProblemResponse("ContentTooLarge", "The body is larger than this service accepts."),
     415: ProblemResponse("UnsupportedMediaType", "The body's `Content-Type` is not one this operation takes."),
-    422: ProblemResponse("UnprocessableContent", "The request is invalid; `errors` names each invalid field.",
-                         ValidationProblem),
+    422: ProblemResponse(
+        "UnprocessableContent", "The request is invalid; `errors` names each invalid field.", ValidationProblem
+    ),
     502: ProblemResponse("BadGateway", "Another service answered with an error or broke its contract."),
-    503: ProblemResponse("ServiceUnavailable", "A database or another service is unavailable; retry after "
-                         "`Retry-After` seconds.", headers=("Retry-After",)),
+    503: ProblemResponse(
+        "ServiceUnavailable",
+        "A database or another service is unavailable; retry after `Retry-After` seconds.",
+        headers=("Retry-After",),
+    ),
     504: ProblemResponse("GatewayTimeout", "Another service did not answer in time."),
 }
 
 HEADERS: dict[str, dict[str, Any]] = {
-    REQUEST_ID_HEADER: {"description": "the request's ID: the client's, when it sent a valid one, else a new one",
-                        "required": True, "schema": {"type": "string"}},
-    "WWW-Authenticate": {"description": "the scheme the token goes in", "required": True,
-                         "schema": {"type": "string", "const": "Bearer"}},
-    "Retry-After": {"description": "seconds to wait before trying again", "required": True,
-                    "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+    REQUEST_ID_HEADER: {
+        "description": "the request's ID: the client's, when it sent a valid one, else a new one",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "WWW-Authenticate": {
+        "description": "the scheme the token goes in",
+        "required": True,
+        "schema": {"type": "string", "const": "Bearer"},
+    },
+    "Retry-After": {
+        "description": "seconds to wait before trying again",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    },
 }
 
 
@@ -75,12 +92,18 @@ def add_problem_components(document: dict[str, Any]) -> None:
     """Put into ``document`` the problem schemas, the headers, the token's security scheme and the shared
     responses its operations refer to; every response then says it carries ``X-Request-ID``."""
     names = {problem.name: status for status, problem in PROBLEM_RESPONSES.items()}
-    statuses = {names[ref.rsplit("/", 1)[-1]] for operation in operations(document)
-                for ref in (response.get("$ref", "") for response in operation.get("responses", {}).values())
-                if ref.startswith("#/components/responses/")}
+    statuses = {
+        names[ref.rsplit("/", 1)[-1]]
+        for operation in operations(document)
+        for ref in (response.get("$ref", "") for response in operation.get("responses", {}).values())
+        if ref.startswith("#/components/responses/")
+    }
     components = document.setdefault("components", {})
     components.setdefault("securitySchemes", {})[SECURITY_SCHEME] = {
-        "type": "http", "scheme": "bearer", "description": "the shared INTERNAL_API_TOKEN"}
+        "type": "http",
+        "scheme": "bearer",
+        "description": "the shared INTERNAL_API_TOKEN",
+    }
     components.setdefault("schemas", {}).update(problem_schemas())
     components.setdefault("headers", {}).update({name: dict(header) for name, header in HEADERS.items()})
     responses = components.setdefault("responses", {})

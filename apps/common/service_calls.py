@@ -48,8 +48,9 @@ def unreachable_error(exc: Exception, service: str, url: str) -> ServiceCallErro
     return ServiceCallError(503, f"{service} is unreachable at {url}: {type(exc).__name__}")
 
 
-def answer_contract(status: int, content: bytes, url: str, model: type[M], service: str,
-                    ok_statuses: Collection[int] = (200,)) -> M:
+def answer_contract(
+    status: int, content: bytes, url: str, model: type[M], service: str, ok_statuses: Collection[int] = (200,)
+) -> M:
     """An answer's body as ``model``; a bad status or a broken contract is a 502."""
     if status not in ok_statuses:
         raise ServiceCallError(502, f"{service} answered {status} at {url}")

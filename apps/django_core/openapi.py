@@ -38,8 +38,10 @@ class ProblemAutoSchema(AutoSchema):
         if any(parameter["in"] == "path" or parameter["name"] == "page" for parameter in parameters):
             statuses.add(404)
         # A composed permission (A & B) is no class: it is not the token check on its own.
-        guarded = any(isinstance(permission, type) and issubclass(permission, InternalTokenForWrites)
-                      for permission in self.view.permission_classes)
+        guarded = any(
+            isinstance(permission, type) and issubclass(permission, InternalTokenForWrites)
+            for permission in self.view.permission_classes
+        )
         if guarded and self.method not in SAFE_METHODS:
             statuses |= {401, 403}
         return statuses

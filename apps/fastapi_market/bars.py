@@ -236,8 +236,14 @@ async def bars_ingest(collection: Documents, rows: list[Any], policy: WritePolic
 
 
 async def bars_page(
-    collection: Documents, *, symbol: str, timeframe: Timeframe, start: datetime | None, end: datetime | None,
-    after: datetime | None, limit: int,
+    collection: Documents,
+    *,
+    symbol: str,
+    timeframe: Timeframe,
+    start: datetime | None,
+    end: datetime | None,
+    after: datetime | None,
+    limit: int,
 ) -> tuple[list[Bar], datetime | None]:
     """Bars in ``[start, end]`` after ``after``, oldest first; and the cursor of the next page."""
     series = await series_read(_segments(collection), symbol, timeframe)

@@ -13,8 +13,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     # A series' packed segments (apps/fastapi_market/segments.py), read all at once, oldest first.
     "bar_segments": [
-        IndexModel([("symbol", ASCENDING), ("timeframe", ASCENDING), ("version", ASCENDING)],
-                   name="bar_segments_series")
+        IndexModel(
+            [("symbol", ASCENDING), ("timeframe", ASCENDING), ("version", ASCENDING)], name="bar_segments_series"
+        )
     ],
     # The ingest ledger (apps/fastapi_market/series.py), read by symbol and timeframe.
     "series_ledger": [
@@ -27,5 +28,7 @@ INDEXES: dict[str, list[IndexModel]] = {
 # would read the whole table; scripts/bootstrap_db.py backs each field with a GIN expression index
 # on the collection's table when the server is this project's private FerretDB.
 EQUALITY_FILTERS: dict[str, list[str]] = {
-    "bars": ["_id", "symbol"], "bar_segments": ["_id", "symbol"], "series_ledger": ["symbol"],
+    "bars": ["_id", "symbol"],
+    "bar_segments": ["_id", "symbol"],
+    "series_ledger": ["symbol"],
 }

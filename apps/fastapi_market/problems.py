@@ -33,8 +33,13 @@ class ProblemError(Exception):
 RETRY_AFTER_SECONDS = "5"
 
 
-def problem_response(request: Request, status: int, detail: str | None = None,
-                     headers: Mapping[str, str] | None = None, **extensions: Any) -> JSONResponse:
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
     body = problem_body(status, detail, instance=request.url.path, **extensions)
     if status == 503:  # whatever is unavailable (MongoDB, flask_regime), say when to try again
         headers = {"Retry-After": RETRY_AFTER_SECONDS, **(headers or {})}

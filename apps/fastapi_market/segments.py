@@ -78,15 +78,19 @@ class Series:
         return self.take(keep)
 
     def take(self, selection: slice | np.ndarray) -> Series:
-        return Series(self.ts[selection], {name: column[selection] for name, column in self.columns.items()},
-                      self.versions[selection])
+        return Series(
+            self.ts[selection],
+            {name: column[selection] for name, column in self.columns.items()},
+            self.versions[selection],
+        )
 
     def bars(self, symbol: str, timeframe: Timeframe) -> list[Bar]:
         """The bars as contract models (``model_construct``: every value was validated on the way in)."""
         columns = {name: column.tolist() for name, column in self.columns.items()}
         return [
-            Bar.model_construct(symbol=symbol, timeframe=timeframe, ts=from_ms(ms),
-                                **{name: columns[name][i] for name in VALUES})
+            Bar.model_construct(
+                symbol=symbol, timeframe=timeframe, ts=from_ms(ms), **{name: columns[name][i] for name in VALUES}
+            )
             for i, ms in enumerate(self.ts.tolist())
         ]
 
@@ -150,8 +154,7 @@ def merge(documents: list[dict[str, Any]]) -> Series:
     ts = ts[order]
     last_of_each = np.append(ts[1:] != ts[:-1], True)
     columns = {
-        name: np.concatenate([_unpack(doc[name], _VALUE) for doc in documents])[order][last_of_each]
-        for name in VALUES
+        name: np.concatenate([_unpack(doc[name], _VALUE) for doc in documents])[order][last_of_each] for name in VALUES
     }
     return Series(ts[last_of_each], columns, versions[order][last_of_each])
 

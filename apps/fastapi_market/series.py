@@ -39,8 +39,11 @@ def ledger_entries(bars: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         entry = entries.get((bar["symbol"], bar["timeframe"]))
         if entry is None:
             entries[(bar["symbol"], bar["timeframe"])] = {
-                "symbol": bar["symbol"], "timeframe": bar["timeframe"], "inserted": 1,
-                "first_ts": bar["ts"], "last_ts": bar["ts"],
+                "symbol": bar["symbol"],
+                "timeframe": bar["timeframe"],
+                "inserted": 1,
+                "first_ts": bar["ts"],
+                "last_ts": bar["ts"],
             }
         else:
             entry["inserted"] += 1
@@ -56,8 +59,13 @@ def summaries_fold(entries: Iterable[Mapping[str, Any]]) -> list[SeriesSummary]:
         key = (entry["symbol"], entry["timeframe"])
         total = totals.get(key)
         if total is None:
-            totals[key] = {"symbol": key[0], "timeframe": key[1], "bars": entry["inserted"],
-                           "first_ts": entry["first_ts"], "last_ts": entry["last_ts"]}
+            totals[key] = {
+                "symbol": key[0],
+                "timeframe": key[1],
+                "bars": entry["inserted"],
+                "first_ts": entry["first_ts"],
+                "last_ts": entry["last_ts"],
+            }
         else:
             total["bars"] += entry["inserted"]
             total["first_ts"] = min(total["first_ts"], entry["first_ts"])
@@ -73,8 +81,9 @@ async def series_record(ledger: Documents, inserted: Iterable[Mapping[str, Any]]
         await ledger.insert_many([{**entry, "recorded": recorded} for entry in entries], ordered=False)
 
 
-async def series_read(ledger: Documents, *, symbol: str | None = None,
-                      timeframe: str | None = None) -> list[SeriesSummary]:
+async def series_read(
+    ledger: Documents, *, symbol: str | None = None, timeframe: str | None = None
+) -> list[SeriesSummary]:
     """Every series' summary, or those of ``symbol`` (and ``timeframe``): equality filters only."""
     query = {name: value for name, value in (("symbol", symbol), ("timeframe", timeframe)) if value is not None}
     return summaries_fold(await ledger.find(query, _SUMMARY_FIELDS).to_list())

@@ -14,8 +14,9 @@ from apps.flask_regime.bodies import InvalidBody
 Headers = Mapping[str, str] | Sequence[tuple[str, str]]
 
 
-def problem_response(status: int, detail: str | None = None, headers: Headers | None = None,
-                     **extensions: Any) -> Response:
+def problem_response(
+    status: int, detail: str | None = None, headers: Headers | None = None, **extensions: Any
+) -> Response:
     body = problem_body(status, detail, instance=request.path, **extensions)
     return Response(json.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE, headers=headers)
 

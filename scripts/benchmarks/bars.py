@@ -18,7 +18,6 @@ def day_ts(day: int) -> str:
     return f"{datetime(1990, 1, 1, tzinfo=UTC) + timedelta(days=day):%Y-%m-%dT%H:%M:%S.000Z}"
 
 
-
 def bars_generate(count: int, per_symbol: int, prefix: str = "BENCH", offset: int = 0) -> list[dict[str, Any]]:
     """``count`` daily bars, ``per_symbol`` per symbol named ``<prefix><n>``, from bar number ``offset`` on."""
     bars: list[dict[str, Any]] = []
@@ -27,12 +26,18 @@ def bars_generate(count: int, per_symbol: int, prefix: str = "BENCH", offset: in
     for index in range(offset, offset + count):
         symbol_no, day = divmod(index, per_symbol)
         close = closes[day] * (1 + symbol_no / 100)
-        bars.append({
-            "symbol": f"{prefix}{symbol_no}", "timeframe": "1d",
-            "ts": (start + timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-            "open": close, "high": round(close * 1.01, 4), "low": round(close * 0.99, 4), "close": close,
-            "volume": 1_000_000 + day,
-        })
+        bars.append(
+            {
+                "symbol": f"{prefix}{symbol_no}",
+                "timeframe": "1d",
+                "ts": (start + timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "open": close,
+                "high": round(close * 1.01, 4),
+                "low": round(close * 0.99, 4),
+                "close": close,
+                "volume": 1_000_000 + day,
+            }
+        )
     return bars
 
 

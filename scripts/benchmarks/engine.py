@@ -33,10 +33,10 @@ def regimes_python_loop(closes: list[float], params: RegimeParams) -> tuple[list
         trend: str | None = None
         vol: str | None = None
         if i >= slow - 1:
-            spread = (sum(closes[i - fast + 1:i + 1]) / fast) / (sum(closes[i - slow + 1:i + 1]) / slow) - 1.0
+            spread = (sum(closes[i - fast + 1 : i + 1]) / fast) / (sum(closes[i - slow + 1 : i + 1]) / slow) - 1.0
             trend = "bull" if spread > params.trend_band else "bear" if spread < -params.trend_band else "sideways"
         if i >= vol_n:
-            window = returns[i - vol_n + 1:i + 1]
+            window = returns[i - vol_n + 1 : i + 1]
             mean = sum(window) / vol_n
             variance = sum((r - mean) ** 2 for r in window) / (vol_n - 1)
             annual = math.sqrt(variance * params.periods_per_year)

@@ -36,10 +36,30 @@ class Scale:
     read_load_s: int  # seconds of wrk per read-load figure
 
 
-FULL = Scale(load_s=4, latency_s=3, ingest_bars=105_000, ingest_budget_s=90, regime_bars=5_000,
-             engine_closes=1_000_000, loop_closes=100_000, rounds=3, large_bars=1_000_000, read_load_s=10)
-QUICK = Scale(load_s=1, latency_s=1, ingest_bars=2_000, ingest_budget_s=20, regime_bars=1_000,
-              engine_closes=100_000, loop_closes=10_000, rounds=1, large_bars=6_000, read_load_s=1)
+FULL = Scale(
+    load_s=4,
+    latency_s=3,
+    ingest_bars=105_000,
+    ingest_budget_s=90,
+    regime_bars=5_000,
+    engine_closes=1_000_000,
+    loop_closes=100_000,
+    rounds=3,
+    large_bars=1_000_000,
+    read_load_s=10,
+)
+QUICK = Scale(
+    load_s=1,
+    latency_s=1,
+    ingest_bars=2_000,
+    ingest_budget_s=20,
+    regime_bars=1_000,
+    engine_closes=100_000,
+    loop_closes=10_000,
+    rounds=1,
+    large_bars=6_000,
+    read_load_s=1,
+)
 BATCH = 1_000
 INGEST_CLIENTS = 2  # one per FastAPI worker (FASTAPI_MARKET_WORKERS)
 READ_LOAD_CONNECTIONS = 16
@@ -84,8 +104,14 @@ class Figure:
 
     def as_json(self) -> dict[str, Any]:
         entry: dict[str, Any] = {
-            "value": rounded(self.value), "baseline": rounded(self.baseline), "ratio": rounded(self.ratio),
-            "goal": self.goal, "met": self.met, "unit": self.unit, "figure": self.label}
+            "value": rounded(self.value),
+            "baseline": rounded(self.baseline),
+            "ratio": rounded(self.ratio),
+            "goal": self.goal,
+            "met": self.met,
+            "unit": self.unit,
+            "figure": self.label,
+        }
         if self.dev is not None:
             entry["dev"] = {"value": rounded(self.dev)}
         entry.update(self.notes)
@@ -100,43 +126,119 @@ def rounded(value: float | None) -> float | None:
 
 def figures_new() -> dict[str, Figure]:
     rows = [
-        Figure("stack_ready", "s from honcho start to all three /health = 200", "s", "ratio ≤ 1.4",
-               check=lambda f: f.measured_ratio <= 1.4),
-        Figure("relay_rps", f"/check-regime req/s at {CONNECTIONS} connections (vs hop-free ceiling: FastAPI "
-               "/health/live and Flask /health alone)", "req/s",
-               "ratio ≥ 0.6", check=lambda f: f.measured_ratio >= 0.6),
-        Figure("relay_vs_naive", "/check-regime req/s (vs naive relay: new connection per call)", "req/s",
-               "ratio ≥ 3", check=lambda f: f.measured_ratio >= 3),
-        Figure("relay_p99_added_ms", "p99 /check-regime − p99 Flask /health (1 connection)", "ms", "≤ 5 ms",
-               check=lambda f: f.measured <= 5),
-        Figure("ingest_bars_per_s", f"bars/s through POST /bars, batches of 1,000, {INGEST_CLIENTS} clients (vs raw "
-               f"insert_many, {INGEST_CLIENTS} clients)", "bars/s", "ratio ≥ 0.6",
-               check=lambda f: f.measured_ratio >= 0.6),
-        Figure("regime_engine_bars_per_s", "regime function bars/s (vs plain Python loop per bar)", "bars/s",
-               "ratio ≥ 100 and ≥ 20M bars/s", check=lambda f: f.measured_ratio >= 100 and f.measured >= 20e6),
-        Figure("regime_endpoint_p50_ms", "GET /regime/{symbol}?lookback=5000 p50, 105,000 bars stored (vs regime "
-               "function alone)", "ms", "p50 ≤ 400 ms", check=lambda f: f.measured <= 400),
-        Figure("regime_read_scaling", "the same GET /regime p50 with 1,000,000 bars stored (vs with 105,000)", "ms",
-               "ratio ≤ 1.5", check=lambda f: f.measured_ratio <= 1.5),
-        Figure("bar_lookup_ms", "one bar by _id, p50, 1,000,000 bars stored (vs with 105,000)", "ms", "≤ 5 ms",
-               check=lambda f: f.measured <= 5),
-        Figure("update_40_ms", "one update command of 40 UpdateOne by _id (vs 40 single-update commands, 8 at once)",
-               "ms", "report it"),
-        Figure("read_load_pages_rps",
-               f"GET /bars/{{symbol}}?limit=100 req/s, wrk -c{READ_LOAD_CONNECTIONS}, 10 s client "
-               "timeout", "req/s", "≥ 50 req/s, 0 timeouts, 0 5xx",
-               check=lambda f: f.measured >= 50 and f.notes.get("timeouts") == 0 and f.notes.get("non_2xx") == 0),
-        Figure("read_load_regime_rps", f"GET /regime/{{symbol}} req/s, wrk -c{READ_LOAD_CONNECTIONS}, 10 s client "
-               "timeout", "req/s", "≥ 20 req/s, 0 timeouts, 0 5xx",
-               check=lambda f: f.measured >= 20 and f.notes.get("timeouts") == 0 and f.notes.get("non_2xx") == 0),
-        Figure("smoke_s", "scripts/smoke.py wall time (vs python -c pass + slowest check)", "s", "ratio ≤ 3",
-               check=lambda f: f.measured_ratio <= 3),
-        Figure("idle_rss_mb", "RSS of the idle stack, all processes (vs bare hello apps)", "MB", "ratio ≤ 1.5",
-               check=lambda f: f.measured_ratio <= 1.5),
+        Figure(
+            "stack_ready",
+            "s from honcho start to all three /health = 200",
+            "s",
+            "ratio ≤ 1.4",
+            check=lambda f: f.measured_ratio <= 1.4,
+        ),
+        Figure(
+            "relay_rps",
+            f"/check-regime req/s at {CONNECTIONS} connections (vs hop-free ceiling: FastAPI "
+            "/health/live and Flask /health alone)",
+            "req/s",
+            "ratio ≥ 0.6",
+            check=lambda f: f.measured_ratio >= 0.6,
+        ),
+        Figure(
+            "relay_vs_naive",
+            "/check-regime req/s (vs naive relay: new connection per call)",
+            "req/s",
+            "ratio ≥ 3",
+            check=lambda f: f.measured_ratio >= 3,
+        ),
+        Figure(
+            "relay_p99_added_ms",
+            "p99 /check-regime − p99 Flask /health (1 connection)",
+            "ms",
+            "≤ 5 ms",
+            check=lambda f: f.measured <= 5,
+        ),
+        Figure(
+            "ingest_bars_per_s",
+            f"bars/s through POST /bars, batches of 1,000, {INGEST_CLIENTS} clients (vs raw "
+            f"insert_many, {INGEST_CLIENTS} clients)",
+            "bars/s",
+            "ratio ≥ 0.6",
+            check=lambda f: f.measured_ratio >= 0.6,
+        ),
+        Figure(
+            "regime_engine_bars_per_s",
+            "regime function bars/s (vs plain Python loop per bar)",
+            "bars/s",
+            "ratio ≥ 100 and ≥ 20M bars/s",
+            check=lambda f: f.measured_ratio >= 100 and f.measured >= 20e6,
+        ),
+        Figure(
+            "regime_endpoint_p50_ms",
+            "GET /regime/{symbol}?lookback=5000 p50, 105,000 bars stored (vs regime function alone)",
+            "ms",
+            "p50 ≤ 400 ms",
+            check=lambda f: f.measured <= 400,
+        ),
+        Figure(
+            "regime_read_scaling",
+            "the same GET /regime p50 with 1,000,000 bars stored (vs with 105,000)",
+            "ms",
+            "ratio ≤ 1.5",
+            check=lambda f: f.measured_ratio <= 1.5,
+        ),
+        Figure(
+            "bar_lookup_ms",
+            "one bar by _id, p50, 1,000,000 bars stored (vs with 105,000)",
+            "ms",
+            "≤ 5 ms",
+            check=lambda f: f.measured <= 5,
+        ),
+        Figure(
+            "update_40_ms",
+            "one update command of 40 UpdateOne by _id (vs 40 single-update commands, 8 at once)",
+            "ms",
+            "report it",
+        ),
+        Figure(
+            "read_load_pages_rps",
+            f"GET /bars/{{symbol}}?limit=100 req/s, wrk -c{READ_LOAD_CONNECTIONS}, 10 s client timeout",
+            "req/s",
+            "≥ 50 req/s, 0 timeouts, 0 5xx",
+            check=lambda f: f.measured >= 50 and f.notes.get("timeouts") == 0 and f.notes.get("non_2xx") == 0,
+        ),
+        Figure(
+            "read_load_regime_rps",
+            f"GET /regime/{{symbol}} req/s, wrk -c{READ_LOAD_CONNECTIONS}, 10 s client timeout",
+            "req/s",
+            "≥ 20 req/s, 0 timeouts, 0 5xx",
+            check=lambda f: f.measured >= 20 and f.notes.get("timeouts") == 0 and f.notes.get("non_2xx") == 0,
+        ),
+        Figure(
+            "smoke_s",
+            "scripts/smoke.py wall time (vs python -c pass + slowest check)",
+            "s",
+            "ratio ≤ 3",
+            check=lambda f: f.measured_ratio <= 3,
+        ),
+        Figure(
+            "idle_rss_mb",
+            "RSS of the idle stack, all processes (vs bare hello apps)",
+            "MB",
+            "ratio ≤ 1.5",
+            check=lambda f: f.measured_ratio <= 1.5,
+        ),
         # The dashboard's (scripts/bench_dashboard.py).
-        Figure("series_summary_ms", "GET /series p50 (vs counting one series' bars + its newest bar in MongoDB)",
-               "ms", "p50 ≤ 50 ms", check=lambda f: f.measured <= 50),
-        Figure("chart_draw_ms", "3,000 daily bars drawn in chromium, data in hand to chart drawn, dev stack "
-               "(vs a bare uPlot line)", "ms", "≤ 1,000 ms", check=lambda f: f.measured <= 1000),
+        Figure(
+            "series_summary_ms",
+            "GET /series p50 (vs counting one series' bars + its newest bar in MongoDB)",
+            "ms",
+            "p50 ≤ 50 ms",
+            check=lambda f: f.measured <= 50,
+        ),
+        Figure(
+            "chart_draw_ms",
+            "3,000 daily bars drawn in chromium, data in hand to chart drawn, dev stack (vs a bare uPlot line)",
+            "ms",
+            "≤ 1,000 ms",
+            check=lambda f: f.measured <= 1000,
+        ),
     ]
     return {row.key: row for row in rows}

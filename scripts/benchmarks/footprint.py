@@ -22,8 +22,17 @@ from scripts.stack_processes import free_port, procfile_write
 
 def smoke(stack: BenchStack, env: dict[str, str]) -> tuple[float, float]:
     """Median wall time of scripts/smoke.py, and its baseline."""
-    argv = [sys.executable, "-m", "scripts.smoke", "--django-url", stack.ports.url("django_core"),
-            "--fastapi-url", stack.ports.url("fastapi_market"), "--flask-url", stack.ports.url("flask_regime")]
+    argv = [
+        sys.executable,
+        "-m",
+        "scripts.smoke",
+        "--django-url",
+        stack.ports.url("django_core"),
+        "--fastapi-url",
+        stack.ports.url("fastapi_market"),
+        "--flask-url",
+        stack.ports.url("flask_regime"),
+    ]
     walls = []
     for _ in range(3):
         started = time.perf_counter()
@@ -32,7 +41,8 @@ def smoke(stack: BenchStack, env: dict[str, str]) -> tuple[float, float]:
         if result.returncode != 0:
             raise BenchError(f"scripts/smoke.py failed: {result.stdout[-400:]}{result.stderr[-400:]}")
     interpreter = statistics.median(
-        wall_s(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True)) for _ in range(3))
+        wall_s(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True)) for _ in range(3)
+    )
     checks = [stack.ports.health_url(name) for name in SERVICES] + [f"{stack.ports.url('fastapi_market')}/check-regime"]
     slowest = max(statistics.median(wall_s(functools.partial(get_fresh, url)) for _ in range(3)) for url in checks)
     return statistics.median(walls), interpreter + slowest
@@ -51,16 +61,22 @@ def hello_rss(stack: BenchStack) -> float:
 
     ports = {name: free_port() for name in SERVICES}
     lines: dict[str, str] = {}
-    servers = {"django_core": settings_in(stack.prod_env, django_settings).server,
-               "flask_regime": settings_in(stack.prod_env, flask_settings).server}
+    servers = {
+        "django_core": settings_in(stack.prod_env, django_settings).server,
+        "flask_regime": settings_in(stack.prod_env, flask_settings).server,
+    }
     for name, factory in (("django_core", "django_hello()"), ("flask_regime", "flask_hello()")):
         server = servers[name]
         worker = "gthread" if server.threads > 1 else "sync"
-        lines[name] = (f"gunicorn --bind 127.0.0.1:{ports[name]} --workers {server.workers} --threads {server.threads} "
-                       f"--worker-class {worker} 'scripts.bench_apps:{factory}'")
-    lines["fastapi_market"] = (f"uvicorn --factory scripts.bench_apps:fastapi_hello --host 127.0.0.1 "
-                               f"--port {ports['fastapi_market']} --workers {fastapi_workers(stack.prod_env)} "
-                               f"--no-access-log --log-level warning")
+        lines[name] = (
+            f"gunicorn --bind 127.0.0.1:{ports[name]} --workers {server.workers} --threads {server.threads} "
+            f"--worker-class {worker} 'scripts.bench_apps:{factory}'"
+        )
+    lines["fastapi_market"] = (
+        f"uvicorn --factory scripts.bench_apps:fastapi_hello --host 127.0.0.1 "
+        f"--port {ports['fastapi_market']} --workers {fastapi_workers(stack.prod_env)} "
+        f"--no-access-log --log-level warning"
+    )
     hello = stack.honcho(procfile_write(stack.workdir / "Procfile.hello", lines), stack.prod_env)
     urls = [f"http://127.0.0.1:{ports[name]}{READINESS_PATHS[name]}" for name in SERVICES]
     start_ready(hello, urls)

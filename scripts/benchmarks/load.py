@@ -43,9 +43,17 @@ def wrk(url: str, seconds: int, connections: int = CONNECTIONS, timeout_s: int =
     non_2xx = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     socket_errors = [int(n) for n in errors.groups()] if errors else [0, 0, 0, 0]
-    load = Load(float(rps.group(1)), percentiles.get(50, math.nan), percentiles.get(99, math.nan),
-                int(requests.group(1)),
-                non_2xx + sum(socket_errors), timeouts=socket_errors[3], non_2xx=non_2xx)
-    say(f"  {url} c={connections}: {load.rps:,.0f} req/s, p50 {load.p50_ms:.2f} ms, p99 {load.p99_ms:.2f} ms"
-        + (f", {load.bad} bad answers ({load.timeouts} timeouts, {load.non_2xx} non-2xx)" if load.bad else ""))
+    load = Load(
+        float(rps.group(1)),
+        percentiles.get(50, math.nan),
+        percentiles.get(99, math.nan),
+        int(requests.group(1)),
+        non_2xx + sum(socket_errors),
+        timeouts=socket_errors[3],
+        non_2xx=non_2xx,
+    )
+    say(
+        f"  {url} c={connections}: {load.rps:,.0f} req/s, p50 {load.p50_ms:.2f} ms, p99 {load.p99_ms:.2f} ms"
+        + (f", {load.bad} bad answers ({load.timeouts} timeouts, {load.non_2xx} non-2xx)" if load.bad else "")
+    )
     return load

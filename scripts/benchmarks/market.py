@@ -25,7 +25,7 @@ def ingest(stack: BenchStack, fig: Figure, regime_symbol: str) -> None:
 
     s = stack.scale
     bars = bars_generate(s.ingest_bars, s.regime_bars)
-    batches = [bars[first:first + BATCH] for first in range(0, len(bars), BATCH)]
+    batches = [bars[first : first + BATCH] for first in range(0, len(bars), BATCH)]
     url = f"{stack.ports.url('fastapi_market')}/bars"
     headers = {"Authorization": f"Bearer {stack.token}"}
     started = time.perf_counter()
@@ -81,8 +81,10 @@ def regime_p50(stack: BenchStack, symbol: str) -> tuple[float, float, int]:
             times.append((time.perf_counter() - begun) * 1000)
     times = times[1:]  # the first warms the connection
     p50, p99 = statistics.median(times), statistics.quantiles(times, n=100, method="inclusive")[98]
-    say(f"  GET /regime/{symbol}?lookback={stack.scale.regime_bars}: {len(times)} requests, p50 {p50:.1f} ms, "
-        f"p99 {p99:.1f} ms ({stack.bars_stored:,} bars stored)")
+    say(
+        f"  GET /regime/{symbol}?lookback={stack.scale.regime_bars}: {len(times)} requests, p50 {p50:.1f} ms, "
+        f"p99 {p99:.1f} ms ({stack.bars_stored:,} bars stored)"
+    )
     return p50, p99, len(times)
 
 
@@ -162,8 +164,14 @@ def read_load(stack: BenchStack, pages: Figure, regimes: Figure, symbol: str) ->
     for fig, url in ((pages, f"{base}/bars/{symbol}?limit=100"), (regimes, f"{base}/regime/{symbol}")):
         load = wrk(url, stack.scale.read_load_s, connections=READ_LOAD_CONNECTIONS, timeout_s=10, allow_none=True)
         fig.value = load.rps
-        fig.notes.update(timeouts=load.timeouts, non_2xx=load.non_2xx, requests=load.requests,
-                         p50_ms=rounded(load.p50_ms), p99_ms=rounded(load.p99_ms), bars_in_collection=stack.bars_stored)
+        fig.notes.update(
+            timeouts=load.timeouts,
+            non_2xx=load.non_2xx,
+            requests=load.requests,
+            p50_ms=rounded(load.p50_ms),
+            p99_ms=rounded(load.p99_ms),
+            bars_in_collection=stack.bars_stored,
+        )
 
 
 def fill_to(stack: BenchStack, total: int) -> float:
@@ -183,8 +191,10 @@ def fill_to(stack: BenchStack, total: int) -> float:
         bars, segments = mongo[BENCH_MONGO_DB]["bars"], mongo[BENCH_MONGO_DB][COLLECTION]
 
         def insert(first: int) -> None:
-            documents = [bar_document(bar) for bar in
-                         bars_generate(min(BATCH, missing - first), per_symbol, "FILL", offset=first)]
+            documents = [
+                bar_document(bar)
+                for bar in bars_generate(min(BATCH, missing - first), per_symbol, "FILL", offset=first)
+            ]
             bars.insert_many(documents, ordered=False)
             by_symbol: dict[str, list[Bar]] = {}
             for doc in documents:
@@ -209,7 +219,8 @@ def measure_market(stack: BenchStack, f: dict[str, Figure], symbol: str) -> None
     say("series summary: GET /series beside counting one series in MongoDB")
     fig = f["series_summary_ms"]
     fig.value, fig.baseline, notes = bench_dashboard.series_summary_ms(
-        stack.ports.url("fastapi_market"), stack.mongo_url, BENCH_MONGO_DB, symbol)
+        stack.ports.url("fastapi_market"), stack.mongo_url, BENCH_MONGO_DB, symbol
+    )
     fig.notes.update(notes)
     say(f"bar lookups, a 40-update command, read load: {stack.bars_stored:,} bars stored")
     lookup_before = lookup_p50(stack)
@@ -220,8 +231,9 @@ def measure_market(stack: BenchStack, f: dict[str, Figure], symbol: str) -> None
     p50_large, p99_large, count = regime_p50(stack, symbol)
     scaling = f["regime_read_scaling"]
     scaling.value, scaling.baseline = p50_large, f["regime_endpoint_p50_ms"].value
-    scaling.notes.update(bars_in_collection=stack.bars_stored, p99_ms=rounded(p99_large), requests=count,
-                         filled_in_s=rounded(fill_s))
+    scaling.notes.update(
+        bars_in_collection=stack.bars_stored, p99_ms=rounded(p99_large), requests=count, filled_in_s=rounded(fill_s)
+    )
     lookup = f["bar_lookup_ms"]
     lookup.value, lookup.baseline = lookup_p50(stack), lookup_before
     lookup.notes.update(bars_in_collection=stack.bars_stored)

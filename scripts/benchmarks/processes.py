@@ -51,7 +51,11 @@ class Honcho:
         with self.log_path.open("ab") as log:
             self.process = process_groups.start(
                 [str(VENV_BIN / "honcho"), "-f", str(self.procfile), "-d", str(REPO_ROOT), "start"],
-                cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
             )
 
     def check_alive(self) -> None:

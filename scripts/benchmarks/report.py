@@ -26,16 +26,24 @@ def table_print(figures: dict[str, Figure], with_dev: bool, servers: dict[str, s
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"Aetherion benchmark (production profile on {servers['mysql']} and {servers['mongodb']}; "
-                        "ratio = value ÷ baseline)")
+    table = Table(
+        title=f"Aetherion benchmark (production profile on {servers['mysql']} and {servers['mongodb']}; "
+        "ratio = value ÷ baseline)"
+    )
     for name in ("figure", "value", "baseline", "ratio", "goal", "met?"):
         table.add_column(name, justify="left" if name in ("figure", "goal") else "right", no_wrap=True)
     if with_dev:
         table.add_column("dev profile", justify="right", no_wrap=True)
     for fig in figures.values():
         met = {True: "[green]yes[/]", False: "[red]no[/]", None: "—"}[fig.met]
-        row = [fig.key, shown(fig.value, fig.unit), shown(fig.baseline, fig.unit),
-               "—" if fig.ratio is None else f"{fig.ratio:,.2f}", fig.goal, met]
+        row = [
+            fig.key,
+            shown(fig.value, fig.unit),
+            shown(fig.baseline, fig.unit),
+            "—" if fig.ratio is None else f"{fig.ratio:,.2f}",
+            fig.goal,
+            met,
+        ]
         if with_dev:
             row.append(shown(fig.dev, fig.unit))
         table.add_row(*row)
@@ -50,8 +58,11 @@ def machine() -> str:
 
     model = "unknown CPU"
     with contextlib.suppress(OSError, StopIteration):
-        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                     if line.startswith("model name"))
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
 
     return f"{os.cpu_count()} cores, {model}, {psutil.virtual_memory().total / 2**30:.1f} GiB RAM"
 

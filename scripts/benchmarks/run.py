@@ -53,7 +53,8 @@ def run(scale: Scale, with_dev: bool, workdir: Path, exit_stack: ExitStack) -> t
         say("chart draw: the detail page of 3,000 daily bars in chromium (dev profile: no login)")
         fig = f["chart_draw_ms"]
         fig.value, fig.baseline, notes = bench_dashboard.chart_draw_ms(
-            stack.ports.url("django_core"), stack.ports.url("fastapi_market"), dev_token(stack.dev_env))
+            stack.ports.url("django_core"), stack.ports.url("fastapi_market"), dev_token(stack.dev_env)
+        )
         fig.notes.update(notes)
         f["idle_rss_mb"].dev = idle_rss(dev)
         dev.stop()

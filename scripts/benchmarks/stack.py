@@ -42,11 +42,20 @@ class BenchStack:
         self.mysql_url = f"mysql://aetherion:{self.mysql_password}@127.0.0.1:{self.ports.mysql}/aetherion_core"
         self.mongo_url = f"mongodb://127.0.0.1:{self.ports.mongo}/"
         service_ports = {f"{name.upper()}_PORT": str(port) for name, port in self.ports.services.items()}
-        self.dev_env = {**scrubbed_env(), "MYSQL_URL": self.mysql_url, "MONGO_URL": self.mongo_url,
-                        "MONGO_DB": BENCH_MONGO_DB, **service_ports}
-        self.prod_env = {**self.dev_env, "APP_ENV": "production", "INTERNAL_API_TOKEN": self.token,
-                         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-                         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"}
+        self.dev_env = {
+            **scrubbed_env(),
+            "MYSQL_URL": self.mysql_url,
+            "MONGO_URL": self.mongo_url,
+            "MONGO_DB": BENCH_MONGO_DB,
+            **service_ports,
+        }
+        self.prod_env = {
+            **self.dev_env,
+            "APP_ENV": "production",
+            "INTERNAL_API_TOKEN": self.token,
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        }
         self.servers: dict[str, str] = {}
         self.bootstrap_log = ""
         self.bars_stored = 0  # in the bars collection, as the figures go on
@@ -71,8 +80,15 @@ class BenchStack:
         wait_until(listening, 180, "private MySQL and MongoDB listening", interval=0.3, error=BenchError)
 
         def bootstrapped() -> bool:
-            result = subprocess.run([sys.executable, "-m", "scripts.bootstrap_db"], cwd=REPO_ROOT, env=self.prod_env,
-                                    capture_output=True, text=True, timeout=120, check=False)
+            result = subprocess.run(
+                [sys.executable, "-m", "scripts.bootstrap_db"],
+                cwd=REPO_ROOT,
+                env=self.prod_env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
             self.bootstrap_log = result.stderr
             return result.returncode == 0
 
@@ -108,8 +124,10 @@ def database_servers(mysql_url: str, mongo_url: str) -> dict[str, str]:
     from apps.common.database_probes import mongo_server_at, mysql_server_at
     from apps.common.databases import MySQLTarget
 
-    return {"mysql": mysql_server_at(MySQLTarget.from_url(mysql_url)),
-            "mongodb": mongo_server_at(mongo_url, BENCH_MONGO_DB)}
+    return {
+        "mysql": mysql_server_at(MySQLTarget.from_url(mysql_url)),
+        "mongodb": mongo_server_at(mongo_url, BENCH_MONGO_DB),
+    }
 
 
 def settings_in(env: dict[str, str], load_settings: Callable[[], S]) -> S:

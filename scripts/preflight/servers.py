@@ -34,8 +34,14 @@ def check_mysql(profile: str) -> CheckResult:
     import MySQLdb
 
     try:
-        conn = MySQLdb.connect(host=target.host, port=target.port, user=target.user, password=target.password,
-                               database=target.database, connect_timeout=DB_TIMEOUT_S)
+        conn = MySQLdb.connect(
+            host=target.host,
+            port=target.port,
+            user=target.user,
+            password=target.password,
+            database=target.database,
+            connect_timeout=DB_TIMEOUT_S,
+        )
     except MySQLdb.OperationalError as exc:
         home = setting_home("MYSQL_URL", "django_core", profile)
         advice = mysql_advice(target, exc, home=home, timeout_s=DB_TIMEOUT_S)
@@ -68,18 +74,26 @@ def check_mongo(profile: str) -> CheckResult:
     home = setting_home("MONGO_URL", "fastapi_market", profile)
     client = None
     try:
-        client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms,
-                                             connectTimeoutMS=timeout_ms)
+        client = MongoClient[dict[str, Any]](
+            target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms
+        )
         client.admin.command("ping")
         server = mongo_server_name_sync(client[target.database])
     except ServerSelectionTimeoutError as exc:
         if "refused" in str(exc):
-            start = ("start it: `make databases` starts a private one" if target.is_local
-                     else f"start the server at {target.address}")
+            start = (
+                "start it: `make databases` starts a private one"
+                if target.is_local
+                else f"start the server at {target.address}"
+            )
             return CheckResult("mongo", FAIL, f"{where}: connection refused", f"{start}, or fix MONGO_URL in {home}")
-        return CheckResult("mongo", FAIL, f"{where} does not answer within {timeout_ms / 1000:g} s",
-                           f"the server at {target.address} does not answer in {timeout_ms / 1000:g} s: "
-                           f"check the host, a firewall, or that it is MongoDB (MONGO_URL in {home})")
+        return CheckResult(
+            "mongo",
+            FAIL,
+            f"{where} does not answer within {timeout_ms / 1000:g} s",
+            f"the server at {target.address} does not answer in {timeout_ms / 1000:g} s: "
+            f"check the host, a firewall, or that it is MongoDB (MONGO_URL in {home})",
+        )
     except OperationFailure as exc:
         reason = scrub(str(exc.details.get("errmsg") if exc.details else exc), password)
         return CheckResult("mongo", FAIL, f"{where}: {reason}", f"fix the user/password in MONGO_URL ({home})")
@@ -104,8 +118,10 @@ def day_one_mongo_hint(target: MongoTarget, home: str) -> str:
         server = mongo_server_at(f"mongodb://{DAY_ONE_MONGO}/", target.database, timeout_ms=500)
     except PyMongoError:
         return ""
-    return (f"a MongoDB ({server}) also answers at {DAY_ONE_MONGO}: to use it, "
-            f"set MONGO_URL=mongodb://{DAY_ONE_MONGO}/ in {home}")
+    return (
+        f"a MongoDB ({server}) also answers at {DAY_ONE_MONGO}: to use it, "
+        f"set MONGO_URL=mongodb://{DAY_ONE_MONGO}/ in {home}"
+    )
 
 
 def _url_password(url: str) -> str:
@@ -135,22 +151,36 @@ def check_flask(profile: str) -> CheckResult:
     try:
         response = httpx.get(url, timeout=FLASK_TIMEOUT_S)
     except httpx.ConnectError:
-        return CheckResult("flask", WARN, f"nothing answers at {url} (the stack is not running)",
-                           "start the stack with `make run`")
+        return CheckResult(
+            "flask", WARN, f"nothing answers at {url} (the stack is not running)", "start the stack with `make run`"
+        )
     except httpx.TimeoutException:
-        return CheckResult("flask", FAIL, f"{url} does not answer within {FLASK_TIMEOUT_S:g} s",
-                           f"restart Flask if it is stuck, or check that {target} point at it")
+        return CheckResult(
+            "flask",
+            FAIL,
+            f"{url} does not answer within {FLASK_TIMEOUT_S:g} s",
+            f"restart Flask if it is stuck, or check that {target} point at it",
+        )
     except httpx.HTTPError as exc:
-        return CheckResult("flask", FAIL, f"{url}: {type(exc).__name__}: {exc}",
-                           f"check that {target} point at flask_regime")
+        return CheckResult(
+            "flask", FAIL, f"{url}: {type(exc).__name__}: {exc}", f"check that {target} point at flask_regime"
+        )
     if response.status_code != 200:
-        return CheckResult("flask", FAIL, f"{url} answered {response.status_code}",
-                           f"read flask_regime's lines in the `make run` output, or check {target}")
+        return CheckResult(
+            "flask",
+            FAIL,
+            f"{url} answered {response.status_code}",
+            f"read flask_regime's lines in the `make run` output, or check {target}",
+        )
     try:
         service = response.json().get("service")
     except (ValueError, AttributeError):
         service = None
     if service != "flask_regime":
-        return CheckResult("flask", FAIL, f"{url} answers 200, but not as flask_regime ({service or 'no service'})",
-                           f"point {target} at flask_regime")
+        return CheckResult(
+            "flask",
+            FAIL,
+            f"{url} answers 200, but not as flask_regime ({service or 'no service'})",
+            f"point {target} at flask_regime",
+        )
     return CheckResult("flask", OK, f"flask_regime answers at {url}")

@@ -58,8 +58,14 @@ def build(dest: Path, say: Callable[[str], None]) -> None:
 def arguments(listen: str, state_dir: Path, handler: str) -> list[str]:
     """FerretDB's flags: its address, its state, telemetry off, no debug listener, errors only (at
     warn it dumps every error answer it sends, a screenful each, e.g. while PostgreSQL restarts)."""
-    return [f"--handler={handler}", f"--listen-addr={listen}", f"--state-dir={state_dir}", "--telemetry=disable",
-            "--debug-addr=-", "--log-level=error"]
+    return [
+        f"--handler={handler}",
+        f"--listen-addr={listen}",
+        f"--state-dir={state_dir}",
+        "--telemetry=disable",
+        "--debug-addr=-",
+        "--log-level=error",
+    ]
 
 
 def _run(argv: list[str], cwd: Path | None = None) -> str:

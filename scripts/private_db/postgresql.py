@@ -88,13 +88,29 @@ class PostgresCluster:
         password_file.write_text(password + "\n")
         password_file.chmod(0o600)
         run_as.own(self.data_dir, password_file)
-        argv = [initdb, "-D", str(run_as.visible(self.data_dir)), "-U", ROLE,
-                f"--pwfile={run_as.visible(password_file)}", "--auth=scram-sha-256", "-E", "UTF8",
-                "--locale=C.UTF-8", "--no-instructions"]
+        argv = [
+            initdb,
+            "-D",
+            str(run_as.visible(self.data_dir)),
+            "-U",
+            ROLE,
+            f"--pwfile={run_as.visible(password_file)}",
+            "--auth=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-instructions",
+        ]
         try:
             with self.log_file.open("ab") as log:
-                result = subprocess.run(run_as.command(argv), cwd=self.server_dir, stdout=log, stderr=subprocess.STDOUT,
-                                        check=False, **run_as.popen_options())
+                result = subprocess.run(
+                    run_as.command(argv),
+                    cwd=self.server_dir,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    check=False,
+                    **run_as.popen_options(),
+                )
         finally:
             password_file.unlink(missing_ok=True)
         if result.returncode != 0:
@@ -106,8 +122,9 @@ class PostgresCluster:
         if postgres is None:
             raise ServerError("no PostgreSQL server program; run: apt-get install postgresql")
         state = self.state()
-        running = ServerProcess("postgresql", [], self.server_dir, self.log_file, self.pid_file, self.cluster_name,
-                                ready=lambda: False).recorded_pid()
+        running = ServerProcess(
+            "postgresql", [], self.server_dir, self.log_file, self.pid_file, self.cluster_name, ready=lambda: False
+        ).recorded_pid()
         port_free = bool(state.get("port")) and port_holder("127.0.0.1", state["port"]) is None
         if self.initialized and not running and not port_free:
             state["port"] = free_port()
@@ -116,10 +133,18 @@ class PostgresCluster:
         settings = {**SETTINGS, "port": str(state.get("port")), "cluster_name": self.cluster_name}
         argv = [postgres, "-D", str(run_as.visible(self.data_dir)), *(f"--{k}={v}" for k, v in settings.items())]
         return ServerProcess(
-            "postgresql", run_as.command(argv), self.server_dir, self.log_file, self.pid_file, self.cluster_name,
-            ready=self.answers, after_ready=self.database_ensure, before_start=self.stale_lock_remove,
+            "postgresql",
+            run_as.command(argv),
+            self.server_dir,
+            self.log_file,
+            self.pid_file,
+            self.cluster_name,
+            ready=self.answers,
+            after_ready=self.database_ensure,
+            before_start=self.stale_lock_remove,
             stop_signal=signal.SIGINT,
-            user=run_as.user, popen_options=run_as.popen_options(),
+            user=run_as.user,
+            popen_options=run_as.popen_options(),
         )
 
     def stale_lock_remove(self) -> None:
@@ -137,8 +162,15 @@ class PostgresCluster:
         import psycopg
 
         state = self.state()
-        return psycopg.connect(host="127.0.0.1", port=state.get("port"), user=ROLE, password=state.get("password"),
-                               dbname=database, connect_timeout=timeout_s, autocommit=True)
+        return psycopg.connect(
+            host="127.0.0.1",
+            port=state.get("port"),
+            user=ROLE,
+            password=state.get("password"),
+            dbname=database,
+            connect_timeout=timeout_s,
+            autocommit=True,
+        )
 
     def answers(self) -> bool:
         import psycopg
@@ -159,8 +191,7 @@ class PostgresCluster:
         """FerretDB's PostgreSQL URL (it carries the password: pass it in the environment, not argv)."""
         state = self.state()  # empty before initdb: the URL is not used then
         password = quote(state.get("password", ""), safe="")
-        return (f"postgres://{ROLE}:{password}@127.0.0.1:{state.get('port')}/{DATABASE}"
-                f"?pool_max_conns={POOL_MAX_CONNS}")
+        return f"postgres://{ROLE}:{password}@127.0.0.1:{state.get('port')}/{DATABASE}?pool_max_conns={POOL_MAX_CONNS}"
 
 
 # A GIN index collects new entries in a pending list that every lookup scans until it is merged:
@@ -169,8 +200,9 @@ class PostgresCluster:
 GIN_PENDING_LIST_KB = 256
 
 
-def gin_indexes_ensure(conn: psycopg.Connection[tuple[Any, ...]], schema: str, collection: str,
-                       fields: list[str]) -> list[str]:
+def gin_indexes_ensure(
+    conn: psycopg.Connection[tuple[Any, ...]], schema: str, collection: str, fields: list[str]
+) -> list[str]:
     """Back FerretDB's equality filters on ``fields`` of ``schema.collection`` with GIN indexes.
 
     FerretDB keeps a MongoDB database as a schema, and a collection as a table named in the
@@ -183,8 +215,9 @@ def gin_indexes_ensure(conn: psycopg.Connection[tuple[Any, ...]], schema: str, c
 
     metadata = sql.Identifier(schema, "_ferretdb_database_metadata")
     try:
-        row = conn.execute(sql.SQL("SELECT _jsonb->>'table' FROM {} WHERE _jsonb->>'_id' = %s").format(metadata),
-                           (collection,)).fetchone()
+        row = conn.execute(
+            sql.SQL("SELECT _jsonb->>'table' FROM {} WHERE _jsonb->>'_id' = %s").format(metadata), (collection,)
+        ).fetchone()
     except Exception as exc:  # no such schema: the database has no collection yet
         if getattr(exc, "sqlstate", None) == "42P01":
             return []
@@ -195,12 +228,16 @@ def gin_indexes_ensure(conn: psycopg.Connection[tuple[Any, ...]], schema: str, c
     created = []
     for field in fields:
         name = f"{table}_{field.strip('_')}_aetherion_gin"[:63]
-        exists = conn.execute("SELECT 1 FROM pg_indexes WHERE schemaname = %s AND indexname = %s",
-                              (schema, name)).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_indexes WHERE schemaname = %s AND indexname = %s", (schema, name)
+        ).fetchone()
         if not exists:
             create = sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin ((_jsonb -> {}) jsonb_path_ops)")
             conn.execute(create.format(sql.Identifier(name), sql.Identifier(schema, table), sql.Literal(field)))
             created.append(field)
-        conn.execute(sql.SQL("ALTER INDEX {} SET (gin_pending_list_limit = {})").format(
-            sql.Identifier(schema, name), sql.Literal(GIN_PENDING_LIST_KB)))
+        conn.execute(
+            sql.SQL("ALTER INDEX {} SET (gin_pending_list_limit = {})").format(
+                sql.Identifier(schema, name), sql.Literal(GIN_PENDING_LIST_KB)
+            )
+        )
     return created

@@ -75,8 +75,14 @@ def start(process: ServerProcess, *, detached: bool) -> subprocess.Popen[Any]:
     process.log_file.parent.mkdir(parents=True, exist_ok=True)
     with process.log_file.open("ab") as log:
         child = subprocess.Popen(
-            process.argv, cwd=process.cwd, env=process.env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, **(process_groups.group_options() if detached else {}), **process.popen_options,
+            process.argv,
+            cwd=process.cwd,
+            env=process.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            **(process_groups.group_options() if detached else {}),
+            **process.popen_options,
         )
     process.pid_file.write_text(f"{child.pid}\n")
     return child
@@ -90,8 +96,9 @@ def wait_ready(process: ServerProcess, child: subprocess.Popen[Any] | None, pid:
         if exited:  # its pid file stays: a watcher restarts it
             raise ServerError(f"{process.name} exited at start; see {shown(process.log_file)}")
         if time.monotonic() > deadline:
-            raise ServerError(f"{process.name} did not answer in {process.start_timeout_s:g} s; "
-                              f"see {shown(process.log_file)}")
+            raise ServerError(
+                f"{process.name} did not answer in {process.start_timeout_s:g} s; see {shown(process.log_file)}"
+            )
         time.sleep(0.2)
     if process.after_ready is not None:
         process.after_ready()

@@ -111,8 +111,11 @@ class MySQLServer(PrivateServer[MySQLTarget]):
 
         try:
             MySQLdb.connect(
-                host=loopback_ip(self.host), port=self.port, user=self.target.user,
-                password=self.target.password, connect_timeout=2,
+                host=loopback_ip(self.host),
+                port=self.port,
+                user=self.target.user,
+                password=self.target.password,
+                connect_timeout=2,
             ).close()  # type: ignore[no-untyped-call]  # types-mysqlclient leaves Connection's methods unannotated
         except MySQLdb.OperationalError as exc:
             if mysql_advice.error_kind(exc) in mysql_advice.REFUSING:  # a server is there, not for this account
@@ -139,9 +142,17 @@ class MySQLServer(PrivateServer[MySQLTarget]):
                 raise ServerError("mariadb-install-db not found; run: apt-get install mariadb-server")
             with self.log_file.open("ab") as log:
                 result = subprocess.run(
-                    [install_db, "--no-defaults", f"--datadir={self.data_dir}", "--skip-test-db",
-                     "--auth-root-authentication-method=normal", *_run_as_root_flag()],
-                    stdout=log, stderr=subprocess.STDOUT, check=False,
+                    [
+                        install_db,
+                        "--no-defaults",
+                        f"--datadir={self.data_dir}",
+                        "--skip-test-db",
+                        "--auth-root-authentication-method=normal",
+                        *_run_as_root_flag(),
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    check=False,
                 )
             if result.returncode != 0:
                 raise ServerError(f"mariadb-install-db failed; see {shown(self.log_file)}")
@@ -169,13 +180,29 @@ class MySQLServer(PrivateServer[MySQLTarget]):
         if mysqld is None:
             raise ServerError("no mariadbd/mysqld on PATH; run: apt-get install mariadb-server")
         argv = [
-            mysqld, "--no-defaults", f"--datadir={self.data_dir}", f"--port={self.port}",
-            f"--bind-address={loopback_ip(self.host)}", f"--socket={self.data_dir / 'mysqld.sock'}",
-            f"--pid-file={self.data_dir / 'mysqld.pid'}", f"--init-file={self.init_file}",
-            "--skip-name-resolve", "--innodb-buffer-pool-size=64M", *_run_as_root_flag(),
+            mysqld,
+            "--no-defaults",
+            f"--datadir={self.data_dir}",
+            f"--port={self.port}",
+            f"--bind-address={loopback_ip(self.host)}",
+            f"--socket={self.data_dir / 'mysqld.sock'}",
+            f"--pid-file={self.data_dir / 'mysqld.pid'}",
+            f"--init-file={self.init_file}",
+            "--skip-name-resolve",
+            "--innodb-buffer-pool-size=64M",
+            *_run_as_root_flag(),
         ]
-        return [ServerProcess(Path(mysqld).name, argv, self.data_dir, self.log_file, self.pid_file,
-                              marker=str(self.data_dir), ready=self._answers_quietly)]
+        return [
+            ServerProcess(
+                Path(mysqld).name,
+                argv,
+                self.data_dir,
+                self.log_file,
+                self.pid_file,
+                marker=str(self.data_dir),
+                ready=self._answers_quietly,
+            )
+        ]
 
 
 class MongoServer(PrivateServer[MongoTarget]):
@@ -190,9 +217,12 @@ class MongoServer(PrivateServer[MongoTarget]):
 
     @property
     def cluster(self) -> PostgresCluster:
-        return PostgresCluster(self.data_dir, self.state_dir / f"mongo-{self.port}-postgresql.log",
-                               self.state_dir / f"mongo-{self.port}-postgresql.pid",
-                               f"aetherion-{self.profile}-mongo-{self.port}")
+        return PostgresCluster(
+            self.data_dir,
+            self.state_dir / f"mongo-{self.port}-postgresql.log",
+            self.state_dir / f"mongo-{self.port}-postgresql.pid",
+            f"aetherion-{self.profile}-mongo-{self.port}",
+        )
 
     @property
     def ferretdb_state_dir(self) -> Path:
@@ -239,19 +269,42 @@ class MongoServer(PrivateServer[MongoTarget]):
     def processes(self) -> list[ServerProcess]:
         listen = f"{loopback_ip(self.host)}:{self.port}"
         if self.mongod:
-            argv = [self.mongod, "--dbpath", str(self.data_dir), "--port", str(self.port),
-                    "--bind_ip", loopback_ip(self.host)]
-            return [ServerProcess("mongod", argv, self.data_dir, self.log_file, self.pid_file,
-                                  marker=str(self.data_dir), ready=self.answers)]
+            argv = [
+                self.mongod,
+                "--dbpath",
+                str(self.data_dir),
+                "--port",
+                str(self.port),
+                "--bind_ip",
+                loopback_ip(self.host),
+            ]
+            return [
+                ServerProcess(
+                    "mongod",
+                    argv,
+                    self.data_dir,
+                    self.log_file,
+                    self.pid_file,
+                    marker=str(self.data_dir),
+                    ready=self.answers,
+                )
+            ]
         binary = ferretdb.find(BIN_DIR)
         if binary is None:
             raise ServerError("no mongod and no working FerretDB; run: python -m scripts.local_db prepare mongo")
         cluster = self.cluster
         postgres = cluster.process()
         env = {**os.environ, "FERRETDB_POSTGRESQL_URL": cluster.url()}  # not in argv: it carries the password
-        server = ServerProcess("ferretdb", [binary, *ferretdb.arguments(listen, self.ferretdb_state_dir, "postgresql")],
-                               self.data_dir, self.log_file, self.pid_file, marker=str(self.ferretdb_state_dir),
-                               ready=self.answers, env=env)
+        server = ServerProcess(
+            "ferretdb",
+            [binary, *ferretdb.arguments(listen, self.ferretdb_state_dir, "postgresql")],
+            self.data_dir,
+            self.log_file,
+            self.pid_file,
+            marker=str(self.ferretdb_state_dir),
+            ready=self.answers,
+            env=env,
+        )
         return [postgres, server]
 
 

@@ -45,11 +45,15 @@ def migrate_if_needed(server: MongoServer, say: Callable[[str], None]) -> str | 
     old.mkdir(exist_ok=True)
     for path in server.data_dir.glob("*.sqlite*"):  # the databases with their -wal and -shm files
         path.rename(old / path.name)
-    say(f"{server.describe()}: found data of the earlier SQLite-backed FerretDB; copying it into "
-        f"{server.engine()} (the old files stay in {processes.shown(old)})")
+    say(
+        f"{server.describe()}: found data of the earlier SQLite-backed FerretDB; copying it into "
+        f"{server.engine()} (the old files stay in {processes.shown(old)})"
+    )
     copied, already, collections = _copy(old, server.target.url, server.state_dir)
-    summary = (f"copied {copied:,} documents of {collections} collections from the old SQLite data "
-               f"({already:,} were already there); the old files are in {processes.shown(old)}")
+    summary = (
+        f"copied {copied:,} documents of {collections} collections from the old SQLite data "
+        f"({already:,} were already there); the old files are in {processes.shown(old)}"
+    )
     (old / DONE_FILE).write_text(summary + "\n")
     return f"{server.describe()}: {summary}"
 
@@ -59,22 +63,32 @@ def _copy(sqlite_dir: Path, target_url: str, log_dir: Path) -> tuple[int, int, i
 
     binary = ferretdb.find(BIN_DIR)
     if binary is None:
-        raise ServerError("cannot read the old SQLite data without FerretDB; "
-                          "run: python -m scripts.local_db prepare mongo")
+        raise ServerError(
+            "cannot read the old SQLite data without FerretDB; run: python -m scripts.local_db prepare mongo"
+        )
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="aetherion-sqlite-") as state:
         source_url = f"mongodb://127.0.0.1:{port}/"
         source = ServerProcess(
-            "ferretdb-sqlite", [binary, f"--sqlite-url=file:{sqlite_dir}/",
-                                *ferretdb.arguments(f"127.0.0.1:{port}", Path(state), "sqlite")],
-            sqlite_dir, log_dir / "sqlite-migration.log", Path(state) / "ferretdb.pid", marker=state,
+            "ferretdb-sqlite",
+            [
+                binary,
+                f"--sqlite-url=file:{sqlite_dir}/",
+                *ferretdb.arguments(f"127.0.0.1:{port}", Path(state), "sqlite"),
+            ],
+            sqlite_dir,
+            log_dir / "sqlite-migration.log",
+            Path(state) / "ferretdb.pid",
+            marker=state,
             ready=lambda: _pings(source_url),
         )
         child = processes.start(source, detached=False)
         try:
             processes.wait_ready(source, child, child.pid)
-            with (MongoClient[dict[str, Any]](source_url, tz_aware=True) as old,
-                  MongoClient[dict[str, Any]](target_url, tz_aware=True) as new):
+            with (
+                MongoClient[dict[str, Any]](source_url, tz_aware=True) as old,
+                MongoClient[dict[str, Any]](target_url, tz_aware=True) as new,
+            ):
                 return _copy_databases(old, new)
         finally:
             processes.stop(source, timeout=10)
@@ -113,8 +127,9 @@ def _copy_databases(old: MongoClient[dict[str, Any]], new: MongoClient[dict[str,
     return copied, already, collections
 
 
-def _insert(collection: Collection[dict[str, Any]], documents: list[dict[str, Any]],
-            bulk_error: type[BulkWriteError]) -> tuple[int, int]:
+def _insert(
+    collection: Collection[dict[str, Any]], documents: list[dict[str, Any]], bulk_error: type[BulkWriteError]
+) -> tuple[int, int]:
     try:
         collection.insert_many(documents, ordered=False)
     except bulk_error as exc:

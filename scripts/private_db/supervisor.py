@@ -46,8 +46,14 @@ class Watched:
 
 
 class Supervisor:
-    def __init__(self, definitions: list[Callable[[], ServerProcess]], *, owning: bool,
-                 say: Callable[[str], None], echo: Callable[[str], None] = print):
+    def __init__(
+        self,
+        definitions: list[Callable[[], ServerProcess]],
+        *,
+        owning: bool,
+        say: Callable[[str], None],
+        echo: Callable[[str], None] = print,
+    ):
         self.owning, self.say, self.echo = owning, say, echo
         self.watched = [Watched(definition, definition()) for definition in definitions]
         self.stopping = False
@@ -102,14 +108,15 @@ class Supervisor:
             item.restarts = [t for t in item.restarts if now - t < RESTART_WINDOW_S]
             if len(item.restarts) >= MAX_RESTARTS:
                 item.given_up = True
-                self.say(f"{item.process.name} died {MAX_RESTARTS} times in {RESTART_WINDOW_S // 60} min; "
-                         f"not restarting it again: see {processes.shown(item.process.log_file)}, "
-                         "then run `make databases`")
+                self.say(
+                    f"{item.process.name} died {MAX_RESTARTS} times in {RESTART_WINDOW_S // 60} min; "
+                    f"not restarting it again: see {processes.shown(item.process.log_file)}, "
+                    "then run `make databases`"
+                )
                 return
             backoff = min(MAX_BACKOFF_S, 2 ** len(item.restarts) / 4) if item.restarts else 0
             item.due = now + backoff
-            self.say(f"{item.process.name} is not running; restarting it"
-                     + (f" in {backoff:g} s" if backoff else ""))
+            self.say(f"{item.process.name} is not running; restarting it" + (f" in {backoff:g} s" if backoff else ""))
         if now < item.due:
             return
         item.due = None

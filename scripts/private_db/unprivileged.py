@@ -52,8 +52,20 @@ class RunAs:
     def command(self, argv: list[str]) -> list[str]:
         if not self.namespace:
             return argv
-        return [system_program("unshare"), "--mount", "--propagation", "private", sys.executable,
-                str(Path(__file__).resolve()), "--user", str(self.user), "--bind", str(self.server_dir), "--", *argv]
+        return [
+            system_program("unshare"),
+            "--mount",
+            "--propagation",
+            "private",
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--user",
+            str(self.user),
+            "--bind",
+            str(self.server_dir),
+            "--",
+            *argv,
+        ]
 
     def popen_options(self) -> dict[str, Any]:
         """subprocess options that switch to the user (the trampoline does it in a namespace)."""
@@ -79,8 +91,11 @@ def unprivileged_user() -> str:
             return name
         except KeyError:
             continue
-    subprocess.run([system_program("useradd"), "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-                    CREATED_USER], check=True, capture_output=True)
+    subprocess.run(
+        [system_program("useradd"), "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", CREATED_USER],
+        check=True,
+        capture_output=True,
+    )
     return CREATED_USER
 
 
@@ -93,8 +108,13 @@ def system_program(name: str) -> str:
 def can_reach(user: str, directory: Path) -> bool:
     """True when ``user`` can enter ``directory``: every directory on the way lets it through."""
     entry = pwd.getpwnam(user)
-    probe = subprocess.run([system_program("test"), "-x", str(directory)], user=entry.pw_uid,
-                           group=entry.pw_gid, extra_groups=[], check=False)
+    probe = subprocess.run(
+        [system_program("test"), "-x", str(directory)],
+        user=entry.pw_uid,
+        group=entry.pw_gid,
+        extra_groups=[],
+        check=False,
+    )
     return probe.returncode == 0
 
 

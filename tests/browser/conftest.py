@@ -51,7 +51,9 @@ def visit(browser):
     page.on("console", lambda message: seen.errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: seen.errors.append(f"uncaught: {error}"))
     page.on("request", lambda request: seen.requests.append(request.url))
-    page.on("response", lambda response: seen.errors.append(f"{response.status} {response.url}")
-            if response.status >= 400 else None)
+    page.on(
+        "response",
+        lambda response: seen.errors.append(f"{response.status} {response.url}") if response.status >= 400 else None,
+    )
     yield seen
     context.close()

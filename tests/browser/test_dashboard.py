@@ -34,13 +34,32 @@ BAND_COLOURS = {"bull": (22, 163, 74), "sideways": (148, 163, 184), "bear": (220
 @pytest.fixture(scope="module")
 def stack(separate_stack):
     """The separate stack with the sample prices loaded and their regimes recorded, and a staff user."""
-    loaded = subprocess.run([sys.executable, "-m", "scripts.load_sample_data"], env=separate_stack.env,
-                            capture_output=True, text=True, timeout=600, check=False)
+    loaded = subprocess.run(
+        [sys.executable, "-m", "scripts.load_sample_data"],
+        env=separate_stack.env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
     created = subprocess.run(
-        [sys.executable, "-m", "apps.django_core", "createsuperuser", "--noinput", "--username", STAFF[0],
-         "--email", "staff@example.com"],
-        env=separate_stack.env | {"DJANGO_SUPERUSER_PASSWORD": STAFF[1]}, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "apps.django_core",
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            STAFF[0],
+            "--email",
+            "staff@example.com",
+        ],
+        env=separate_stack.env | {"DJANGO_SUPERUSER_PASSWORD": STAFF[1]},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert created.returncode == 0, created.stderr
     return separate_stack
 
@@ -110,7 +129,7 @@ def test_detail_chart_draws_a_point_per_bar_with_the_regime_bands(stack, sample,
             Math.round((over.offsetTop + 2) * ratio), Math.round(over.clientWidth * ratio), 1).data;
         return Array.from(data);
     }""")
-    pixels = [tuple(row[i:i + 4]) for i in range(0, len(row), 4)]
+    pixels = [tuple(row[i : i + 4]) for i in range(0, len(row), 4)]
     painted = {regime: sum(band_pixel(pixel, colour) for pixel in pixels) for regime, colour in BAND_COLOURS.items()}
     assert all(count > 0 for count in painted.values()), painted
     # Every bar from the slow window on has a trend: bands cover the row but for the warm-up (1.5 %)
@@ -120,8 +139,11 @@ def test_detail_chart_draws_a_point_per_bar_with_the_regime_bands(stack, sample,
     visit.screenshot("instrument.png")
 
     page.click('.ranges button[data-days="365"]')  # one year: fewer bands in view
-    wait_until(lambda: int(page.get_attribute("#chart", "data-trend-bands")) < int(chart["trendBands"]), 10,
-               "the 1Y range drawing fewer bands")
+    wait_until(
+        lambda: int(page.get_attribute("#chart", "data-trend-bands")) < int(chart["trendBands"]),
+        10,
+        "the 1Y range drawing fewer bands",
+    )
     assert page.get_attribute('.ranges button[data-days="365"]', "aria-pressed") == "true"
     only_here(visit)
 
@@ -140,8 +162,12 @@ def test_the_admin_is_styled(stack, visit):
 def test_staff_refresh_a_regime_from_the_detail_page(stack, visit):
     symbol = "REFRESH1"
     assert post_bars(stack.url("fastapi_market"), make_bars(symbol, 200)).status_code == 200
-    created = httpx.post(f"{stack.url('django_core')}/api/instruments/", headers=TOKEN,
-                         json={"symbol": symbol, "name": "Refresh test", "asset_class": "equity"}, timeout=10)
+    created = httpx.post(
+        f"{stack.url('django_core')}/api/instruments/",
+        headers=TOKEN,
+        json={"symbol": symbol, "name": "Refresh test", "asset_class": "equity"},
+        timeout=10,
+    )
     assert created.status_code == 201, created.text
     page = visit.page
     page.goto(f"{stack.url('django_core')}/instruments/{symbol}/")
@@ -181,5 +207,6 @@ def test_stopping_mongodb_turns_the_market_tile_red_with_the_reason_and_starting
     green_after = time.monotonic() - listening
     assert page.inner_text('.tile[data-service="fastapi_market"] .reason') == ""
     only_here(visit)
-    print(f"\nmarket tile: red {red_after:.1f} s after MongoDB stopped, "
-          f"green {green_after:.1f} s after it listened again")
+    print(
+        f"\nmarket tile: red {red_after:.1f} s after MongoDB stopped, green {green_after:.1f} s after it listened again"
+    )

@@ -28,7 +28,10 @@ def test_show_masks_secrets_and_names_sources():
     del env["MYSQL_URL"]  # this session's stack URL: show the committed one
     result = subprocess.run(
         [sys.executable, "-m", "scripts.config", "show", "django_core"],
-        env=env, capture_output=True, text=True, timeout=30,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -42,8 +45,13 @@ def test_show_masks_secrets_and_names_sources():
 
 
 def test_show_names_the_database_server_that_answers(test_stack, stack_ports):
-    result = subprocess.run([sys.executable, "-m", "scripts.config", "show"], env=clean_env(COLUMNS="200"),
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.config", "show"],
+        env=clean_env(COLUMNS="200"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     mysql_line = rf"MySQL at 127\.0\.0\.1:{stack_ports['mysql']}: MariaDB \d+\.\d+\.\d+"

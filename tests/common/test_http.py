@@ -70,7 +70,6 @@ def test_calls_carry_the_current_request_id_and_the_token(test_stack, test_urls)
     assert answer.headers["X-Request-ID"] == "propagated-rid-1"  # Flask took it as its own
 
 
-
 def test_async_contract_calls_carry_the_request_id_and_the_token():
     from aiohttp import web
 

@@ -14,8 +14,11 @@ MAX_LINES = 400
 
 def imported_modules(tree: ast.Module) -> set[str]:
     """What a module imports, and the module names it holds as text (for importlib.import_module)."""
-    names: set[str] = {node.value.split(":")[0] for node in ast.walk(tree) if isinstance(node, ast.Constant)
-                       and isinstance(node.value, str) and node.value.startswith("apps.")}
+    names: set[str] = {
+        node.value.split(":")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("apps.")
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names |= {alias.name for alias in node.names}
@@ -28,12 +31,19 @@ def imported_modules(tree: ast.Module) -> set[str]:
 @pytest.mark.parametrize("path", sorted(COMMON.rglob("*.py")), ids=lambda p: str(p.relative_to(COMMON)))
 def test_shared_code_imports_no_service(path):
     imported = imported_modules(ast.parse(path.read_text(encoding="utf-8")))
-    services = sorted(name for name in imported for service in SERVICES
-                      if name == f"apps.{service}" or name.startswith(f"apps.{service}."))
+    services = sorted(
+        name
+        for name in imported
+        for service in SERVICES
+        if name == f"apps.{service}" or name.startswith(f"apps.{service}.")
+    )
     assert services == [], f"{path.relative_to(REPO_ROOT)} imports a service: {services}"
 
 
 def test_no_module_of_apps_is_longer_than_the_limit():
-    long = {str(p.relative_to(REPO_ROOT)): n for p in (REPO_ROOT / "apps").rglob("*.py")
-            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    long = {
+        str(p.relative_to(REPO_ROOT)): n
+        for p in (REPO_ROOT / "apps").rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
     assert long == {}, f"split these by what they do (at most {MAX_LINES} lines): {long}"

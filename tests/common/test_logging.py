@@ -27,7 +27,11 @@ def test_json_request_line_has_every_field():
     entry = json.loads(JsonFormatter("flask_regime").format(request_record()))
     assert entry["service"] == "flask_regime" and entry["level"] == "INFO"
     assert {k: entry[k] for k in ("method", "path", "status", "duration_ms", "request_id")} == {
-        "method": "GET", "path": "/health", "status": 200, "duration_ms": 1.234, "request_id": "rid-7",
+        "method": "GET",
+        "path": "/health",
+        "status": 200,
+        "duration_ms": 1.234,
+        "request_id": "rid-7",
     }
     assert entry["time"].endswith("+00:00")
 

@@ -53,8 +53,13 @@ def test_dev_profile_ships_working_dev_values():
 
 
 def test_production_refuses_to_start_a_service_with_the_dev_token():
-    result = subprocess.run([sys.executable, "-m", "apps.flask_regime"], env=clean_env(APP_ENV="production"),
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "apps.flask_regime"],
+        env=clean_env(APP_ENV="production"),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 2
     assert result.stderr.strip().startswith("flask_regime: config error: INTERNAL_API_TOKEN: the dev value is refused")
 
@@ -62,7 +67,10 @@ def test_production_refuses_to_start_a_service_with_the_dev_token():
 def test_django_deploy_checks_pass_in_production():
     result = subprocess.run(
         [sys.executable, "-m", "apps.django_core", "check", "--deploy", "--fail-level", "WARNING"],
-        env=clean_env(APP_ENV="production", **REAL), capture_output=True, text=True, timeout=60,
+        env=clean_env(APP_ENV="production", **REAL),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
@@ -87,8 +95,14 @@ def test_the_production_start_command_refuses_dev_values(service, env, variable)
     """deploy/Procfile.prod's own line (gunicorn, or python -m for FastAPI): non-zero, one line naming it."""
     assignments, argv = PRODUCTION_COMMANDS[service]
     values = {name: value for name, value in {**REAL, **env}.items() if value is not None}
-    result = subprocess.run(argv, env=clean_env(APP_ENV="production", **assignments, **values), cwd=REPO_ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        argv,
+        env=clean_env(APP_ENV="production", **assignments, **values),
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert lines == [lines[0]] and lines[0].startswith(f"{service}: config error: {variable}: "), result.stderr

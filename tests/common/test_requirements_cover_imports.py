@@ -42,15 +42,20 @@ def pinned(requirements: Path) -> set[str]:
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def imported_names(path: Path) -> set[str]:
     """The absolute names a module imports, at run time (``from a.b import c``: ``a.b`` and ``a.b.c``)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    skipped = {id(node) for block in ast.walk(tree)
-               if isinstance(block, ast.If) and _is_type_checking(block.test)
-               for statement in block.body for node in ast.walk(statement)}
+    skipped = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and _is_type_checking(block.test)
+        for statement in block.body
+        for node in ast.walk(statement)
+    }
     package = ".".join(path.relative_to(REPO_ROOT).with_suffix("").parts)
     if path.name != "__init__.py":
         package = package.rpartition(".")[0]

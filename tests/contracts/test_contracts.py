@@ -19,9 +19,11 @@ def test_fastapi_reads_flask_health_with_its_own_client(test_stack):
     settings = market_settings("test")
 
     async def consume() -> HealthReport:
-        client = async_service_client(token=settings.common.internal_api_token,
-                                      connect_timeout=settings.regime_connect_timeout,
-                                      read_timeout=settings.regime_read_timeout)
+        client = async_service_client(
+            token=settings.common.internal_api_token,
+            connect_timeout=settings.regime_connect_timeout,
+            read_timeout=settings.regime_read_timeout,
+        )
         async with client:
             return await get_contract(client, "flask_regime", f"{settings.flask_regime_url}/health", HealthReport)
 
@@ -42,8 +44,9 @@ def test_check_regime_keeps_its_contract(test_stack, test_urls):
 
 @pytest.mark.parametrize("service", ["django_core", "fastapi_market", "flask_regime"])
 def test_every_error_keeps_the_problem_contract(test_stack, test_urls, service):
-    response = httpx.get(f"{test_urls[service]}/no-such-route/", headers={"X-Request-ID": f"contract-{service}"},
-                         timeout=5)
+    response = httpx.get(
+        f"{test_urls[service]}/no-such-route/", headers={"X-Request-ID": f"contract-{service}"}, timeout=5
+    )
     assert response.headers["content-type"] == "application/problem+json"
     problem = Problem.model_validate_json(response.content)
     assert problem.status == 404 and problem.request_id == f"contract-{service}"

@@ -112,8 +112,11 @@ def test_builder_refuses_an_unknown_service():
 
 
 def test_dockerignore_keeps_secrets_and_local_state_out_but_not_what_the_image_copies():
-    ignored = {line.strip() for line in (REPO_ROOT / ".dockerignore").read_text().splitlines()
-               if line.strip() and not line.startswith("#")}
+    ignored = {
+        line.strip()
+        for line in (REPO_ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     assert {"config/*.local.env", ".env", ".venv", ".var", ".git", "node_modules"} <= ignored
     for copy in instructions(stage("assets"), "COPY") + instructions(stage("runtime"), "COPY"):
         if copy.startswith("--from"):
@@ -163,20 +166,27 @@ def test_the_assets_stage_installs_exactly_the_locked_packages_and_the_image_get
     from django.conf import settings
 
     # What the final stage copies is where Django's settings look for the chart library.
-    (prefix, source), = settings.STATICFILES_DIRS
+    ((prefix, source),) = settings.STATICFILES_DIRS
     copied = next(c for c in instructions(stage("runtime"), "COPY") if c.startswith("--from=assets"))
     assert copied == f"--from=assets /assets/{source.relative_to(REPO_ROOT)}/ {source.relative_to(REPO_ROOT)}/"
     runtime = stage("runtime")
     assert runtime.index(next(i for i in runtime if "collectstatic" in i["value"])) > runtime.index(
-        next(i for i in runtime if i["value"] == copied)), "collectstatic before the chart library is there"
+        next(i for i in runtime if i["value"] == copied)
+    ), "collectstatic before the chart library is there"
 
 
 def test_the_images_static_files_are_served_by_gunicorn_hashed_with_a_years_cache(tmp_path):
     """The final stage's collectstatic step, then the image's CMD in the production profile, as the
     container runs them: the static files answer 200 with far-future cache headers, and gzip."""
     step = collectstatic_step()
-    collected = subprocess.run(["/bin/sh", "-c", step], cwd=REPO_ROOT, env=clean_env(SERVICE="django_core"),
-                               capture_output=True, text=True, timeout=300)
+    collected = subprocess.run(
+        ["/bin/sh", "-c", step],
+        cwd=REPO_ROOT,
+        env=clean_env(SERVICE="django_core"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert collected.returncode == 0, collected.stderr
     from django.conf import settings
 
@@ -184,13 +194,20 @@ def test_the_images_static_files_are_served_by_gunicorn_hashed_with_a_years_cach
     port = free_port()
     env = production_env("django_core", port) | {"SERVICE": "django_core"}
     with (tmp_path / "server.log").open("wb") as log:
-        server = subprocess.Popen(exec_form(instructions(stage("runtime"), "CMD")[-1]), cwd=REPO_ROOT, env=env,
-                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        server = subprocess.Popen(
+            exec_form(instructions(stage("runtime"), "CMD")[-1]),
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     https = {"X-Forwarded-Proto": "https", "Accept-Encoding": "gzip"}  # as from the TLS proxy in front
     try:
-        wait_until(lambda: server.poll() is None and http_status(f"{base}{LIVENESS_PATH}") == 200, 60,
-                   "django_core live")
+        wait_until(
+            lambda: server.poll() is None and http_status(f"{base}{LIVENESS_PATH}") == 200, 60, "django_core live"
+        )
         for name in ("admin/css/base.css", "dashboard/dashboard.css", "vendor/uplot/uPlot.iife.min.js"):
             answer = httpx.get(f"{base}/static/{manifest[name]}", headers=https, timeout=5)
             assert answer.status_code == 200, name
@@ -247,7 +264,9 @@ def test_compose_databases_have_healthchecks_and_the_services_wait_for_them():
         assert compose[database]["healthcheck"]["test"][0] == "CMD"
     assert compose["migrate"]["command"] == ["python", "-m", "scripts.bootstrap_db"]
     assert compose["migrate"]["depends_on"] == {
-        "mysql": {"condition": "service_healthy"}, "mongo": {"condition": "service_healthy"}}
+        "mysql": {"condition": "service_healthy"},
+        "mongo": {"condition": "service_healthy"},
+    }
     assert compose["django-core"]["depends_on"]["mysql"] == {"condition": "service_healthy"}
     assert compose["fastapi-market"]["depends_on"]["mongo"] == {"condition": "service_healthy"}
 

@@ -43,7 +43,10 @@ def exported(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("export")
     result = subprocess.run(
         ["make", "export", f"EXPORT_DIR={out}", f"EXPORT_ROOT={APP_ROOT}"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     return out
@@ -85,8 +88,9 @@ def test_systemd_analyze_verify_accepts_the_units(exported):
     if analyze is None:
         pytest.skip("systemd-analyze is not installed here (Debian package systemd)")
     units = sorted(str(p) for p in (exported / "systemd").iterdir())
-    result = subprocess.run([analyze, "verify", "--man=no", *units], cwd=exported / "systemd",
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [analyze, "verify", "--man=no", *units], cwd=exported / "systemd", capture_output=True, text=True, timeout=60
+    )
     # verify prints unknown keys and bad values as warnings and still exits 0: both must be clean.
     assert (result.returncode, result.stderr.strip()) == (0, "")
 

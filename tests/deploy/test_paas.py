@@ -137,8 +137,9 @@ def test_render_env_vars_are_config_names_with_secrets_never_in_the_file(service
         if entry["key"] in set().union(*(secrets_of(s) for s in loaded)):
             assert "value" not in entry and (entry.get("sync") is False or entry.get("generateValue") is True), entry
     # With values for what is asked at setup or generated, the production profile is satisfied.
-    environment = {e["key"]: str(e.get("value", ASKED_SAMPLES.get(e["key"], f"sample-{e['key'].lower()}")))
-                   for e in env_vars}
+    environment = {
+        e["key"]: str(e.get("value", ASKED_SAMPLES.get(e["key"], f"sample-{e['key'].lower()}"))) for e in env_vars
+    }
     for name, value in (environment | {f"{service.upper()}_PORT": "10000"}).items():  # from PORT at start
         monkeypatch.setenv(name, value)
     for loaded_service in loaded:
@@ -184,9 +185,11 @@ def test_start_command_listens_on_the_platforms_port_and_stops_on_sigterm(platfo
     env = production_env(service, port) | {"PORT": str(port)}
     del env[f"{service.upper()}_PORT"]  # the platform sets PORT only
     with (tmp_path / "server.log").open("wb") as log:
-        server = process_groups.start(platform_argv(platform, service), cwd=REPO_ROOT,
-                                      env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = process_groups.start(
+            platform_argv(platform, service), cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     try:
+
         def live() -> bool:
             assert server.poll() is None, (tmp_path / "server.log").read_text()
             try:

@@ -25,10 +25,16 @@ PROCFILE = REPO_ROOT / "deploy" / "Procfile.prod"
 # How each server exits once it has shut down cleanly: gunicorn with 0; uvicorn re-raises the SIGTERM it
 # caught after its shutdown completes (uvicorn.Server.capture_signals), which init systems count as clean.
 # uvicorn with worker processes (FASTAPI_MARKET_WORKERS > 1) exits 0; a single server process, by the signal.
-CLEAN_EXIT = {"django_core": 0, "fastapi_market": 0 if parse_server(inspect("fastapi_market", "production")).workers > 1
-              else -signal.SIGTERM, "flask_regime": 0}
-LAST_WORDS = {"django_core": "Shutting down: Master", "fastapi_market": "Application shutdown complete",
-              "flask_regime": "Shutting down: Master"}
+CLEAN_EXIT = {
+    "django_core": 0,
+    "fastapi_market": 0 if parse_server(inspect("fastapi_market", "production")).workers > 1 else -signal.SIGTERM,
+    "flask_regime": 0,
+}
+LAST_WORDS = {
+    "django_core": "Shutting down: Master",
+    "fastapi_market": "Application shutdown complete",
+    "flask_regime": "Shutting down: Master",
+}
 # Seconds a platform may take on top of the server's own graceful timeout (process exit, reaping).
 MARGIN = 5
 
@@ -53,8 +59,12 @@ def test_production_server_answers_liveness_then_stops_on_sigterm_within_its_gra
     log_path = tmp_path / f"{service}.log"
     with log_path.open("wb") as log:
         process = process_groups.start(
-            shlex.split(production_commands()[service]), cwd=REPO_ROOT, env=env,
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            shlex.split(production_commands()[service]),
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
     try:
         url = f"http://127.0.0.1:{port}{LIVENESS_PATH}"
@@ -102,12 +112,18 @@ def test_request_in_flight_at_sigterm_gets_its_answer_before_the_server_exits(se
         env = production_env(service, port) | dependency(silent.getsockname()[1])
         graceful = parse_server(inspect(service, "production")).graceful_timeout
         with (tmp_path / "server.log").open("wb") as log:
-            process = process_groups.start(shlex.split(production_commands()[service]), cwd=REPO_ROOT, env=env,
-                                           stdout=log, stderr=subprocess.STDOUT)
+            process = process_groups.start(
+                shlex.split(production_commands()[service]),
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         try:
             base = f"http://127.0.0.1:{port}"
-            wait_until(lambda: process.poll() is None and http_status(f"{base}{LIVENESS_PATH}") == 200, 60,
-                       f"{service} live")
+            wait_until(
+                lambda: process.poll() is None and http_status(f"{base}{LIVENESS_PATH}") == 200, 60, f"{service} live"
+            )
             answers: list[httpx.Response | Exception] = []
 
             def ask() -> None:

@@ -73,16 +73,18 @@ def test_a_stopped_service_turns_red_within_5_s_by_design():
 
 def test_the_overview_lists_each_instrument_with_its_bars_and_latest_regime(client, stored):
     symbol, bars = stored(60)
-    regime_snapshot_record(instrument=instrument_create(symbol=f"{symbol}X", name="No bars", asset_class="etf"),
-                           regime=market_regime(f"{symbol}X", trend="bear", volatility="high"))
+    regime_snapshot_record(
+        instrument=instrument_create(symbol=f"{symbol}X", name="No bars", asset_class="etf"),
+        regime=market_regime(f"{symbol}X", trend="bear", volatility="high"),
+    )
     text = client.get("/").content.decode()
-    row = text[text.index(f'<tr data-symbol="{symbol}">'):]
+    row = text[text.index(f'<tr data-symbol="{symbol}">') :]
     row = row[: row.index("</tr>")]
     assert f'href="/instruments/{symbol}/"' in row
     assert '<td class="num bars"><div>60</div></td>' in row
     assert f'<td class="last-bar"><div>{bars[-1]["ts"][:10]}</div></td>' in row
     assert "not recorded yet" in row
-    other = text[text.index(f'<tr data-symbol="{symbol}X">'):]
+    other = text[text.index(f'<tr data-symbol="{symbol}X">') :]
     other = other[: other.index("</tr>")]
     assert "trend-bear" in other and "vol-high" in other and AS_OF.strftime("%Y-%m-%d %H:%M UTC") in other
     assert '<td class="num bars">0</td>' in other  # registered, no bars stored
@@ -215,7 +217,9 @@ def test_a_failed_refresh_says_why(stored, staff_client):
 def test_regime_runs_group_consecutive_bars_and_skip_bars_without_a_regime():
     labels = [None, None, "bull", "bull", "bear", None, "bear", "bear", "sideways"]
     assert regime_runs(labels) == [
-        {"regime": "bull", "start": 2, "end": 3}, {"regime": "bear", "start": 4, "end": 4},
-        {"regime": "bear", "start": 6, "end": 7}, {"regime": "sideways", "start": 8, "end": 8},
+        {"regime": "bull", "start": 2, "end": 3},
+        {"regime": "bear", "start": 4, "end": 4},
+        {"regime": "bear", "start": 6, "end": 7},
+        {"regime": "sideways", "start": 8, "end": 8},
     ]
     assert regime_runs([]) == [] and regime_runs([None]) == []

@@ -97,13 +97,15 @@ def test_drf_validation_errors_are_problems_listing_each_field(client):
     assert {e["field"] for e in errors} == {"symbol", "quantity"}
     assert {"field": "quantity", "message": "Ensure this value is greater than or equal to 1."} in errors
     assert client.post("/drf/symbols/", {"symbol": "AAPL", "quantity": 3}, content_type="application/json").json() == {
-        "symbol": "AAPL", "quantity": 3,
+        "symbol": "AAPL",
+        "quantity": 3,
     }
 
 
 @pytest.mark.urls(__name__)
 def test_drf_malformed_json_and_wrong_method_are_problems(client):
-    assert "JSON parse error" in problem(
-        client.post("/drf/symbols/", "{nope", content_type="application/json"), 400
-    ).detail
+    assert (
+        "JSON parse error"
+        in problem(client.post("/drf/symbols/", "{nope", content_type="application/json"), 400).detail
+    )
     assert problem(client.get("/drf/symbols/"), 405)

@@ -21,7 +21,6 @@ from tests.stack import TOKEN, clean_env
 pytestmark = pytest.mark.django_db
 
 
-
 def refresh(*args: str) -> tuple[list[str], CommandError | None]:
     """Run the command in this process; its output lines and the CommandError it raised, if any."""
     out = io.StringIO()
@@ -70,12 +69,22 @@ def test_nothing_to_refresh_is_a_success():
 def test_the_real_command_exits_1_on_the_test_stack(test_stack, test_urls):
     """As an operator runs it: a process on the test stack's own database (aetherion_core)."""
     django, market = test_urls["django_core"], test_urls["fastapi_market"]
-    created = httpx.post(f"{django}/api/instruments/", headers=TOKEN,
-                         json={"symbol": "ZZTEST", "name": "Refresh test", "asset_class": "other"})
+    created = httpx.post(
+        f"{django}/api/instruments/",
+        headers=TOKEN,
+        json={"symbol": "ZZTEST", "name": "Refresh test", "asset_class": "other"},
+    )
     assert created.status_code == 201, created.text
     try:
-        result = subprocess.run([sys.executable, "-m", "apps.django_core", "refresh_regimes"], cwd=REPO_ROOT,
-                                env=clean_env(), capture_output=True, text=True, timeout=60, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "apps.django_core", "refresh_regimes"],
+            cwd=REPO_ROOT,
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
     finally:
         assert httpx.delete(f"{django}/api/instruments/ZZTEST/", headers=TOKEN).status_code == 204
     assert result.returncode == 1, result.stderr
@@ -86,6 +95,7 @@ def test_the_real_command_exits_1_on_the_test_stack(test_stack, test_urls):
 
 
 # --- Against a stand-in for the future GET /regime/{symbol} ----------------------------------
+
 
 @pytest.fixture
 def regime_server(settings):

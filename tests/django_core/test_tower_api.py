@@ -37,6 +37,7 @@ def symbols(response) -> list[str]:
 
 # --- Instruments: reads ---------------------------------------------------------------------
 
+
 def test_instruments_are_listed_by_symbol(client, instruments):
     body = client.get("/api/instruments/").json()
     assert body["count"] == 4 and body["next"] is None
@@ -86,6 +87,7 @@ def test_a_page_past_the_end_is_a_404_problem(client, instruments):
 
 # --- Instruments: writes ----------------------------------------------------------------------
 
+
 def test_creating_needs_the_token(client):
     missing = client.post("/api/instruments/", APPLE, content_type="application/json")
     assert "internal token" in problem(missing, 401).detail
@@ -107,8 +109,10 @@ def test_creating_with_the_token_needs_no_csrf_token():
 
 def test_an_invalid_body_is_a_400_problem_listing_each_field(client):
     response = client.post(
-        "/api/instruments/", {"symbol": "aapl!", "asset_class": "stocks", "active": "maybe"},
-        content_type="application/json", **TOKEN,
+        "/api/instruments/",
+        {"symbol": "aapl!", "asset_class": "stocks", "active": "maybe"},
+        content_type="application/json",
+        **TOKEN,
     )
     assert invalid_fields(response) == {"symbol", "name", "asset_class", "active"}
     assert problem(client.post("/api/instruments/", "{nope", content_type="application/json", **TOKEN), 400)
@@ -131,12 +135,14 @@ def test_patch_changes_some_fields_and_put_every_field(client, instruments):
     patched = client.patch("/api/instruments/AAPL/", {"active": False}, content_type="application/json", **TOKEN)
     assert patched.status_code == 200 and patched.json()["active"] is False
     assert patched.json()["name"] == "Apple Inc."
-    assert invalid_fields(client.put(
-        "/api/instruments/AAPL/", {"name": "Apple"}, content_type="application/json", **TOKEN
-    )) == {"symbol", "asset_class"}
+    assert invalid_fields(
+        client.put("/api/instruments/AAPL/", {"name": "Apple"}, content_type="application/json", **TOKEN)
+    ) == {"symbol", "asset_class"}
     renamed = client.put(
-        "/api/instruments/AAPL/", {**APPLE, "symbol": "AAPL.US", "active": True},
-        content_type="application/json", **TOKEN,
+        "/api/instruments/AAPL/",
+        {**APPLE, "symbol": "AAPL.US", "active": True},
+        content_type="application/json",
+        **TOKEN,
     )
     assert renamed.status_code == 200 and renamed.json()["symbol"] == "AAPL.US"
     assert client.get("/api/instruments/AAPL.US/").status_code == 200
@@ -149,6 +155,7 @@ def test_deleting_an_instrument(client, instruments):
 
 
 # --- Snapshots --------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def snapshots(instruments):
@@ -171,14 +178,29 @@ def test_snapshots_are_listed_newest_first(client, snapshots):
     assert body["count"] == 6
     first = body["results"][0]
     assert set(first) == {
-        "id", "symbol", "timeframe", "as_of", "trend", "volatility", "features", "source", "created",
+        "id",
+        "symbol",
+        "timeframe",
+        "as_of",
+        "trend",
+        "volatility",
+        "features",
+        "source",
+        "created",
     }
     assert first["as_of"] == "2026-03-04T21:00:00Z" and first["features"]["trend_spread"] == 0.0213
     assert [as_of for _, as_of in dates(client.get("/api/snapshots/"))] == [
-        "2026-03-04", "2026-03-04", "2026-03-03", "2026-03-03", "2026-03-02", "2026-03-02",
+        "2026-03-04",
+        "2026-03-04",
+        "2026-03-03",
+        "2026-03-03",
+        "2026-03-02",
+        "2026-03-02",
     ]
     assert dates(client.get("/api/snapshots/?ordering=as_of&symbol=AAPL")) == [
-        ("AAPL", "2026-03-02"), ("AAPL", "2026-03-03"), ("AAPL", "2026-03-04"),
+        ("AAPL", "2026-03-02"),
+        ("AAPL", "2026-03-03"),
+        ("AAPL", "2026-03-04"),
     ]
 
 
@@ -186,11 +208,12 @@ def test_snapshots_filter(client, snapshots):
     assert dates(client.get("/api/snapshots/?symbol=BTC-USD&volatility=high")) == [("BTC-USD", "2026-03-04")]
     assert dates(client.get("/api/snapshots/?trend=sideways")) == [("AAPL", "2026-03-04")]
     assert dates(client.get("/api/snapshots/?symbol=AAPL&as_of_after=2026-03-03T21:00:00Z")) == [
-        ("AAPL", "2026-03-04"), ("AAPL", "2026-03-03"),
+        ("AAPL", "2026-03-04"),
+        ("AAPL", "2026-03-03"),
     ]
-    assert dates(client.get(
-        "/api/snapshots/?symbol=AAPL&as_of_after=2026-03-03T00:00:00Z&as_of_before=2026-03-03T21:00:00Z"
-    )) == [("AAPL", "2026-03-03")]
+    assert dates(
+        client.get("/api/snapshots/?symbol=AAPL&as_of_after=2026-03-03T00:00:00Z&as_of_before=2026-03-03T21:00:00Z")
+    ) == [("AAPL", "2026-03-03")]
     assert dates(client.get("/api/snapshots/?timeframe=1h")) == []
 
 

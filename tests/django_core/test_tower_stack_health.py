@@ -45,9 +45,19 @@ def unhealthy_market():
     """An HTTP server that answers /health as fastapi_market does when its MongoDB is down."""
     import json
 
-    report = {"service": "fastapi_market", "status": "unavailable", "failing": ["mongodb"],
-              "checks": {"mongodb": {"status": "unavailable", "latency_ms": 2001.5, "error": "no answer within 2 s",
-                                     "server": "FerretDB 1.24.1 + PostgreSQL"}}}
+    report = {
+        "service": "fastapi_market",
+        "status": "unavailable",
+        "failing": ["mongodb"],
+        "checks": {
+            "mongodb": {
+                "status": "unavailable",
+                "latency_ms": 2001.5,
+                "error": "no answer within 2 s",
+                "server": "FerretDB 1.24.1 + PostgreSQL",
+            }
+        },
+    }
 
     with json_server(lambda path: (503, json.dumps(report).encode())) as url:
         yield url
@@ -59,8 +69,12 @@ def test_a_service_reporting_its_database_down_is_unavailable_with_the_reason(cl
     market = body["services"]["fastapi_market"]
     assert body["status"] == "degraded" and market["status"] == "unavailable"
     assert market["error"] == "fastapi_market reports itself unavailable: mongodb (no answer within 2 s)"
-    assert market["checks"]["mongodb"] == {"status": "unavailable", "latency_ms": 2001.5,
-                                           "error": "no answer within 2 s", "server": "FerretDB 1.24.1 + PostgreSQL"}
+    assert market["checks"]["mongodb"] == {
+        "status": "unavailable",
+        "latency_ms": 2001.5,
+        "error": "no answer within 2 s",
+        "server": "FerretDB 1.24.1 + PostgreSQL",
+    }
 
 
 def test_a_dead_service_is_reported_unavailable_quickly(client, settings):
@@ -100,7 +114,9 @@ def test_the_checks_carry_the_request_id(client, test_stack):
     def both_logged() -> bool:
         # Honcho's lines: "08:12:01 flask_regime.1   | GET /health 200 0.1ms rid=…"
         lines = [line for line in test_stack.log_text().splitlines() if line.endswith("rid=tower-services-1")]
-        return all(any(f" {name}." in line and "| GET /health 200" in line for line in lines)
-                   for name in ("fastapi_market", "flask_regime"))
+        return all(
+            any(f" {name}." in line and "| GET /health 200" in line for line in lines)
+            for name in ("fastapi_market", "flask_regime")
+        )
 
     wait_until(both_logged, 5, "both services logging the Control Tower's request ID")

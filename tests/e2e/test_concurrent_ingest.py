@@ -94,8 +94,9 @@ def read_back(market: str, symbols: list[str]) -> dict[tuple, float]:
                 page = client.get(f"{market}/bars/{symbol}", params=params)
                 assert page.status_code == 200, page.text
                 body = page.json()
-                found.update({(symbol, b["timeframe"], datetime.fromisoformat(b["ts"])): b["close"]
-                              for b in body["bars"]})
+                found.update(
+                    {(symbol, b["timeframe"], datetime.fromisoformat(b["ts"])): b["close"] for b in body["bars"]}
+                )
                 if body["next_after"] is None:
                     break
                 after = body["next_after"]
@@ -132,7 +133,8 @@ def test_eight_writers_with_duplicates_and_retries_store_exactly_the_unique_set(
         times = sorted(ts for (sym, _, ts) in expected if sym == symbol)
         summary = summaries[symbol]
         assert (summary.bars, summary.first_ts, summary.last_ts) == (OWN, times[0], times[-1])
-    print(f"\nscenario 5: {len(expected)} unique bars stored of {BARS_SENT} sent by {WRITERS} writers; "
-          f"responses: {len(tally.reports)}, totals {totals}; retries {tally.retries} "
-          f"({tally.client_timeouts} after a client-side timeout)")
-
+    print(
+        f"\nscenario 5: {len(expected)} unique bars stored of {BARS_SENT} sent by {WRITERS} writers; "
+        f"responses: {len(tally.reports)}, totals {totals}; retries {tally.retries} "
+        f"({tally.client_timeouts} after a client-side timeout)"
+    )

@@ -43,12 +43,27 @@ def watched_mongo(tmp_path):
         ensure(server)
         watch_log = tmp_path / "watch.log"
         with watch_log.open("wb") as log:
-            children.append(subprocess.Popen([sys.executable, "-m", "scripts.local_db", "watch", "mongo"],
-                                             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                             start_new_session=True))
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "scripts.local_db", "watch", "mongo"],
+                    cwd=REPO_ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
         with (tmp_path / "fastapi.log").open("wb") as log:
-            children.append(subprocess.Popen([sys.executable, "-m", "apps.fastapi_market"], cwd=REPO_ROOT, env=env,
-                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "apps.fastapi_market"],
+                    cwd=REPO_ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
         market = f"http://127.0.0.1:{api_port}"
         wait_until(lambda: http_status(f"{market}/health") == 200, 60, "fastapi_market /health = 200")
         wait_until(lambda: "watching the private FerretDB + PostgreSQL" in watch_log.read_text(), 30, "watch started")
@@ -100,8 +115,10 @@ def test_a_killed_database_program_is_restarted_and_no_acknowledged_bar_is_lost(
     finally:
         stop_writing.set()
         writer.join(60)
-    print(f"\n{program} SIGKILLed: answering again after {took:.2f} s; {len(log.acknowledged)} batches "
-          f"acknowledged, {len(log.unacknowledged)} not")
+    print(
+        f"\n{program} SIGKILLed: answering again after {took:.2f} s; {len(log.acknowledged)} batches "
+        f"acknowledged, {len(log.unacknowledged)} not"
+    )
     assert f"{program} restarted (pid " in watch_log.read_text()
     acknowledged = unique_set(log.acknowledged_bars())
     stored = stored_bars(url, "aetherion_market_test", [f"RST.{program.upper()[:4]}"])

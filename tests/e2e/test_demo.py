@@ -10,16 +10,25 @@ from tests.stack import clean_env
 
 
 def load(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scripts.load_sample_data", *args], env=clean_env(COLUMNS="200"),
-                          capture_output=True, text=True, timeout=900, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.load_sample_data", *args],
+        env=clean_env(COLUMNS="200"),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
 
 
 def test_sample_data_to_regime_snapshots_and_idempotent(test_stack, test_urls):
     first = load()
     assert first.returncode == 0, first.stdout + first.stderr
     for symbol, bars in (("AAPL", 3270), ("GOOG", 2148), ("IBM", 3270), ("MSFT", 3270)):
-        assert re.search(rf"{symbol}: (registered|already registered); bars {bars} inserted, 0 updated, 0 unchanged, "
-                         r"0 rejected", first.stderr), first.stderr
+        assert re.search(
+            rf"{symbol}: (registered|already registered); bars {bars} inserted, 0 updated, 0 unchanged, "
+            r"0 rejected",
+            first.stderr,
+        ), first.stderr
     assert "4 instruments: 4 recorded, 0 unchanged, 0 failed" in first.stderr
 
     snapshots = httpx.get(f"{test_urls['django_core']}/api/snapshots/", params={"page_size": 50}, timeout=10).json()

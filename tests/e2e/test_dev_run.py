@@ -22,17 +22,23 @@ SERVICES = ("django_core", "fastapi_market", "flask_regime")
 
 
 def test_runner_finds_the_default_servers_brings_the_stack_up_and_sigterm_stops_every_process(
-        test_stack, stack_ports, developer_mysql, tmp_path):
+    test_stack, stack_ports, developer_mysql, tmp_path
+):
     ports = {service: free_port() for service in SERVICES}
-    env = clean_env(APP_ENV="dev", PATH=str(VENV_BIN), APP_VAR_DIR=str(tmp_path / "var"),
-                    MYSQL_DEFAULT_ADDRESS=f"127.0.0.1:{developer_mysql.port}",
-                    MONGO_DEFAULT_ADDRESS=f"127.0.0.1:{stack_ports['mongo']}",
-                    **{f"{s.upper()}_PORT": str(p) for s, p in ports.items()})
+    env = clean_env(
+        APP_ENV="dev",
+        PATH=str(VENV_BIN),
+        APP_VAR_DIR=str(tmp_path / "var"),
+        MYSQL_DEFAULT_ADDRESS=f"127.0.0.1:{developer_mysql.port}",
+        MONGO_DEFAULT_ADDRESS=f"127.0.0.1:{stack_ports['mongo']}",
+        **{f"{s.upper()}_PORT": str(p) for s, p in ports.items()},
+    )
     del env["MYSQL_URL"], env["MONGO_URL"]  # the committed URLs, as a developer has them
     log_path = tmp_path / "run.log"
     with log_path.open("wb") as log:
-        runner = process_groups.start([sys.executable, "-m", "scripts.dev", "run"], cwd=tmp_path, env=env,
-                                      stdout=log, stderr=log)
+        runner = process_groups.start(
+            [sys.executable, "-m", "scripts.dev", "run"], cwd=tmp_path, env=env, stdout=log, stderr=log
+        )
     family: list[psutil.Process] = []
     try:
         urls = [f"http://127.0.0.1:{ports[s]}{READINESS_PATHS[s]}" for s in SERVICES]
@@ -57,11 +63,13 @@ def test_runner_finds_the_default_servers_brings_the_stack_up_and_sigterm_stops_
     assert alive == []
     assert all(port_is_free(port) for port in ports.values())
     output = log_path.read_text()
-    for line in ("dev: config: .venv/bin/python -m scripts.config check",
-                 f"local_db: mysql at 127.0.0.1:{developer_mysql.port}: found MariaDB ",
-                 f"local_db: mongo at 127.0.0.1:{stack_ports['mongo']}: found FerretDB ",
-                 f"bootstrap: MySQL 127.0.0.1:{developer_mysql.port}: database aetherion_core",
-                 "dev: run: .venv/bin/honcho start"):
+    for line in (
+        "dev: config: .venv/bin/python -m scripts.config check",
+        f"local_db: mysql at 127.0.0.1:{developer_mysql.port}: found MariaDB ",
+        f"local_db: mongo at 127.0.0.1:{stack_ports['mongo']}: found FerretDB ",
+        f"bootstrap: MySQL 127.0.0.1:{developer_mysql.port}: database aetherion_core",
+        "dev: run: .venv/bin/honcho start",
+    ):
         assert line in output, output
     assert "started a private" not in output
     found = (tmp_path / "var" / "dev" / "found.env").read_text()

@@ -47,9 +47,15 @@ def test_mysql_lost_and_back(stack):
 
     status, body = health(stack.health["django_core"])  # the first check after the loss says so
     assert (status, body["failing"]) == (503, ["mysql"])
-    for method, path, kwargs in [("GET", "/api/instruments/", {}), ("GET", "/api/snapshots/", {}),
-                                 ("POST", "/api/instruments/", {"headers": TOKEN, "json": {
-                                     "symbol": "FLT", "name": "Fault", "asset_class": "equity"}})]:
+    for method, path, kwargs in [
+        ("GET", "/api/instruments/", {}),
+        ("GET", "/api/snapshots/", {}),
+        (
+            "POST",
+            "/api/instruments/",
+            {"headers": TOKEN, "json": {"symbol": "FLT", "name": "Fault", "asset_class": "equity"}},
+        ),
+    ]:
         response, took = timed(method, f"{django}{path}", **kwargs)
         assert "MySQL is unavailable" in assert_problem(response, 503)["detail"]
         assert took < MYSQL_TIMEOUT_S + 1, f"{method} {path} took {took:.1f} s"
@@ -69,9 +75,11 @@ def test_mongodb_lost_and_back(stack):
 
     status, body = health(stack.health["fastapi_market"])
     assert (status, body["failing"]) == (503, ["mongodb"])
-    for method, path, kwargs in [("GET", "/bars/FLT.MONGO", {}), ("GET", "/regime/FLT.MONGO", {}),
-                                 ("POST", "/bars", {"headers": TOKEN,
-                                                    "json": {"bars": bars}})]:
+    for method, path, kwargs in [
+        ("GET", "/bars/FLT.MONGO", {}),
+        ("GET", "/regime/FLT.MONGO", {}),
+        ("POST", "/bars", {"headers": TOKEN, "json": {"bars": bars}}),
+    ]:
         response, took = timed(method, f"{market}{path}", **kwargs)
         assert "MongoDB is unavailable" in assert_problem(response, 503)["detail"]
         assert took < MONGO_TIMEOUT_S + 1, f"{method} {path} took {took:.1f} s"
@@ -145,5 +153,7 @@ def test_sigterm_to_fastapi_mid_ingest_loses_no_acknowledged_bar(stack):
             assert counts_add_up(report, len(batch)) and report["rejected"] == 0
     sent = unique_set([bar for batch in batches for bar in batch])
     assert stored_bars(stack.env["MONGO_URL"], mongo.database, symbols) == sent
-    print(f"\nscenario 6: {len(log.acknowledged)} batches acknowledged before/while stopping, "
-          f"{len(log.unacknowledged)} re-sent; {len(sent)} bars stored, the unique set")
+    print(
+        f"\nscenario 6: {len(log.acknowledged)} batches acknowledged before/while stopping, "
+        f"{len(log.unacknowledged)} re-sent; {len(sent)} bars stored, the unique set"
+    )

@@ -18,8 +18,12 @@ from tests.stack import HonchoStack, clean_env, isolated_ports, port_is_free, st
 
 def test_smoke_script_is_green_against_the_stack(test_stack):
     result = subprocess.run(
-        [sys.executable, "-m", "scripts.smoke", "--json"], env=clean_env(),
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-m", "scripts.smoke", "--json"],
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert '"ok": true' in result.stdout
@@ -80,8 +84,10 @@ def test_signal_stops_every_process_frees_every_port_and_keeps_acknowledged_writ
             mongo.stop("mongo")
         acknowledged = unique_set(log.acknowledged_bars())
         assert {key: stored.get(key) for key in acknowledged} == acknowledged, "an acknowledged bar was lost"
-        print(f"\nscenario 4 ({sig.name}): honcho stopped in {took:.2f} s; {len(acknowledged)} acknowledged "
-              f"bars all stored ({len(stored)} stored, {len(log.unacknowledged)} batches refused)")
+        print(
+            f"\nscenario 4 ({sig.name}): honcho stopped in {took:.2f} s; {len(acknowledged)} acknowledged "
+            f"bars all stored ({len(stored)} stored, {len(log.unacknowledged)} batches refused)"
+        )
     finally:
         if stack.running:
             stack.stop(signal.SIGKILL)

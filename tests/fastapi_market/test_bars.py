@@ -15,8 +15,16 @@ START = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def bar(i: int, symbol: str = "TEST", close: float = 100.0, **changes) -> dict:
-    row = {"symbol": symbol, "timeframe": "1d", "ts": (START + timedelta(days=i)).isoformat(), "open": close,
-           "high": close + 1, "low": close - 1, "close": close, "volume": 1000 + i}
+    row = {
+        "symbol": symbol,
+        "timeframe": "1d",
+        "ts": (START + timedelta(days=i)).isoformat(),
+        "open": close,
+        "high": close + 1,
+        "low": close - 1,
+        "close": close,
+        "volume": 1000 + i,
+    }
     row.update(changes)
     return row
 
@@ -71,9 +79,11 @@ def test_each_invalid_bar_is_rejected_with_its_reason_and_the_rest_kept(client, 
 
 
 def test_csv_body_and_csv_upload(client, bars_collection):
-    csv = "symbol,timeframe,ts,open,high,low,close,volume\n" + "".join(
-        f"CSV,1d,{(START + timedelta(days=i)).isoformat()},10,11,9,10.5,{i}\n" for i in range(5)
-    ) + "CSV,1d,,10,11,9,10.5,7\n"
+    csv = (
+        "symbol,timeframe,ts,open,high,low,close,volume\n"
+        + "".join(f"CSV,1d,{(START + timedelta(days=i)).isoformat()},10,11,9,10.5,{i}\n" for i in range(5))
+        + "CSV,1d,,10,11,9,10.5,7\n"
+    )
     body = client.post("/bars", content=csv, headers={**TOKEN, "Content-Type": "text/csv"})
     report = IngestReport.model_validate(body.json())
     assert (report.received, report.inserted, report.rejected) == (6, 5, 1)
@@ -144,8 +154,10 @@ def test_pages_are_sorted_bounded_and_chained(client, bars_collection):
     )
     assert len(third.bars) == 6 and third.next_after is None
     assert len({b.ts for b in first.bars + second.bars + third.bars}) == 30
-    ranged = client.get("/bars/TEST", params={"start": (START + timedelta(days=5)).isoformat(),
-                                              "end": (START + timedelta(days=9)).isoformat()}).json()
+    ranged = client.get(
+        "/bars/TEST",
+        params={"start": (START + timedelta(days=5)).isoformat(), "end": (START + timedelta(days=9)).isoformat()},
+    ).json()
     assert len(ranged["bars"]) == 5
     assert len(client.get("/bars/TEST", params={"timeframe": "1w"}).json()["bars"]) == 3
 

@@ -30,8 +30,11 @@ def test_request_id_is_taken_returned_and_in_problems(client):
 
 
 def test_liveness_calls_nothing(market_settings):
-    dead = dataclasses.replace(market_settings, mongo=dataclasses.replace(market_settings.mongo, url="mongodb://127.0.0.1:1/"),
-                               mongo_timeout_ms=200)
+    dead = dataclasses.replace(
+        market_settings,
+        mongo=dataclasses.replace(market_settings.mongo, url="mongodb://127.0.0.1:1/"),
+        mongo_timeout_ms=200,
+    )
     with TestClient(create_app(dead)) as client:
         assert client.get("/health/live").json() == {"service": "fastapi_market", "status": "ok"}
         assert client.get("/health").status_code == 503

@@ -23,8 +23,16 @@ START = datetime(2020, 2, 29, 23, 59, 59, 999000, tzinfo=UTC)
 
 
 def bar(day: int, close: float = 10.0, symbol: str = "SEG") -> Bar:
-    return Bar(symbol=symbol, timeframe="1d", ts=START + timedelta(days=day), open=close, high=close * 2, low=close / 2,
-               close=close, volume=day * 1.5)
+    return Bar(
+        symbol=symbol,
+        timeframe="1d",
+        ts=START + timedelta(days=day),
+        open=close,
+        high=close * 2,
+        low=close / 2,
+        close=close,
+        volume=day * 1.5,
+    )
 
 
 def test_milliseconds_round_trip_exactly():
@@ -70,8 +78,9 @@ def test_concurrent_writers_compact_without_losing_a_bar(segments_db):
     async def scenario() -> tuple[np.ndarray, np.ndarray, int]:
         client = AsyncMongoClient(url, tz_aware=True)
         collection = client[database][segments.COLLECTION]
-        writers = [[bar(day, close=float(day + 1), symbol="SEGC") for day in range(w * 30, w * 30 + 60)]
-                   for w in range(16)]
+        writers = [
+            [bar(day, close=float(day + 1), symbol="SEGC") for day in range(w * 30, w * 30 + 60)] for w in range(16)
+        ]
         await asyncio.gather(*(segments_write(collection, bars) for bars in writers))
         series = await series_read(collection, "SEGC", "1d")
         left = await collection.count_documents({"symbol": "SEGC"})

@@ -43,19 +43,24 @@ def test_the_summary_counts_new_bars_once_and_follows_the_first_and_last_bar(cli
     symbol = unique_symbol()
     ingest(client, [bar(i, symbol) for i in range(10, 40)])
     assert summary(client, symbol) == SeriesSummary(
-        symbol=symbol, timeframe="1d", bars=30, first_ts=START + timedelta(days=10), last_ts=START + timedelta(days=39))
+        symbol=symbol, timeframe="1d", bars=30, first_ts=START + timedelta(days=10), last_ts=START + timedelta(days=39)
+    )
     # The same bars again, some changed, some new on both sides: only the new ones count.
     report = ingest(client, [bar(i, symbol, close=100.0 if i < 30 else 101.0) for i in range(0, 50)])
     assert (report.inserted, report.updated, report.unchanged) == (20, 10, 20)
-    assert summary(client, symbol) == SeriesSummary(symbol=symbol, timeframe="1d", bars=50, first_ts=START,
-                                                    last_ts=START + timedelta(days=49))
+    assert summary(client, symbol) == SeriesSummary(
+        symbol=symbol, timeframe="1d", bars=50, first_ts=START, last_ts=START + timedelta(days=49)
+    )
     assert summary(client, symbol).bars == stored_count(market_settings, symbol)
 
 
 def test_every_series_of_a_mixed_batch_is_listed_by_symbol_then_timeframe(client):
     first, second = sorted(unique_symbol() for _ in range(2))
-    rows = [bar(i, first) for i in range(5)] + [bar(i, second) for i in range(3)] + [bar(i, first, timeframe="1w")
-                                                                                      for i in range(2)]
+    rows = (
+        [bar(i, first) for i in range(5)]
+        + [bar(i, second) for i in range(3)]
+        + [bar(i, first, timeframe="1w") for i in range(2)]
+    )
     ingest(client, rows)
     listed = SeriesList.model_validate(client.get("/series").json()).series
     mine = [(s.symbol, s.timeframe, s.bars) for s in listed if s.symbol in (first, second)]
@@ -121,8 +126,11 @@ def test_concurrent_writers_over_http_keep_the_summary_exact(test_stack, test_ur
 
 def test_the_ledger_folds_into_one_summary_per_series():
     ts = [START + timedelta(days=d) for d in range(4)]
-    docs = [{"symbol": "A", "timeframe": "1d", "ts": ts[2]}, {"symbol": "A", "timeframe": "1d", "ts": ts[0]},
-            {"symbol": "B", "timeframe": "1d", "ts": ts[1]}]
+    docs = [
+        {"symbol": "A", "timeframe": "1d", "ts": ts[2]},
+        {"symbol": "A", "timeframe": "1d", "ts": ts[0]},
+        {"symbol": "B", "timeframe": "1d", "ts": ts[1]},
+    ]
     entries = ledger_entries(docs) + ledger_entries([{"symbol": "A", "timeframe": "1d", "ts": ts[3]}])
     assert sorted((e["symbol"], e["inserted"]) for e in entries) == [("A", 1), ("A", 2), ("B", 1)]
     assert summaries_fold(entries) == [
@@ -145,7 +153,8 @@ def test_backfill_builds_the_ledger_of_bars_stored_before_it_existed_once(scratc
     day = datetime(2020, 1, 1, tzinfo=UTC)
     scratch_database["bars"].insert_many(
         [{"symbol": "OLD", "timeframe": "1d", "ts": day + timedelta(days=d), "close": 1.0} for d in range(7)]
-        + [{"symbol": "OLD", "timeframe": "1h", "ts": day, "close": 1.0}])
+        + [{"symbol": "OLD", "timeframe": "1h", "ts": day, "close": 1.0}]
+    )
     assert series_backfill(scratch_database) == 8
     assert summaries_fold(scratch_database[LEDGER].find({})) == [
         SeriesSummary(symbol="OLD", timeframe="1d", bars=7, first_ts=day, last_ts=day + timedelta(days=6)),

@@ -16,8 +16,19 @@ START = datetime(2023, 1, 1, tzinfo=UTC)
 
 
 def rows(symbol: str, closes) -> list[dict]:
-    return [{"symbol": symbol, "timeframe": "1d", "ts": (START + timedelta(days=i)).isoformat(), "open": c,
-             "high": c * 1.01, "low": c * 0.99, "close": c, "volume": 1} for i, c in enumerate(closes)]
+    return [
+        {
+            "symbol": symbol,
+            "timeframe": "1d",
+            "ts": (START + timedelta(days=i)).isoformat(),
+            "open": c,
+            "high": c * 1.01,
+            "low": c * 0.99,
+            "close": c,
+            "volume": 1,
+        }
+        for i, c in enumerate(closes)
+    ]
 
 
 @pytest.fixture

@@ -66,14 +66,16 @@ def test_bad_input_is_a_problem_naming_the_field(client, body, field, message):
 
 
 def test_non_finite_numbers_are_refused(client):
-    response = client.post("/regime", data='{"closes": [1, NaN, Infinity]}', content_type="application/json",
-                           headers=TOKEN)
+    response = client.post(
+        "/regime", data='{"closes": [1, NaN, Infinity]}', content_type="application/json", headers=TOKEN
+    )
     assert response.status_code == 422
 
 
 def test_oversized_body_is_413(client):
-    response = client.post("/regime", data=b"[" + b"1," * (9 * 1024 * 1024) + b"1]",
-                           content_type="application/json", headers=TOKEN)
+    response = client.post(
+        "/regime", data=b"[" + b"1," * (9 * 1024 * 1024) + b"1]", content_type="application/json", headers=TOKEN
+    )
     assert response.status_code == 413
     assert response.mimetype == "application/problem+json"
 

@@ -19,38 +19,55 @@ from tests.stack import TOKEN
 
 EXAMPLES = 150
 ASSET_CLASSES = ["equity", "etf", "fx", "crypto", "commodity", "index", "other"]  # tower.models
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=EXAMPLES, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
 counted: dict[str, int] = {}
 
 numbers = st.one_of(
-    st.floats(allow_nan=True, allow_infinity=True), st.integers(min_value=-(10**40), max_value=10**40),
-    st.just(1e308), st.just(-1e308), st.just(5e-324),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**40), max_value=10**40),
+    st.just(1e308),
+    st.just(-1e308),
+    st.just(5e-324),
 )
 scalars = st.one_of(st.none(), st.booleans(), numbers, st.text(max_size=30))
 json_values = st.recursive(
-    scalars, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
+    scalars,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
     max_leaves=15,
 )
 huge_array = st.sampled_from([[1.0] * 200_001, [0.0] * 5000, list(range(1, 100_001))])
 closes = st.one_of(st.lists(numbers, max_size=120), st.just([]), huge_array, json_values)
 regime_bodies = st.one_of(
-    st.fixed_dictionaries({"closes": closes}, optional={
-        "timestamps": st.one_of(st.lists(st.text(max_size=25), max_size=5), json_values),
-        "params": st.one_of(st.dictionaries(st.sampled_from(["fast_window", "slow_window", "trend_band",
-                                                              "vol_window", "vol_low", "vol_high", "x"]), numbers),
-                            json_values),
-        "include_bars": json_values,
-    }),
+    st.fixed_dictionaries(
+        {"closes": closes},
+        optional={
+            "timestamps": st.one_of(st.lists(st.text(max_size=25), max_size=5), json_values),
+            "params": st.one_of(
+                st.dictionaries(
+                    st.sampled_from(
+                        ["fast_window", "slow_window", "trend_band", "vol_window", "vol_low", "vol_high", "x"]
+                    ),
+                    numbers,
+                ),
+                json_values,
+            ),
+            "include_bars": json_values,
+        },
+    ),
     json_values,
 )
 instrument_bodies = st.one_of(
-    st.fixed_dictionaries({}, optional={
-        "symbol": st.one_of(st.from_regex(SYMBOL_PATTERN, fullmatch=True), st.text(max_size=40), json_values),
-        "name": st.one_of(st.text(max_size=300), json_values),
-        "asset_class": st.one_of(st.sampled_from(ASSET_CLASSES), st.text(max_size=20), json_values),
-        "active": json_values,
-    }),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "symbol": st.one_of(st.from_regex(SYMBOL_PATTERN, fullmatch=True), st.text(max_size=40), json_values),
+            "name": st.one_of(st.text(max_size=300), json_values),
+            "asset_class": st.one_of(st.sampled_from(ASSET_CLASSES), st.text(max_size=20), json_values),
+            "active": json_values,
+        },
+    ),
     json_values,
 )
 
@@ -76,8 +93,7 @@ def created_instruments(http, test_urls):
     created: list[str] = []
     yield created
     for symbol in created:
-        http.delete(f"{test_urls['django_core']}/api/instruments/{quote(symbol, safe='')}/",
-                    headers=TOKEN)
+        http.delete(f"{test_urls['django_core']}/api/instruments/{quote(symbol, safe='')}/", headers=TOKEN)
 
 
 def test_flask_regime_answers_bad_bodies_with_problems(http, test_urls):
@@ -112,8 +128,11 @@ def test_drf_writes_answer_bad_bodies_with_problems(http, test_urls, created_ins
     headers = {**TOKEN, "Content-Type": "application/json"}
 
     @FUZZ
-    @given(body=instrument_bodies, method=st.sampled_from(["POST", "PUT", "PATCH"]),
-           symbol=st.one_of(st.just("AAPL"), st.text(min_size=1, max_size=25)))
+    @given(
+        body=instrument_bodies,
+        method=st.sampled_from(["POST", "PUT", "PATCH"]),
+        symbol=st.one_of(st.just("AAPL"), st.text(min_size=1, max_size=25)),
+    )
     def write(body, method, symbol):
         count("drf writes")
         url = base if method == "POST" else f"{base}{quote(symbol, safe='')}/"
@@ -127,13 +146,30 @@ def test_drf_writes_answer_bad_bodies_with_problems(http, test_urls, created_ins
 
 def test_drf_reads_answer_bad_queries_with_problems(http, test_urls):
     base = test_urls["django_core"]
-    names = ["active", "asset_class", "search", "symbol", "timeframe", "trend", "volatility", "as_of_after",
-             "as_of_before", "ordering", "page", "page_size", "limit", "offset", "cursor"]
+    names = [
+        "active",
+        "asset_class",
+        "search",
+        "symbol",
+        "timeframe",
+        "trend",
+        "volatility",
+        "as_of_after",
+        "as_of_before",
+        "ordering",
+        "page",
+        "page_size",
+        "limit",
+        "offset",
+        "cursor",
+    ]
 
     @FUZZ
-    @given(path=st.sampled_from(["/api/instruments/", "/api/snapshots/"]),
-           query=st.dictionaries(st.sampled_from(names), st.one_of(st.text(max_size=40), numbers.map(str)), max_size=4),
-           item=st.one_of(st.text(min_size=1, max_size=30), numbers.map(str)))
+    @given(
+        path=st.sampled_from(["/api/instruments/", "/api/snapshots/"]),
+        query=st.dictionaries(st.sampled_from(names), st.one_of(st.text(max_size=40), numbers.map(str)), max_size=4),
+        item=st.one_of(st.text(min_size=1, max_size=30), numbers.map(str)),
+    )
     def read(path, query, item):
         count("drf reads")
         assert_no_5xx_and_errors_are_problems(http.get(f"{base}{path}", params=query))
@@ -146,12 +182,15 @@ def oversized(limit: int) -> bytes:
     return b'{"bars": [' + b" " * limit + b"]}"
 
 
-@pytest.mark.parametrize(("service", "path", "limit"), [
-    ("flask_regime", "/regime", 16 * 1024 * 1024),
-    ("django_core", "/api/instruments/", 2_621_440),
-    ("django_core", "/internal/log-level/", 2_621_440),
-    ("fastapi_market", "/bars", 32 * 1024 * 1024),
-])
+@pytest.mark.parametrize(
+    ("service", "path", "limit"),
+    [
+        ("flask_regime", "/regime", 16 * 1024 * 1024),
+        ("django_core", "/api/instruments/", 2_621_440),
+        ("django_core", "/internal/log-level/", 2_621_440),
+        ("fastapi_market", "/bars", 32 * 1024 * 1024),
+    ],
+)
 def test_an_oversized_body_is_a_413_problem(http, test_urls, service, path, limit):
     method = "PUT" if "log-level" in path else "POST"
     headers = {**TOKEN, "Content-Type": "application/json"}

@@ -32,9 +32,22 @@ counted: dict[str, int] = {}
 
 def schemathesis_run(schema_url: str, max_examples: int) -> subprocess.CompletedProcess:
     command = [
-        str(Path(sys.executable).parent / "schemathesis"), "run", schema_url, "--checks", "all",
-        "--header", f"Authorization: Bearer {INTERNAL_TOKEN}", "--max-examples", str(max_examples),
-        "--seed", "12", "--request-timeout", "30", "--workers", "1", "--no-color",
+        str(Path(sys.executable).parent / "schemathesis"),
+        "run",
+        schema_url,
+        "--checks",
+        "all",
+        "--header",
+        f"Authorization: Bearer {INTERNAL_TOKEN}",
+        "--max-examples",
+        str(max_examples),
+        "--seed",
+        "12",
+        "--request-timeout",
+        "30",
+        "--workers",
+        "1",
+        "--no-color",
     ]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.fuzz.schemathesis_hooks", "PYTHONPATH": str(REPO_ROOT)}
     return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
@@ -51,8 +64,7 @@ def log_level_restored(test_stack, test_urls):
     yield
     # Fuzzing PUT /internal/log-level may have changed the level: put it back.
     for service, path in (("fastapi_market", "/internal/log-level"), ("django_core", "/internal/log-level/")):
-        httpx.put(f"{test_urls[service]}{path}", json={"level": "INFO"},
-                  headers=TOKEN, timeout=10).raise_for_status()
+        httpx.put(f"{test_urls[service]}{path}", json={"level": "INFO"}, headers=TOKEN, timeout=10).raise_for_status()
 
 
 def instrument_symbols(django_url: str) -> set[str]:
@@ -70,8 +82,9 @@ def instruments_kept(test_urls):
     before = instrument_symbols(test_urls["django_core"])
     yield
     for symbol in instrument_symbols(test_urls["django_core"]) - before:
-        httpx.delete(f"{test_urls['django_core']}/api/instruments/{quote(symbol, safe='')}/",
-                     headers=TOKEN, timeout=30).raise_for_status()
+        httpx.delete(
+            f"{test_urls['django_core']}/api/instruments/{quote(symbol, safe='')}/", headers=TOKEN, timeout=30
+        ).raise_for_status()
 
 
 @pytest.mark.parametrize("service", sorted(SCHEMAS))

@@ -41,8 +41,11 @@ swept: dict[str, int] = {}
 
 @pytest.fixture(scope="module")
 def url_maps() -> list[UrlMap]:
-    return [django_url_map(), fastapi_url_map(create_fastapi_app(load_fastapi_settings("test"))),
-            flask_url_map(create_flask_app())]
+    return [
+        django_url_map(),
+        fastapi_url_map(create_fastapi_app(load_fastapi_settings("test"))),
+        flask_url_map(create_flask_app()),
+    ]
 
 
 def sweep(url_map: UrlMap, base_url: str, token: str, headers: dict[str, str] | None = None) -> tuple[int, list[str]]:
@@ -57,8 +60,12 @@ def sweep(url_map: UrlMap, base_url: str, token: str, headers: dict[str, str] | 
             for method in METHODS:
                 for form in filter(None, (path, twin)):
                     body = b'{"probe": "trailing-slash"}' if method in WITH_BODY else None
-                    response = client.request(method, f"{form}?{QUERY}", content=body,
-                                              headers={"Content-Type": "application/json"} if body else None)
+                    response = client.request(
+                        method,
+                        f"{form}?{QUERY}",
+                        content=body,
+                        headers={"Content-Type": "application/json"} if body else None,
+                    )
                     sent += 1
                     problem = answer_problem(url_map, form, response)
                     if problem:
@@ -66,8 +73,13 @@ def sweep(url_map: UrlMap, base_url: str, token: str, headers: dict[str, str] | 
     return sent, failures
 
 
-def assert_swept(url_maps: list[UrlMap], base_urls: dict[str, str], where: str, token: str,
-                 headers: dict[str, dict[str, str]] | None = None) -> None:
+def assert_swept(
+    url_maps: list[UrlMap],
+    base_urls: dict[str, str],
+    where: str,
+    token: str,
+    headers: dict[str, dict[str, str]] | None = None,
+) -> None:
     report, failures = [], []
     for url_map in url_maps:
         sent, broken = sweep(url_map, base_urls[url_map.service], token, (headers or {}).get(url_map.service))
@@ -122,10 +134,16 @@ def production_servers(test_stack, tmp_path_factory):
             env |= {f"{name.upper()}_URL": url for name, url in urls.items()}  # FastAPI calls this Flask
             with (logs / f"{service}.log").open("wb") as log:
                 processes[service] = subprocess.Popen(
-                    shlex.split(command), cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL, start_new_session=True,
+                    shlex.split(command),
+                    cwd=REPO_ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
                 )
         for service, process in processes.items():
+
             def live(service=service, process=process) -> bool:
                 assert process.poll() is None, (logs / f"{service}.log").read_text()
                 return http_status(f"{urls[service]}{LIVENESS_PATH}") == 200
@@ -140,8 +158,9 @@ def production_servers(test_stack, tmp_path_factory):
 def test_every_method_on_every_route_with_and_without_its_slash_in_production(production_servers, url_maps):
     started = time.monotonic()
     # Behind the TLS proxy the production profile expects: Django redirects plain HTTP to HTTPS first.
-    assert_swept(url_maps, production_servers, "production", PRODUCTION_TOKEN,
-                 {"django_core": {"X-Forwarded-Proto": "https"}})
+    assert_swept(
+        url_maps, production_servers, "production", PRODUCTION_TOKEN, {"django_core": {"X-Forwarded-Proto": "https"}}
+    )
     print(f"\ntrailing slashes: {swept} requests; production sweep {time.monotonic() - started:.1f} s")
 
 

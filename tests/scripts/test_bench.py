@@ -12,9 +12,24 @@ from scripts import bench
 from scripts.benchmarks import engine, load
 from tests.stack import clean_env, port_is_free
 
-KEYS = {"stack_ready", "relay_rps", "relay_vs_naive", "relay_p99_added_ms", "ingest_bars_per_s",
-        "regime_engine_bars_per_s", "regime_endpoint_p50_ms", "regime_read_scaling", "bar_lookup_ms", "update_40_ms",
-        "read_load_pages_rps", "read_load_regime_rps", "smoke_s", "idle_rss_mb", "series_summary_ms", "chart_draw_ms"}
+KEYS = {
+    "stack_ready",
+    "relay_rps",
+    "relay_vs_naive",
+    "relay_p99_added_ms",
+    "ingest_bars_per_s",
+    "regime_engine_bars_per_s",
+    "regime_endpoint_p50_ms",
+    "regime_read_scaling",
+    "bar_lookup_ms",
+    "update_40_ms",
+    "read_load_pages_rps",
+    "read_load_regime_rps",
+    "smoke_s",
+    "idle_rss_mb",
+    "series_summary_ms",
+    "chart_draw_ms",
+}
 NO_BASELINE = {"relay_p99_added_ms", "read_load_pages_rps", "read_load_regime_rps"}
 
 
@@ -24,8 +39,15 @@ def positive(value) -> bool:
 
 def test_quick_run_writes_every_figure_with_value_baseline_ratio_goal_met(tmp_path):
     out = tmp_path / "bench.json"
-    result = subprocess.run([sys.executable, "-m", "scripts.bench", "--quick", "--json", str(out)], cwd=REPO_ROOT,
-                            env=clean_env(COLUMNS="160"), capture_output=True, text=True, timeout=600, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.bench", "--quick", "--json", str(out)],
+        cwd=REPO_ROOT,
+        env=clean_env(COLUMNS="160"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     figures = json.loads(out.read_text())
     servers = figures.pop("servers")  # the servers it measured, named
@@ -79,8 +101,9 @@ def test_wrk_output_is_read_in_milliseconds(monkeypatch):
   Non-2xx or 3xx responses: 5
 Requests/sec:   2246.41
 """
-    monkeypatch.setattr(load.subprocess, "run",
-                        lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=output, stderr=""))
+    monkeypatch.setattr(
+        load.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=output, stderr="")
+    )
     result = load.wrk("http://127.0.0.1:1/health", 1)
     assert (result.rps, result.p50_ms, result.p99_ms, result.requests, result.bad) == (2246.41, 0.635, 2.5, 2246, 5)
 

@@ -46,8 +46,12 @@ def fresh_names(test_stack):
 
 def run_bootstrap(**env) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "scripts.bootstrap_db"], env=clean_env(**env),
-        capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, "-m", "scripts.bootstrap_db"],
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -74,8 +78,19 @@ def test_creates_migrates_indexes_then_has_nothing_to_do(fresh_names):
 
 
 BAD_NAMES = [
-    "x; DROP DATABASE mysql", "core`; DROP TABLE t; --", "a b", "x' OR '1'='1", "x/**/UNION/**/SELECT",
-    "aetherion_core;", "mysql.user", "../../etc", "ünïcode_db", "1x", "a" * 65, "x\\", "x$(reboot)",
+    "x; DROP DATABASE mysql",
+    "core`; DROP TABLE t; --",
+    "a b",
+    "x' OR '1'='1",
+    "x/**/UNION/**/SELECT",
+    "aetherion_core;",
+    "mysql.user",
+    "../../etc",
+    "ünïcode_db",
+    "1x",
+    "a" * 65,
+    "x\\",
+    "x$(reboot)",
 ]
 
 
@@ -121,9 +136,21 @@ def test_builds_the_series_ledger_of_bars_stored_before_it_existed(fresh_names):
     mysql, mongo, name = fresh_names
     day = datetime(2020, 1, 1, tzinfo=UTC)
     with MongoClient(mongo.url) as client:
-        client[name]["bars"].insert_many([{"symbol": "OLD", "timeframe": "1d", "ts": day + timedelta(days=d),
-                                           "open": 2.0, "high": 3.0, "low": 1.0, "close": 2.5, "volume": 5.0}
-                                          for d in range(12)])
+        client[name]["bars"].insert_many(
+            [
+                {
+                    "symbol": "OLD",
+                    "timeframe": "1d",
+                    "ts": day + timedelta(days=d),
+                    "open": 2.0,
+                    "high": 3.0,
+                    "low": 1.0,
+                    "close": 2.5,
+                    "volume": 5.0,
+                }
+                for d in range(12)
+            ]
+        )
     env = {"MYSQL_URL": f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{name}", "MONGO_DB": name}
     first = run_bootstrap(**env)
     assert first.returncode == 0, first.stderr
@@ -148,8 +175,12 @@ def test_ferretdb_filters_get_gin_indexes_that_outlive_restarts_and_index_rebuil
     assert f"MongoDB {mongo.address} (FerretDB 1.24.1 + PostgreSQL): ping ok" in first.stderr
     assert "GIN indexes for FerretDB's filters: created bars._id, bars.symbol" in first.stderr
     with MongoClient(mongo.url) as client:  # enough bars that an index pays, and PostgreSQL knows it
-        client[name].bars.insert_many([{"_id": f"G{n % 20}:1d:{n}", "symbol": f"G{n % 20}", "timeframe": "1d",
-                                        "ts": n, "close": 1.0} for n in range(6000)])
+        client[name].bars.insert_many(
+            [
+                {"_id": f"G{n % 20}:1d:{n}", "symbol": f"G{n % 20}", "timeframe": "1d", "ts": n, "close": 1.0}
+                for n in range(6000)
+            ]
+        )
     cluster = private_cluster_of(mongo)
     with cluster.connect(database="ferretdb") as conn:
         conn.execute(f'ANALYZE "{name}".{_bars_table(conn, name)}')
@@ -163,8 +194,14 @@ def test_ferretdb_filters_get_gin_indexes_that_outlive_restarts_and_index_rebuil
 
     ferretdb_pid = int(MongoServer(mongo, "test").pid_file.read_text())  # the test stack's, under `local_db run`
     os.kill(ferretdb_pid, signal.SIGKILL)
-    wait_until(lambda: MongoServer(mongo, "test").pid_file.read_text().strip() != str(ferretdb_pid)
-               and MongoServer(mongo, "test").answers(), 30, "FerretDB restarted by its supervisor")
+    wait_until(
+        lambda: (
+            MongoServer(mongo, "test").pid_file.read_text().strip() != str(ferretdb_pid)
+            and MongoServer(mongo, "test").answers()
+        ),
+        30,
+        "FerretDB restarted by its supervisor",
+    )
     assert served_by_gin()  # FerretDB restarted
 
     with MongoClient(mongo.url) as client:  # the MongoDB indexes rebuilt: FerretDB leaves the GIN ones be
@@ -176,8 +213,9 @@ def test_ferretdb_filters_get_gin_indexes_that_outlive_restarts_and_index_rebuil
 
 
 def _bars_table(conn, schema: str) -> str:
-    return conn.execute(f'SELECT _jsonb->>\'table\' FROM "{schema}"._ferretdb_database_metadata '
-                        "WHERE _jsonb->>'_id' = 'bars'").fetchone()[0]
+    return conn.execute(
+        f"SELECT _jsonb->>'table' FROM \"{schema}\"._ferretdb_database_metadata WHERE _jsonb->>'_id' = 'bars'"
+    ).fetchone()[0]
 
 
 def test_bars_stored_before_segments_existed_get_their_segments_once(fresh_names):
@@ -185,10 +223,23 @@ def test_bars_stored_before_segments_existed_get_their_segments_once(fresh_names
     env = {"MYSQL_URL": f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{name}", "MONGO_DB": name}
     day = datetime(2010, 1, 4, tzinfo=UTC)
     with MongoClient(mongo.url, tz_aware=True) as client:  # as an earlier version stored them: bars only
-        client[name].bars.insert_many([
-            {"_id": f"{symbol}:{timeframe}:{n}", "symbol": symbol, "timeframe": timeframe,
-             "ts": day + timedelta(days=n), "open": 2.0, "high": 3.0 + n, "low": 1.0, "close": 2.0 + n, "volume": 5.0}
-            for symbol, timeframe in (("OLD1", "1d"), ("OLD1", "1w"), ("OLD2", "1d")) for n in range(40)])
+        client[name].bars.insert_many(
+            [
+                {
+                    "_id": f"{symbol}:{timeframe}:{n}",
+                    "symbol": symbol,
+                    "timeframe": timeframe,
+                    "ts": day + timedelta(days=n),
+                    "open": 2.0,
+                    "high": 3.0 + n,
+                    "low": 1.0,
+                    "close": 2.0 + n,
+                    "volume": 5.0,
+                }
+                for symbol, timeframe in (("OLD1", "1d"), ("OLD1", "1w"), ("OLD2", "1d"))
+                for n in range(40)
+            ]
+        )
     first = run_bootstrap(**env)
     assert first.returncode == 0, first.stderr
     assert "built the segments readers read for 3 series (120 bars)" in first.stderr
@@ -207,6 +258,8 @@ def test_documents_that_are_not_bars_are_named_and_change_nothing(fresh_names):
     run_bootstrap(**env)
     again = run_bootstrap(**env)
     assert again.returncode == 0, again.stderr
-    assert ("no segments built: the bars collection holds no valid bar; 3 documents left out, not valid bars"
-            in again.stderr)
+    assert (
+        "no segments built: the bars collection holds no valid bar; 3 documents left out, not valid bars"
+        in again.stderr
+    )
     assert again.stderr.strip().endswith("nothing to do: everything was already in place")

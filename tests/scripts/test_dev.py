@@ -35,8 +35,15 @@ def bare_env() -> dict[str, str]:
 
 
 def runner(*args: str, env: dict[str, str], cwd: Path = REPO_ROOT, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scripts.dev", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.dev", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def test_help_lists_every_task(bare_env):
@@ -76,8 +83,9 @@ def test_export_writes_both_formats_where_asked(bare_env, tmp_path):
 
 
 def test_a_failing_command_gives_its_exit_code_and_one_line(bare_env):
-    result = runner("smoke", "--timeout", "1", "--django-url", DOWN, "--fastapi-url", DOWN, "--flask-url", DOWN,
-                    env=bare_env)
+    result = runner(
+        "smoke", "--timeout", "1", "--django-url", DOWN, "--fastapi-url", DOWN, "--flask-url", DOWN, env=bare_env
+    )
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1] == (
         f"dev: smoke: `{VENV_PYTHON} -m scripts.smoke --timeout 1 --django-url {DOWN} --fastapi-url {DOWN} "
@@ -87,8 +95,9 @@ def test_a_failing_command_gives_its_exit_code_and_one_line(bare_env):
 
 def test_test_fast_runs_pytest_with_the_arguments_given(bare_env):
     # A nested pytest session, on one small module of pure logic.
-    result = runner("test-fast", "tests/common/test_databases.py", "-q", "-p", "no:cacheprovider", env=bare_env,
-                    timeout=300)
+    result = runner(
+        "test-fast", "tests/common/test_databases.py", "-q", "-p", "no:cacheprovider", env=bare_env, timeout=300
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert " passed" in result.stdout.splitlines()[-1]
     assert "not e2e and not fuzz and not bench and not browser" in result.stderr
@@ -135,8 +144,9 @@ def test_setup_runs_until_its_stamp_is_newer_than_the_requirements_pyproject_and
     layout.stamp.touch()
     assert setup_reason(layout) is None
     set_mtime(layout.stamp, 120)
-    assert setup_reason(layout) == ("requirements/base.txt, requirements/dev.txt, pyproject.toml, package.json, "
-                                    "package-lock.json changed")
+    assert setup_reason(layout) == (
+        "requirements/base.txt, requirements/dev.txt, pyproject.toml, package.json, package-lock.json changed"
+    )
     set_mtime(layout.stamp, 30)
     (tmp_path / "requirements" / "dev.txt").touch()
     assert setup_reason(layout) == "requirements/dev.txt changed"
@@ -211,16 +221,22 @@ def test_run_goes_on_when_a_database_cannot_be_provided(tmp_path, capsys):
     layout = fake_checkout(tmp_path)
     layout.stamp.touch()
     calls = tmp_path / "calls"
-    stand_in = (f"#!{sys.executable}\nimport sys\nopen({str(calls)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')\n"
-                "sys.exit(1 if {fail} else 0)\n")
-    layout.python.write_text(stand_in.replace("{fail}", "any(m in sys.argv for m in ('scripts.local_db', "
-                                                        "'scripts.bootstrap_db'))"))
+    stand_in = (
+        f"#!{sys.executable}\nimport sys\nopen({str(calls)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')\n"
+        "sys.exit(1 if {fail} else 0)\n"
+    )
+    layout.python.write_text(
+        stand_in.replace("{fail}", "any(m in sys.argv for m in ('scripts.local_db', 'scripts.bootstrap_db'))")
+    )
     layout.tool("honcho").write_text(stand_in.replace("{fail}", "False"))
     for program in (layout.python, layout.tool("honcho")):
         program.chmod(0o755)
     assert run_task("run", [], layout) == 0
     assert calls.read_text().splitlines() == [
-        "-m scripts.config check", "-m scripts.local_db ensure", "-m scripts.bootstrap_db", "-m scripts.ports",
+        "-m scripts.config check",
+        "-m scripts.local_db ensure",
+        "-m scripts.bootstrap_db",
+        "-m scripts.ports",
         "start",
     ]
     err = capsys.readouterr().err

@@ -43,8 +43,10 @@ def test_everything_is_ok_against_the_running_test_stack(test_stack, stack_ports
     # The ports are held, but by the test stack's own services: that is fine.
     for service in ("django_core", "fastapi_market", "flask_regime"):
         assert f"{stack_ports[service]} served by a running {service}" in checks["ports"]["detail"]
-    assert re.fullmatch(rf"MariaDB \d+\.\d+\.\d+ at 127\.0\.0\.1:{stack_ports['mysql']}, database aetherion_core",
-                        checks["mysql"]["detail"])
+    assert re.fullmatch(
+        rf"MariaDB \d+\.\d+\.\d+ at 127\.0\.0\.1:{stack_ports['mysql']}, database aetherion_core",
+        checks["mysql"]["detail"],
+    )
     assert checks["mongo"]["detail"] == f"FerretDB 1.24.1 + PostgreSQL at 127.0.0.1:{stack_ports['mongo']}, ping ok"
     assert checks["flask"]["detail"] == f"flask_regime answers at http://127.0.0.1:{stack_ports['flask_regime']}/health"
 
@@ -129,7 +131,8 @@ def test_flask_not_running_is_only_a_warning(test_stack, capsys, monkeypatch):
     code, checks = run_json(capsys)
     assert code == 0
     assert checks["flask"] == {
-        "name": "flask", "status": "warn",
+        "name": "flask",
+        "status": "warn",
         "detail": f"nothing answers at {url}/health (the stack is not running)",
         "fix": "start the stack with `make run`",
     }
@@ -165,7 +168,8 @@ def test_invalid_config_fails_once_and_skips_what_needs_it(capsys, monkeypatch):
     config = checks["config"]
     assert config["status"] == "fail"
     assert config["detail"].startswith(
-        "django_core: FASTAPI_MARKET_PORT: Not a valid integer (fix it in the environment)")
+        "django_core: FASTAPI_MARKET_PORT: Not a valid integer (fix it in the environment)"
+    )
     assert config["detail"].endswith("— 3 problems in all")  # every service reads every port
     assert config["fix"] == "run `python -m scripts.config check` and fix the lines it prints"
     for name in ("ports", "mysql", "mongo", "flask"):
@@ -205,8 +209,12 @@ def test_unmet_pins_are_named_three_at_most(tmp_path, monkeypatch):
 
 def test_command_prints_a_table_and_exits_0(test_stack):
     result = subprocess.run(
-        [sys.executable, "-m", "scripts.doctor"], env=clean_env(COLUMNS="160"),
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-m", "scripts.doctor"],
+        env=clean_env(COLUMNS="160"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
@@ -242,5 +250,7 @@ def test_a_mongodb_at_the_day_one_address_gets_one_line_on_how_to_use_it(test_st
         stop(other)
         server_files_remove(var_dir() / "test", "mongo", other.port)
     assert result.status == "ok"
-    assert result.fix == (f"a MongoDB (FerretDB 1.24.1 + PostgreSQL) also answers at 127.0.0.1:{stack_ports['mongo']}: "
-                          f"to use it, set MONGO_URL=mongodb://127.0.0.1:{stack_ports['mongo']}/ in the environment")
+    assert result.fix == (
+        f"a MongoDB (FerretDB 1.24.1 + PostgreSQL) also answers at 127.0.0.1:{stack_ports['mongo']}: "
+        f"to use it, set MONGO_URL=mongodb://127.0.0.1:{stack_ports['mongo']}/ in the environment"
+    )

@@ -50,15 +50,17 @@ def committed(name: str) -> PrivateServer:
 
 
 def test_a_server_at_the_default_address_is_found_and_every_service_then_uses_it(
-        dev_profile, developer_mysql, test_stack, stack_ports, monkeypatch):
+    dev_profile, developer_mysql, test_stack, stack_ports, monkeypatch
+):
     monkeypatch.setenv("MYSQL_DEFAULT_ADDRESS", f"127.0.0.1:{developer_mysql.port}")
     monkeypatch.setenv("MONGO_DEFAULT_ADDRESS", f"127.0.0.1:{stack_ports['mongo']}")  # FerretDB takes any account
     mysql, mongo = committed("mysql"), committed("mongo")
 
     said = provide(mysql)
     assert said.startswith(f"mysql at 127.0.0.1:{developer_mysql.port}: found MariaDB ")
-    assert said.endswith(f"at the default address (MYSQL_DEFAULT_ADDRESS); using it (recorded in "
-                         f"{found_file('dev')}), no private server")
+    assert said.endswith(
+        f"at the default address (MYSQL_DEFAULT_ADDRESS); using it (recorded in {found_file('dev')}), no private server"
+    )
     assert "found FerretDB " in provide(mongo)
     assert not mysql.pid_file.exists() and not mongo.pid_file.exists()
 
@@ -73,8 +75,13 @@ def test_config_show_says_found(dev_profile, developer_mysql, monkeypatch):
     provide(committed("mysql"))
     env = clean_env(APP_ENV="dev", APP_VAR_DIR=str(dev_profile), COLUMNS="250")
     del env["MYSQL_URL"]
-    result = subprocess.run([sys.executable, "-m", "scripts.config", "show", "django_core"], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.config", "show", "django_core"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     (row,) = [line for line in result.stdout.splitlines() if "MYSQL_URL" in line]
     assert f"127.0.0.1:{developer_mysql.port}/aetherion_core" in row and f"found ({found_file('dev')})" in row
@@ -82,7 +89,8 @@ def test_config_show_says_found(dev_profile, developer_mysql, monkeypatch):
 
 
 def test_a_default_server_that_refuses_the_account_is_named_in_one_line_and_a_private_one_starts(
-        dev_profile, test_stack, stack_ports, monkeypatch, capsys):
+    dev_profile, test_stack, stack_ports, monkeypatch, capsys
+):
     # The test stack's MariaDB has its own account, not the dev profile's.
     monkeypatch.setenv("MYSQL_DEFAULT_ADDRESS", f"127.0.0.1:{stack_ports['mysql']}")
     server = committed("mysql")
@@ -90,17 +98,20 @@ def test_a_default_server_that_refuses_the_account_is_named_in_one_line_and_a_pr
         said = provide(server)
         assert said.startswith(f"mysql at 127.0.0.1:{server.port}: started a private MariaDB")
         (line,) = capsys.readouterr().err.splitlines()
-        assert line.startswith(f"local_db: mysql at 127.0.0.1:{stack_ports['mysql']} (the default address) answers "
-                               "but refuses the configured account (Access denied for user 'aetherion'")
-        assert line.endswith(f"to use it, set MYSQL_URL with an account it takes in config/django_core.local.env; "
-                             f"until then, 127.0.0.1:{server.port} as configured")
+        assert line.startswith(
+            f"local_db: mysql at 127.0.0.1:{stack_ports['mysql']} (the default address) answers "
+            "but refuses the configured account (Access denied for user 'aetherion'"
+        )
+        assert line.endswith(
+            f"to use it, set MYSQL_URL with an account it takes in config/django_core.local.env; "
+            f"until then, 127.0.0.1:{server.port} as configured"
+        )
         assert "MYSQL_URL" not in found_values("dev")
     finally:
         stop(server)
 
 
-def test_nothing_at_the_default_address_starts_a_private_server_and_forgets_what_was_found(
-        dev_profile, monkeypatch):
+def test_nothing_at_the_default_address_starts_a_private_server_and_forgets_what_was_found(dev_profile, monkeypatch):
     monkeypatch.setenv("MYSQL_DEFAULT_ADDRESS", f"127.0.0.1:{free_port()}")  # nothing listens there
     local_db.found_record("dev", "MYSQL_URL", "mysql://aetherion:x@127.0.0.1:1/aetherion_core")  # found earlier
     server = committed("mysql")
@@ -112,7 +123,8 @@ def test_nothing_at_the_default_address_starts_a_private_server_and_forgets_what
 
 
 def test_a_server_the_user_chose_wins_and_the_default_address_is_not_looked_at(
-        dev_profile, developer_mysql, test_stack, stack_ports, monkeypatch):
+    dev_profile, developer_mysql, test_stack, stack_ports, monkeypatch
+):
     monkeypatch.setenv("MYSQL_DEFAULT_ADDRESS", f"127.0.0.1:{developer_mysql.port}")
     monkeypatch.setenv("MYSQL_URL", f"mysql://aetherion:aetherion-test@127.0.0.1:{stack_ports['mysql']}/aetherion_core")
     (server,) = servers("dev", ["mysql"], use_found=False)

@@ -83,8 +83,15 @@ def test_a_private_mongo_starts_from_a_checkout_its_server_user_cannot_enter(tmp
     shutil.copy2(ferretdb.binary(BIN_DIR), checkout / ".var" / "bin")  # the same build, not built again
     port = free_port()
     env = clean_env(MONGO_URL=f"mongodb://127.0.0.1:{port}/")
-    ensure_ran = subprocess.run([sys.executable, "-m", "scripts.local_db", "ensure", "mongo"], cwd=checkout, env=env,
-                                capture_output=True, text=True, timeout=180, check=False)
+    ensure_ran = subprocess.run(
+        [sys.executable, "-m", "scripts.local_db", "ensure", "mongo"],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     try:
         assert ensure_ran.returncode == 0, ensure_ran.stderr
         assert f"mongo at 127.0.0.1:{port}: started a private FerretDB + PostgreSQL" in ensure_ran.stderr
@@ -100,8 +107,15 @@ def test_a_private_mongo_starts_from_a_checkout_its_server_user_cannot_enter(tmp
             assert postmaster.username() == psutil.Process().username()
         assert str(server.cluster.data_dir).startswith(str(checkout / ".var"))  # the files stay under .var/
     finally:
-        stopped = subprocess.run([sys.executable, "-m", "scripts.local_db", "stop", "mongo"], cwd=checkout, env=env,
-                                 capture_output=True, text=True, timeout=60, check=False)
+        stopped = subprocess.run(
+            [sys.executable, "-m", "scripts.local_db", "stop", "mongo"],
+            cwd=checkout,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
     assert "stopped private server (ferretdb pid " in stopped.stderr and port_is_free(port)
 
 
@@ -111,19 +125,42 @@ def test_bars_of_the_old_sqlite_data_are_copied_into_the_new_server_once(tmp_pat
     server = MongoServer(MongoTarget(url, "aetherion_market"), "dev", var_dir=tmp_path)
     # The layout before this change: FerretDB's SQLite handler with its files in the server's directory.
     server.data_dir.mkdir(parents=True)
-    old = ServerProcess("ferretdb-sqlite", [ferretdb.find(BIN_DIR), f"--sqlite-url=file:{server.data_dir}/",
-                                            *ferretdb.arguments(f"127.0.0.1:{port}", server.data_dir, "sqlite")],
-                        server.data_dir, tmp_path / "old.log", tmp_path / "old.pid", str(server.data_dir),
-                        ready=server.answers)
+    old = ServerProcess(
+        "ferretdb-sqlite",
+        [
+            ferretdb.find(BIN_DIR),
+            f"--sqlite-url=file:{server.data_dir}/",
+            *ferretdb.arguments(f"127.0.0.1:{port}", server.data_dir, "sqlite"),
+        ],
+        server.data_dir,
+        tmp_path / "old.log",
+        tmp_path / "old.pid",
+        str(server.data_dir),
+        ready=server.answers,
+    )
     child = processes.start(old, detached=False)
     processes.wait_ready(old, child, child.pid)
     with MongoClient(url) as client:
-        client.aetherion_market.bars.create_index([("symbol", 1), ("timeframe", 1), ("ts", 1)], unique=True,
-                                                  name="bars_symbol_timeframe_ts")
+        client.aetherion_market.bars.create_index(
+            [("symbol", 1), ("timeframe", 1), ("ts", 1)], unique=True, name="bars_symbol_timeframe_ts"
+        )
         day = datetime(2000, 1, 3, tzinfo=UTC)
-        client.aetherion_market.bars.insert_many([
-            {"_id": f"OLD:1d:{n}", "symbol": "OLD", "timeframe": "1d", "ts": day + timedelta(days=n), "open": 1.0 + n,
-             "high": 2.0 + n, "low": 0.5 + n, "close": 1.0 + n, "volume": 10.0 * n} for n in range(1200)])
+        client.aetherion_market.bars.insert_many(
+            [
+                {
+                    "_id": f"OLD:1d:{n}",
+                    "symbol": "OLD",
+                    "timeframe": "1d",
+                    "ts": day + timedelta(days=n),
+                    "open": 1.0 + n,
+                    "high": 2.0 + n,
+                    "low": 0.5 + n,
+                    "close": 1.0 + n,
+                    "volume": 10.0 * n,
+                }
+                for n in range(1200)
+            ]
+        )
         client.other_db.notes.insert_one({"_id": 1, "text": "kept too"})
     processes.stop(old)
     child.wait(10)

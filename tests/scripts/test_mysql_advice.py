@@ -16,18 +16,24 @@ LOCAL = MySQLTarget("127.0.0.1", 3307, "app", "s3cret", "core")
 REMOTE = MySQLTarget("db.example.com", 3306, "app", "s3cret", "core")
 
 
-@pytest.mark.parametrize(("code", "message", "kind"), [
-    (2013, "Lost connection to server at 'handshake: reading initial communication packet', system error: 110",
-     mysql_advice.NO_ANSWER),
-    (2003, "Can't connect to MySQL server on '10.255.255.1:3306' (110)", mysql_advice.NO_ANSWER),
-    (2003, "Can't connect to MySQL server on '127.0.0.1:1' (111)", mysql_advice.REFUSED),
-    (2002, "Can't connect to local server through socket '/run/mysqld/mysqld.sock' (2)", mysql_advice.REFUSED),
-    (2005, "Unknown server host 'nowhere' (-2)", mysql_advice.UNKNOWN_HOST),
-    (1045, "Access denied for user 'app'@'localhost' (using password: YES)", mysql_advice.DENIED),
-    (1044, "Access denied for user 'app'@'%' to database 'core'", mysql_advice.NO_RIGHTS),
-    (1049, "Unknown database 'core'", mysql_advice.UNKNOWN_DATABASE),
-    (1040, "Too many connections", mysql_advice.OTHER),
-])
+@pytest.mark.parametrize(
+    ("code", "message", "kind"),
+    [
+        (
+            2013,
+            "Lost connection to server at 'handshake: reading initial communication packet', system error: 110",
+            mysql_advice.NO_ANSWER,
+        ),
+        (2003, "Can't connect to MySQL server on '10.255.255.1:3306' (110)", mysql_advice.NO_ANSWER),
+        (2003, "Can't connect to MySQL server on '127.0.0.1:1' (111)", mysql_advice.REFUSED),
+        (2002, "Can't connect to local server through socket '/run/mysqld/mysqld.sock' (2)", mysql_advice.REFUSED),
+        (2005, "Unknown server host 'nowhere' (-2)", mysql_advice.UNKNOWN_HOST),
+        (1045, "Access denied for user 'app'@'localhost' (using password: YES)", mysql_advice.DENIED),
+        (1044, "Access denied for user 'app'@'%' to database 'core'", mysql_advice.NO_RIGHTS),
+        (1049, "Unknown database 'core'", mysql_advice.UNKNOWN_DATABASE),
+        (1040, "Too many connections", mysql_advice.OTHER),
+    ],
+)
 def test_each_error_code_is_one_kind(code, message, kind):
     assert mysql_advice.error_kind(MySQLdb.OperationalError(code, message)) == kind
 
@@ -35,8 +41,9 @@ def test_each_error_code_is_one_kind(code, message, kind):
 def test_a_lost_connection_is_a_server_that_does_not_answer_in_every_script():
     advice = advice_for(LOCAL, MySQLdb.OperationalError(2013, "Lost connection to server during query"), timeout_s=2)
     assert advice.detail == "MySQL at 127.0.0.1:3307 does not answer within 2 s"
-    assert advice.fix == ("the server at 127.0.0.1:3307 does not answer in 2 s: "
-                          "check the host, a firewall, or that it is MySQL")
+    assert advice.fix == (
+        "the server at 127.0.0.1:3307 does not answer in 2 s: check the host, a firewall, or that it is MySQL"
+    )
     untimed = advice_for(LOCAL, MySQLdb.OperationalError(2013, "Lost connection to server during query"))
     assert untimed.detail == "MySQL at 127.0.0.1:3307 does not answer"
 
@@ -44,8 +51,10 @@ def test_a_lost_connection_is_a_server_that_does_not_answer_in_every_script():
 def test_refused_says_how_to_start_the_server_where_it_is():
     refused = MySQLdb.OperationalError(2003, "Can't connect to MySQL server on '127.0.0.1:3307' (111)")
     local = advice_for(LOCAL, refused, home="the environment")
-    assert str(local) == ("MySQL at 127.0.0.1:3307: connection refused; start it: `make databases` starts a private "
-                          "one, or fix MYSQL_URL in the environment")
+    assert str(local) == (
+        "MySQL at 127.0.0.1:3307: connection refused; start it: `make databases` starts a private "
+        "one, or fix MYSQL_URL in the environment"
+    )
     remote = advice_for(REMOTE, refused)
     assert remote.fix == "start the server at db.example.com:3306, or fix MYSQL_URL in config/django_core.local.env"
 

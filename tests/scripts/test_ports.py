@@ -19,11 +19,16 @@ def test_silent_port_names_this_process(silent_port):
 
 
 def test_command_reports_the_busy_port_in_one_line(silent_port):
-    env = clean_env(DJANGO_CORE_PORT=str(free_port()), FASTAPI_MARKET_PORT=str(free_port()),
-                    FLASK_REGIME_PORT=str(silent_port))
+    env = clean_env(
+        DJANGO_CORE_PORT=str(free_port()), FASTAPI_MARKET_PORT=str(free_port()), FLASK_REGIME_PORT=str(silent_port)
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "scripts.ports"], env=env,
-        capture_output=True, text=True, timeout=30, check=False,
+        [sys.executable, "-m", "scripts.ports"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()

@@ -146,8 +146,10 @@ def test_a_posix_signal_pauses_and_resumes_the_group():
 def outer_running_child(on_signal: str, exit_code: int) -> subprocess.Popen:
     """A process (in a group of its own) that runs a child with run_in_foreground; the child says
     ready, then exits ``exit_code`` when it gets ``on_signal`` (after half a second: a slow stop)."""
-    child = (f"import signal, sys, time; signal.signal(signal.{on_signal}, "
-             f"lambda *a: (time.sleep(0.5), sys.exit({exit_code}))); print('ready', flush=True); time.sleep(60)")
+    child = (
+        f"import signal, sys, time; signal.signal(signal.{on_signal}, "
+        f"lambda *a: (time.sleep(0.5), sys.exit({exit_code}))); print('ready', flush=True); time.sleep(60)"
+    )
     outer = textwrap.dedent(f"""
         import sys
         from scripts.process_groups import run_in_foreground

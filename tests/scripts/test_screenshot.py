@@ -23,7 +23,13 @@ def test_a_page_of_the_stack_is_written_as_a_png(test_stack, test_urls, tmp_path
 
 def test_a_page_that_does_not_answer_is_one_line_and_exit_1(tmp_path):
     url = f"http://127.0.0.1:{free_port()}/"
-    result = subprocess.run([sys.executable, "-m", "scripts.screenshot", url, "--out", str(tmp_path / "x.png")],
-                            cwd=REPO_ROOT, env=clean_env(), capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.screenshot", url, "--out", str(tmp_path / "x.png")],
+        cwd=REPO_ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [f"screenshot: {url}: Page.goto: net::ERR_CONNECTION_REFUSED at {url}"]

@@ -26,8 +26,11 @@ DOWN = "http://127.0.0.1:1"  # nothing listens on port 1
 
 def discovered_scripts() -> list[str]:
     """The modules of scripts/ that are commands (the others, like bench_apps, are imported by them)."""
-    return sorted(path.stem for path in SCRIPTS_DIR.glob("*.py")
-                  if 'if __name__ == "__main__":' in path.read_text(encoding="utf-8"))
+    return sorted(
+        path.stem
+        for path in SCRIPTS_DIR.glob("*.py")
+        if 'if __name__ == "__main__":' in path.read_text(encoding="utf-8")
+    )
 
 
 def declared_commands() -> dict[str, str]:
@@ -41,8 +44,11 @@ def installed_commands() -> dict[str, str]:
         distribution = importlib.metadata.distribution("aetherion-backend")
     except importlib.metadata.PackageNotFoundError:
         pytest.fail("the project is not installed in the virtual environment: run `make setup`")
-    return {ep.value.removeprefix("scripts.").removesuffix(":main"): ep.name
-            for ep in distribution.entry_points if ep.group == "console_scripts"}
+    return {
+        ep.value.removeprefix("scripts.").removesuffix(":main"): ep.name
+        for ep in distribution.entry_points
+        if ep.group == "console_scripts"
+    }
 
 
 SCRIPTS = discovered_scripts()
@@ -59,8 +65,15 @@ def argv(form: str, script: str, *args: str) -> list[str]:
 
 
 def run(form: str, script: str, *args: str, cwd: Path, timeout: float = 60, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(argv(form, script, *args), cwd=cwd, env=clean_env(COLUMNS="200", **env),
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        argv(form, script, *args),
+        cwd=cwd,
+        env=clean_env(COLUMNS="200", **env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def test_scripts_are_found():
@@ -71,8 +84,9 @@ def test_every_script_has_one_console_command_and_every_command_is_a_script():
     declared = declared_commands()
     assert sorted(value.removeprefix("scripts.").removesuffix(":main") for value in declared.values()) == SCRIPTS
     assert all(name.startswith("aetherion-") for name in declared)
-    assert installed_commands() == {value.removeprefix("scripts.").removesuffix(":main"): name
-                                    for name, value in declared.items()}, "run `make setup` to reinstall"
+    assert installed_commands() == {
+        value.removeprefix("scripts.").removesuffix(":main"): name for name, value in declared.items()
+    }, "run `make setup` to reinstall"
 
 
 # A real run would take minutes (tests/scripts/test_bench.py runs `--quick` once).
@@ -102,16 +116,27 @@ def real_run(script: str, stack_ports: dict[str, int]) -> tuple[list[str], int, 
         "dev": (["config"], 0, {}, "fastapi_market: ok"),
         "doctor": (["--json"], 0, {}, '"ok": true'),
         # The stack down: the real sample prices are read, then one clear line says what failed.
-        "load_sample_data": (["--symbols", "IBM", "--no-refresh"], 1,
-                             {"DJANGO_CORE_URL": DOWN, "FASTAPI_MARKET_URL": DOWN}, "load_sample_data failed:"),
+        "load_sample_data": (
+            ["--symbols", "IBM", "--no-refresh"],
+            1,
+            {"DJANGO_CORE_URL": DOWN, "FASTAPI_MARKET_URL": DOWN},
+            "load_sample_data failed:",
+        ),
         "local_db": (["status"], 0, {}, f"mysql at 127.0.0.1:{stack_ports['mysql']}: answering"),
-        "ports": (["--profile", "test"], 0,
-                  {f"{name}_PORT": str(free_port()) for name in ("DJANGO_CORE", "FASTAPI_MARKET", "FLASK_REGIME")},
-                  "free"),
+        "ports": (
+            ["--profile", "test"],
+            0,
+            {f"{name}_PORT": str(free_port()) for name in ("DJANGO_CORE", "FASTAPI_MARKET", "FLASK_REGIME")},
+            "free",
+        ),
         "requirements_lock": (["check"], 0, {}, "requirements/lock.txt matches the requirement files"),
         "screenshot": ([f"{DOWN}/", "--out", "page.png"], 1, {}, f"screenshot: {DOWN}/: Page.goto: net::"),
-        "smoke": (["--json", "--timeout", "1", "--django-url", DOWN, "--fastapi-url", DOWN, "--flask-url", DOWN], 1,
-                  {}, '"ok": false'),
+        "smoke": (
+            ["--json", "--timeout", "1", "--django-url", DOWN, "--fastapi-url", DOWN, "--flask-url", DOWN],
+            1,
+            {},
+            '"ok": false',
+        ),
         "system_packages": (["build"], 0, {}, "system packages: all present"),
     }
     return runs[script]

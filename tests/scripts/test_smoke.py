@@ -10,8 +10,12 @@ from tests.stack import clean_env
 
 def test_command_prints_a_green_table(test_stack):
     result = subprocess.run(
-        [sys.executable, "-m", "scripts.smoke"], env=clean_env(COLUMNS="120"),
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-m", "scripts.smoke"],
+        env=clean_env(COLUMNS="120"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line for line in result.stdout.splitlines() if "ok 200" in line]

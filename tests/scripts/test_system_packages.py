@@ -37,8 +37,11 @@ def test_elsewhere_one_line_names_what_to_install_and_nothing_is_run(system, no_
 
 
 def test_debian_without_root_prints_the_apt_get_line(no_wrk):
-    with pytest.raises(PackagesError, match=r"^missing system packages; run: sudo apt-get update && "
-                                            r"sudo apt-get install -y wrk$"):
+    with pytest.raises(
+        PackagesError,
+        match=r"^missing system packages; run: sudo apt-get update && "
+        r"sudo apt-get install -y wrk$",
+    ):
         ensure(["bench"], DEBIAN_USER)
 
 

@@ -23,8 +23,9 @@ def test_tracked_files_hold_no_secrets():
     files = tracked_files(REPO_ROOT)
     assert len(files) > 50
     findings = scan_files(REPO_ROOT, files)
-    assert findings == [], ("secrets in tracked files (move them to config/*.local.env):\n"
-                            + "\n".join(map(str, findings)))
+    assert findings == [], "secrets in tracked files (move them to config/*.local.env):\n" + "\n".join(
+        map(str, findings)
+    )
 
 
 @pytest.mark.parametrize("rule", PLANTED)
@@ -34,11 +35,14 @@ def test_the_scanner_finds_a_planted_secret(tmp_path, rule):
     assert [(f.path, f.line, f.rule) for f in findings] == [("leak.env", 2, rule)]
 
 
-@pytest.mark.parametrize("line", [
-    "INTERNAL_API_TOKEN=" + "real-looking-token-9f8e7d6c",
-    "DJANGO_SECRET_KEY='" + "k" * 50 + "'",
-    "token: \"" + "abc123def456ghi" + "\"",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "INTERNAL_API_TOKEN=" + "real-looking-token-9f8e7d6c",
+        "DJANGO_SECRET_KEY='" + "k" * 50 + "'",
+        'token: "' + "abc123def456ghi" + '"',
+    ],
+)
 def test_a_secret_setting_with_an_undocumented_value_is_found(tmp_path, line):
     (tmp_path / "leak.py").write_text(line + "\n")
     assert [f.rule for f in scan_files(tmp_path, ["leak.py"])] == ["secret assigned literally"]

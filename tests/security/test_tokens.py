@@ -28,9 +28,13 @@ GUARDED = [
     ("flask_regime", "PUT", "/internal/log-level"),
 ]
 PUBLIC = [
-    ("django_core", "/health/"), ("django_core", "/health/live"), ("django_core", "/api/instruments/"),
-    ("fastapi_market", "/health"), ("fastapi_market", "/health/live"),
-    ("flask_regime", "/health"), ("flask_regime", "/health/live"),
+    ("django_core", "/health/"),
+    ("django_core", "/health/live"),
+    ("django_core", "/api/instruments/"),
+    ("fastapi_market", "/health"),
+    ("fastapi_market", "/health/live"),
+    ("flask_regime", "/health"),
+    ("flask_regime", "/health/live"),
 ]
 WRONG_TOKENS = ["wrong", "test-internal-token-not-a-secre", "dev-internal-token", "ü" * 8]
 

@@ -15,8 +15,23 @@ from apps.common.contracts.regime import (
 from apps.common.contracts.series import SeriesList, SeriesSummary
 
 __all__ = [
-    "Bar", "BarPage", "IngestReport", "RejectedBar",
-    "CheckRegimeResponse", "CheckReport", "HealthReport", "LogLevelChange", "LogLevelState", "MarketRegime",
-    "FieldError", "Problem", "RegimeBar", "RegimeParams", "RegimeRequest", "RegimeResponse", "SeriesList",
-    "SeriesSummary", "ValidationProblem",
+    "Bar",
+    "BarPage",
+    "IngestReport",
+    "RejectedBar",
+    "CheckRegimeResponse",
+    "CheckReport",
+    "HealthReport",
+    "LogLevelChange",
+    "LogLevelState",
+    "MarketRegime",
+    "FieldError",
+    "Problem",
+    "RegimeBar",
+    "RegimeParams",
+    "RegimeRequest",
+    "RegimeResponse",
+    "SeriesList",
+    "SeriesSummary",
+    "ValidationProblem",
 ]

@@ -30,8 +30,9 @@ def series_by_symbol(client: httpx.Client) -> dict[str, list[SeriesSummary]]:
     return dict(grouped)
 
 
-def bars_read(client: httpx.Client, symbol: str, timeframe: str,
-              max_bars: int = CHART_MAX_BARS) -> tuple[list[Bar], bool]:
+def bars_read(
+    client: httpx.Client, symbol: str, timeframe: str, max_bars: int = CHART_MAX_BARS
+) -> tuple[list[Bar], bool]:
     """The series' bars, oldest first, page after page of ``GET /bars/{symbol}``; and whether more
     than ``max_bars`` are stored (then only the first ``max_bars`` are returned)."""
     url = f"{settings.CONFIG.common.fastapi_market_url}/bars/{quote(symbol, safe='')}"
@@ -49,10 +50,12 @@ def bars_read(client: httpx.Client, symbol: str, timeframe: str,
 
 def regimes_read(client: httpx.Client, bars: list[Bar], params: RegimeParams) -> RegimeResponse:
     """Every bar's regimes from flask_regime (``POST /regime`` with ``include_bars``); raises ServiceCallError."""
-    request = RegimeRequest(closes=[bar.close for bar in bars], timestamps=[bar.ts for bar in bars], params=params,
-                            include_bars=True)
-    return send_contract_sync(client, "POST", REGIME, f"{settings.CONFIG.common.flask_regime_url}/regime",
-                              RegimeResponse, body=request)
+    request = RegimeRequest(
+        closes=[bar.close for bar in bars], timestamps=[bar.ts for bar in bars], params=params, include_bars=True
+    )
+    return send_contract_sync(
+        client, "POST", REGIME, f"{settings.CONFIG.common.flask_regime_url}/regime", RegimeResponse, body=request
+    )
 
 
 def regime_runs(labels: list[str | None]) -> list[dict[str, Any]]:
@@ -73,13 +76,20 @@ def chart_data(client: httpx.Client, symbol: str, timeframe: str) -> dict[str, A
     bars, truncated = bars_read(client, symbol, timeframe)
     params = RegimeParams()
     data: dict[str, Any] = {
-        "symbol": symbol, "timeframe": timeframe, "bars": len(bars), "truncated": truncated,
-        "time": [int(bar.ts.timestamp()) for bar in bars], "close": [bar.close for bar in bars],
-        "trend": [], "volatility": [], "regimes_note": None,
+        "symbol": symbol,
+        "timeframe": timeframe,
+        "bars": len(bars),
+        "truncated": truncated,
+        "time": [int(bar.ts.timestamp()) for bar in bars],
+        "close": [bar.close for bar in bars],
+        "trend": [],
+        "volatility": [],
+        "regimes_note": None,
     }
     if len(bars) < params.min_closes:
-        data["regimes_note"] = (f"{len(bars)} bars: too few for regimes (the method needs {params.min_closes})"
-                                if bars else None)
+        data["regimes_note"] = (
+            f"{len(bars)} bars: too few for regimes (the method needs {params.min_closes})" if bars else None
+        )
         return data
     regimes = regimes_read(client, bars, params)
     data["trend"] = regime_runs([bar.trend for bar in regimes.bars or []])

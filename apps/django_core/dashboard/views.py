@@ -56,11 +56,19 @@ def overview(request: HttpRequest) -> HttpResponse:
                 series = series_by_symbol(client)
         except ServiceCallError as exc:
             market_error = exc.detail
-    rows = [{"instrument": instrument, "snapshot": snapshot, "as_of": moment(snapshot.as_of) if snapshot else "—",
-             "series": _series_rows(series.get(instrument.symbol, []))}
-            for instrument, snapshot in instruments]
+    rows = [
+        {
+            "instrument": instrument,
+            "snapshot": snapshot,
+            "as_of": moment(snapshot.as_of) if snapshot else "—",
+            "series": _series_rows(series.get(instrument.symbol, [])),
+        }
+        for instrument, snapshot in instruments
+    ]
     context = {
-        "rows": rows, "market_error": market_error, "poll_ms": HEALTH_POLL_MS,
+        "rows": rows,
+        "market_error": market_error,
+        "poll_ms": HEALTH_POLL_MS,
         "services": list(settings.CONFIG.common.service_urls().items()),
     }
     return render(request, "dashboard/overview.html", context)
@@ -73,8 +81,11 @@ def instrument_detail(request: HttpRequest, symbol: str) -> HttpResponse:
     instrument = get_object_or_404(Instrument, symbol=symbol)
     snapshots = snapshot_list(filters={"symbol": symbol})
     context: dict[str, Any] = {
-        "instrument": instrument, "snapshots": snapshots[:SNAPSHOTS_SHOWN], "snapshot_count": snapshots.count(),
-        "shown": SNAPSHOTS_SHOWN, "can_refresh": is_staff(request),
+        "instrument": instrument,
+        "snapshots": snapshots[:SNAPSHOTS_SHOWN],
+        "snapshot_count": snapshots.count(),
+        "shown": SNAPSHOTS_SHOWN,
+        "can_refresh": is_staff(request),
     }
     return render(request, "dashboard/instrument.html", context)
 
@@ -86,8 +97,12 @@ def instrument_chart(request: HttpRequest, symbol: str) -> JsonResponse:
     instrument = get_object_or_404(Instrument, symbol=symbol)
     timeframe = request.GET.get("timeframe", "1d")
     if timeframe not in get_args(Timeframe):
-        return problem_response(request, 400, f"timeframe must be one of {', '.join(get_args(Timeframe))}.",
-                                errors=[{"field": "timeframe", "message": f"not a timeframe: {timeframe!r}"}])
+        return problem_response(
+            request,
+            400,
+            f"timeframe must be one of {', '.join(get_args(Timeframe))}.",
+            errors=[{"field": "timeframe", "message": f"not a timeframe: {timeframe!r}"}],
+        )
     try:
         with service_client() as client:
             return JsonResponse(chart_data(client, instrument.symbol, timeframe))

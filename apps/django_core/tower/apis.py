@@ -51,8 +51,9 @@ class JsonTextField(serializers.RegexField):
 def text_field(**options: Any) -> serializers.RegexField:
     """A query parameter's text, whose schema says what DRF accepts: text without a NUL character, taken as sent
     (untrimmed, so the schema's blank and non-blank cases are the ones DRF sees)."""
-    return serializers.RegexField(r"^[^\x00]+$", error_messages={"invalid": "Null characters are not allowed."},
-                                  trim_whitespace=False, **options)
+    return serializers.RegexField(
+        r"^[^\x00]+$", error_messages={"invalid": "Null characters are not allowed."}, trim_whitespace=False, **options
+    )
 
 
 class JsonBooleanField(serializers.BooleanField):
@@ -76,8 +77,11 @@ class InstrumentOutputSerializer(Serializer):
 class InstrumentInputSerializer(Serializer):
     symbol = JsonTextField(SYMBOL_PATTERN, max_length=20, error_messages={"invalid": symbol_validator.message})
     # At least one letter or digit (so never blank once DRF trims spaces), no NUL (DRF refuses it).
-    name = JsonTextField(rf"^{NO_NUL}\w{NO_NUL}$", max_length=200,
-                         error_messages={"invalid": "A name is text with a letter or digit and no NUL character."})
+    name = JsonTextField(
+        rf"^{NO_NUL}\w{NO_NUL}$",
+        max_length=200,
+        error_messages={"invalid": "A name is text with a letter or digit and no NUL character."},
+    )
     asset_class = serializers.ChoiceField(choices=Instrument.AssetClass.choices)
     active = JsonBooleanField(default=True)
 
@@ -93,19 +97,26 @@ class InstrumentListApi(APIView):
         asset_class = serializers.ChoiceField(choices=Instrument.AssetClass.choices, required=False)
         search = text_field(max_length=100, required=False, allow_blank=True)
 
-    @extend_schema(operation_id="instruments_list", summary="A page of instruments, by symbol",
-                   parameters=[FilterSerializer, *PAGE_PARAMETERS],
-                   responses=page_of(InstrumentOutputSerializer, "InstrumentPage"))
+    @extend_schema(
+        operation_id="instruments_list",
+        summary="A page of instruments, by symbol",
+        parameters=[FilterSerializer, *PAGE_PARAMETERS],
+        responses=page_of(InstrumentOutputSerializer, "InstrumentPage"),
+    )
     def get(self, request: Request) -> Response:
         filters = validated_query(self.FilterSerializer, request)
         return paginated_response(
             queryset=instrument_list(filters=cast(InstrumentFilters, filters)),
             serializer_class=InstrumentOutputSerializer,
-            request=request, view=self,
+            request=request,
+            view=self,
         )
 
-    @extend_schema(summary="Create an instrument (internal token)", request=InstrumentInputSerializer,
-                   responses={201: InstrumentOutputSerializer})
+    @extend_schema(
+        summary="Create an instrument (internal token)",
+        request=InstrumentInputSerializer,
+        responses={201: InstrumentOutputSerializer},
+    )
     def post(self, request: Request) -> Response:
         serializer = InstrumentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -123,13 +134,19 @@ class InstrumentDetailApi(APIView):
     def get(self, request: Request, symbol: str) -> Response:
         return Response(InstrumentOutputSerializer(get_object_or_404(Instrument, symbol=symbol)).data)
 
-    @extend_schema(summary="Replace an instrument's fields (internal token)", request=InstrumentInputSerializer,
-                   responses=InstrumentOutputSerializer)
+    @extend_schema(
+        summary="Replace an instrument's fields (internal token)",
+        request=InstrumentInputSerializer,
+        responses=InstrumentOutputSerializer,
+    )
     def put(self, request: Request, symbol: str) -> Response:
         return self._update(request, symbol, partial=False)
 
-    @extend_schema(summary="Change some of an instrument's fields (internal token)", request=InstrumentInputSerializer,
-                   responses=InstrumentOutputSerializer)
+    @extend_schema(
+        summary="Change some of an instrument's fields (internal token)",
+        request=InstrumentInputSerializer,
+        responses=InstrumentOutputSerializer,
+    )
     def patch(self, request: Request, symbol: str) -> Response:
         return self._update(request, symbol, partial=True)
 
@@ -168,10 +185,12 @@ class SnapshotListApi(APIView):
         timeframe = text_field(max_length=16, required=False)
         trend = serializers.ChoiceField(choices=RegimeSnapshot.Trend.choices, required=False)
         volatility = serializers.ChoiceField(choices=RegimeSnapshot.Volatility.choices, required=False)
-        as_of_after = serializers.DateTimeField(required=False, help_text="from this time, inclusive (ISO 8601); "
-                                                "not after `as_of_before` (400)")
-        as_of_before = serializers.DateTimeField(required=False, help_text="up to this time, inclusive (ISO 8601); "
-                                                 "not before `as_of_after` (400)")
+        as_of_after = serializers.DateTimeField(
+            required=False, help_text="from this time, inclusive (ISO 8601); not after `as_of_before` (400)"
+        )
+        as_of_before = serializers.DateTimeField(
+            required=False, help_text="up to this time, inclusive (ISO 8601); not before `as_of_after` (400)"
+        )
         ordering = serializers.ChoiceField(choices=["as_of", "-as_of"], required=False)
 
         def validate(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -182,14 +201,19 @@ class SnapshotListApi(APIView):
 
     problem_statuses = {"*": (503,)}  # MySQL down
 
-    @extend_schema(operation_id="snapshots_list", summary="A page of regime snapshots, newest first",
-                   parameters=[FilterSerializer, *PAGE_PARAMETERS],
-                   responses=page_of(SnapshotOutputSerializer, "SnapshotPage"))
+    @extend_schema(
+        operation_id="snapshots_list",
+        summary="A page of regime snapshots, newest first",
+        parameters=[FilterSerializer, *PAGE_PARAMETERS],
+        responses=page_of(SnapshotOutputSerializer, "SnapshotPage"),
+    )
     def get(self, request: Request) -> Response:
         filters = validated_query(self.FilterSerializer, request)
         return paginated_response(
-            queryset=snapshot_list(filters=cast(SnapshotFilters, filters)), serializer_class=SnapshotOutputSerializer,
-            request=request, view=self,
+            queryset=snapshot_list(filters=cast(SnapshotFilters, filters)),
+            serializer_class=SnapshotOutputSerializer,
+            request=request,
+            view=self,
         )
 
 
@@ -207,12 +231,25 @@ class SnapshotDetailApi(APIView):
 class ServicesApi(APIView):
     """``GET /api/services/``: every service's health, checked at once; 200 even when some are down."""
 
-    @extend_schema(summary="Every service's health, checked at once", responses=inline_serializer("StackHealth", {
-        "status": serializers.ChoiceField(choices=["ok", "degraded"]),
-        "services": serializers.DictField(child=inline_serializer("ServiceHealth", {
-            "status": serializers.CharField(), "latency_ms": serializers.FloatField(allow_null=True),
-            "url": serializers.CharField(), "error": serializers.CharField(required=False),
-        })),
-    }))
+    @extend_schema(
+        summary="Every service's health, checked at once",
+        responses=inline_serializer(
+            "StackHealth",
+            {
+                "status": serializers.ChoiceField(choices=["ok", "degraded"]),
+                "services": serializers.DictField(
+                    child=inline_serializer(
+                        "ServiceHealth",
+                        {
+                            "status": serializers.CharField(),
+                            "latency_ms": serializers.FloatField(allow_null=True),
+                            "url": serializers.CharField(),
+                            "error": serializers.CharField(required=False),
+                        },
+                    )
+                ),
+            },
+        ),
+    )
     def get(self, request: Request) -> Response:
         return Response(stack_health_report())

@@ -19,20 +19,25 @@ MAX_PAGE_SIZE = 500
 # The query parameters of every list, as the OpenAPI document states them.
 PAGE_PARAMETERS = [
     OpenApiParameter("page", {"type": "integer", "minimum": 1}, description="page number, from 1 (404 past the last)"),
-    OpenApiParameter("page_size", {"type": "integer", "minimum": 1},
-                     description=f"items per page (default {DEFAULT_PAGE_SIZE}; "
-                                 f"above {MAX_PAGE_SIZE}, {MAX_PAGE_SIZE})"),
+    OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1},
+        description=f"items per page (default {DEFAULT_PAGE_SIZE}; above {MAX_PAGE_SIZE}, {MAX_PAGE_SIZE})",
+    ),
 ]
 
 
 def page_of(serializer_class: type[serializers.Serializer[Any]], name: str) -> serializers.Serializer[Any]:
     """The schema of one page of ``serializer_class`` items, as ``paginated_response`` answers it."""
-    return inline_serializer(name=name, fields={
-        "count": serializers.IntegerField(help_text="items in every page together"),
-        "next": serializers.URLField(allow_null=True, help_text="the next page, or null"),
-        "previous": serializers.URLField(allow_null=True, help_text="the previous page, or null"),
-        "results": serializer_class(many=True),
-    })
+    return inline_serializer(
+        name=name,
+        fields={
+            "count": serializers.IntegerField(help_text="items in every page together"),
+            "next": serializers.URLField(allow_null=True, help_text="the next page, or null"),
+            "previous": serializers.URLField(allow_null=True, help_text="the previous page, or null"),
+            "results": serializer_class(many=True),
+        },
+    )
 
 
 class Pagination(PageNumberPagination):

@@ -93,8 +93,10 @@ def stack_health_report(
     futures = {name: pool.submit(copy_context().run, _remote_entry, client, name, urls[name]) for name in remote}
     own = run_check(mysql_ping)  # while the threads call the other services
     # Its own entry is its MySQL check; the server's name belongs to the check, not the service.
-    entries = {SERVICE: {**dataclasses.replace(own, server=None).as_dict(), "checks": {"mysql": own.as_dict()}},
-               **{name: future.result() for name, future in futures.items()}}
+    entries = {
+        SERVICE: {**dataclasses.replace(own, server=None).as_dict(), "checks": {"mysql": own.as_dict()}},
+        **{name: future.result() for name, future in futures.items()},
+    }
     services = {name: {**entries[name], "url": urls[name]} for name in urls}
     healthy = all(entry["status"] == OK for entry in services.values())
     return {"status": OK if healthy else DEGRADED, "services": services}

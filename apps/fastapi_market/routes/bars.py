@@ -24,28 +24,59 @@ SymbolPath = Annotated[str, Path(pattern=SYMBOL_PATTERN, examples=["AAPL"])]
 CSV_COLUMNS = ["symbol", "timeframe", "ts", "open", "high", "low", "close", "volume"]
 # The header the documented format starts with, ended as csv ends a line (CRLF, LF or a lone CR).
 CSV_HEADER_PATTERN = "^" + ",".join(CSV_COLUMNS) + "(\r\n|\r|\n|$)"
-_EXAMPLE_BAR = {"symbol": "AAPL", "timeframe": "1d", "ts": "2013-03-01T00:00:00Z", "open": 438.0,
-                "high": 438.18, "low": 429.98, "close": 430.47, "volume": 11469500}
+_EXAMPLE_BAR = {
+    "symbol": "AAPL",
+    "timeframe": "1d",
+    "ts": "2013-03-01T00:00:00Z",
+    "open": 438.0,
+    "high": 438.18,
+    "low": 429.98,
+    "close": 430.47,
+    "volume": 11469500,
+}
 _INGEST_BODY = {
     "requestBody": {
         "required": True,
-        "description": f"At most {MAX_BATCH} bars: JSON `{{\"bars\": [...]}}`, a CSV body (`text/csv`), or a CSV "
+        "description": f'At most {MAX_BATCH} bars: JSON `{{"bars": [...]}}`, a CSV body (`text/csv`), or a CSV '
         f"file uploaded as form field `file`. CSV columns: {', '.join(CSV_COLUMNS)}.",
         "content": {
             "application/json": {
-                "schema": {"type": "object", "required": ["bars"],
-                           "properties": {"bars": {"type": "array", "items": {"anyOf": [
-                               {"$ref": "#/components/schemas/Bar"},
-                               {"description": "anything else: rejected on its own, listed in `rejections`"}]}}}},
+                "schema": {
+                    "type": "object",
+                    "required": ["bars"],
+                    "properties": {
+                        "bars": {
+                            "type": "array",
+                            "items": {
+                                "anyOf": [
+                                    {"$ref": "#/components/schemas/Bar"},
+                                    {"description": "anything else: rejected on its own, listed in `rejections`"},
+                                ]
+                            },
+                        }
+                    },
+                },
                 "example": {"bars": [_EXAMPLE_BAR]},
             },
-            "text/csv": {"schema": {"type": "string", "pattern": CSV_HEADER_PATTERN},
-                         "example": ",".join(CSV_COLUMNS)
-                         + "\nAAPL,1d,2013-03-01T00:00:00Z,438.0,438.18,429.98,430.47,11469500\n"},
+            "text/csv": {
+                "schema": {"type": "string", "pattern": CSV_HEADER_PATTERN},
+                "example": ",".join(CSV_COLUMNS)
+                + "\nAAPL,1d,2013-03-01T00:00:00Z,438.0,438.18,429.98,430.47,11469500\n",
+            },
             "multipart/form-data": {
-                "schema": {"type": "object", "required": ["file"], "additionalProperties": False, "properties": {
-                    "file": {"type": "string", "pattern": CSV_HEADER_PATTERN, "contentMediaType": "text/csv",
-                             "description": "the CSV, as a file or a plain field; UTF-8, the header line first"}}},
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "pattern": CSV_HEADER_PATTERN,
+                            "contentMediaType": "text/csv",
+                            "description": "the CSV, as a file or a plain field; UTF-8, the header line first",
+                        }
+                    },
+                },
                 "encoding": {"file": {"contentType": "text/csv"}},
             },
         },
@@ -118,15 +149,20 @@ def _csv_rows(data: bytes) -> list[dict[str, str]]:
     return [{k: v for k, v in row.items() if k in CSV_COLUMNS and v not in ("", None)} for row in rows]
 
 
-@router.get("/bars/{symbol}", summary="Read bars, oldest first, a page at a time", response_model=BarPage,
-            responses=problems(422, 503))
+@router.get(
+    "/bars/{symbol}",
+    summary="Read bars, oldest first, a page at a time",
+    response_model=BarPage,
+    responses=problems(422, 503),
+)
 async def read_bars(
     symbol: SymbolPath,
     db: MarketDbDep,
     timeframe: Timeframe = "1d",
     start: Annotated[IsoDatetime | None, Query(description="from this time, inclusive; not after `end` (422)")] = None,
-    end: Annotated[IsoDatetime | None,
-                   Query(description="up to this time, inclusive; not before `start` (422)")] = None,
+    end: Annotated[
+        IsoDatetime | None, Query(description="up to this time, inclusive; not before `start` (422)")
+    ] = None,
     after: Annotated[IsoDatetime | None, Query(description="`next_after` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"bars per page, at most {MAX_PAGE}")] = 500,
 ) -> BarPage:

@@ -13,7 +13,8 @@ from apps.fastapi_market.settings import SERVICE
 
 router = APIRouter(tags=["health"])
 _REPORTS: dict[int | str, dict[str, Any]] = {
-    200: {"model": HealthReport}, 503: {"model": HealthReport, "description": "a dependency is down"},
+    200: {"model": HealthReport},
+    503: {"model": HealthReport, "description": "a dependency is down"},
 }
 
 

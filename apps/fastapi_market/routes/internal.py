@@ -11,8 +11,9 @@ from apps.fastapi_market.dependencies import SettingsDep
 from apps.fastapi_market.openapi import problems
 from apps.fastapi_market.settings import SERVICE, parse_settings
 
-router = APIRouter(prefix="/internal", tags=["internal"], dependencies=[Depends(require_internal_token)],
-                   responses=problems(401, 403))
+router = APIRouter(
+    prefix="/internal", tags=["internal"], dependencies=[Depends(require_internal_token)], responses=problems(401, 403)
+)
 
 
 @router.get("/settings", summary="This service's resolved settings and their sources, secrets masked")

@@ -32,8 +32,14 @@ async def read_regime(
     http: HttpDep,
     settings: SettingsDep,
     timeframe: Timeframe = "1d",
-    lookback: Annotated[int, Query(ge=MIN_CLOSES, le=MAX_CLOSES, description="newest bars sent to the method; "
-                                   f"fewer than {MIN_CLOSES} stored is a 409")] = 1000,
+    lookback: Annotated[
+        int,
+        Query(
+            ge=MIN_CLOSES,
+            le=MAX_CLOSES,
+            description=f"newest bars sent to the method; fewer than {MIN_CLOSES} stored is a 409",
+        ),
+    ] = 1000,
 ) -> MarketRegime:
     """Read the newest bars from MongoDB and ask flask_regime for their regimes."""
     timestamps, closes = await closes_latest(db["bars"], symbol=symbol, timeframe=timeframe, count=lookback)
@@ -42,10 +48,12 @@ async def read_regime(
     params = RegimeParams()
     if len(closes) < params.min_closes:
         raise ProblemError(
-            409, f"{symbol} has {len(closes)} {timeframe} bars; the method needs at least {params.min_closes}.")
+            409, f"{symbol} has {len(closes)} {timeframe} bars; the method needs at least {params.min_closes}."
+        )
     request = RegimeRequest(closes=closes, timestamps=timestamps, params=params, include_bars=False)
-    answer = await send_contract(http, "POST", "flask_regime", f"{settings.flask_regime_url}/regime", RegimeResponse,
-                                 body=request)
+    answer = await send_contract(
+        http, "POST", "flask_regime", f"{settings.flask_regime_url}/regime", RegimeResponse, body=request
+    )
     latest = answer.latest
     return MarketRegime(
         symbol=symbol,

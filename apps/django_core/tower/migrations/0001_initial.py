@@ -6,45 +6,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Instrument',
+            name="Instrument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('symbol', models.CharField(max_length=20, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z0-9][A-Z0-9.-]{0,19}$', "A symbol is 1-20 uppercase letters, digits, '.' or '-', starting with a letter or digit (e.g. BRK.B).")])),
-                ('name', models.CharField(max_length=200)),
-                ('asset_class', models.CharField(choices=[('equity', 'Equity'), ('etf', 'ETF'), ('fx', 'FX'), ('crypto', 'Crypto'), ('commodity', 'Commodity'), ('index', 'Index'), ('other', 'Other')], max_length=16)),
-                ('active', models.BooleanField(default=True)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "symbol",
+                    models.CharField(
+                        max_length=20,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z0-9][A-Z0-9.-]{0,19}$",
+                                "A symbol is 1-20 uppercase letters, digits, '.' or '-', starting with a letter or digit (e.g. BRK.B).",
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "asset_class",
+                    models.CharField(
+                        choices=[
+                            ("equity", "Equity"),
+                            ("etf", "ETF"),
+                            ("fx", "FX"),
+                            ("crypto", "Crypto"),
+                            ("commodity", "Commodity"),
+                            ("index", "Index"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['symbol'],
+                "ordering": ["symbol"],
             },
         ),
         migrations.CreateModel(
-            name='RegimeSnapshot',
+            name="RegimeSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('timeframe', models.CharField(default='1d', max_length=16)),
-                ('as_of', models.DateTimeField()),
-                ('trend', models.CharField(choices=[('bull', 'Bull'), ('bear', 'Bear'), ('sideways', 'Sideways')], max_length=8)),
-                ('volatility', models.CharField(choices=[('low', 'Low'), ('normal', 'Normal'), ('high', 'High')], max_length=8)),
-                ('features', models.JSONField(default=dict)),
-                ('source', models.CharField(default='fastapi_market', max_length=50)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('instrument', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='snapshots', to='tower.instrument')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("timeframe", models.CharField(default="1d", max_length=16)),
+                ("as_of", models.DateTimeField()),
+                (
+                    "trend",
+                    models.CharField(
+                        choices=[("bull", "Bull"), ("bear", "Bear"), ("sideways", "Sideways")], max_length=8
+                    ),
+                ),
+                (
+                    "volatility",
+                    models.CharField(choices=[("low", "Low"), ("normal", "Normal"), ("high", "High")], max_length=8),
+                ),
+                ("features", models.JSONField(default=dict)),
+                ("source", models.CharField(default="fastapi_market", max_length=50)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "instrument",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="snapshots", to="tower.instrument"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-as_of'],
-                'indexes': [models.Index(fields=['instrument', '-as_of'], name='tower_snapshot_latest')],
-                'constraints': [models.UniqueConstraint(fields=('instrument', 'timeframe', 'as_of', 'source'), name='tower_snapshot_one_per_moment')],
+                "ordering": ["-as_of"],
+                "indexes": [models.Index(fields=["instrument", "-as_of"], name="tower_snapshot_latest")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("instrument", "timeframe", "as_of", "source"), name="tower_snapshot_one_per_moment"
+                    )
+                ],
             },
         ),
     ]

@@ -23,7 +23,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--symbol", dest="symbols", action="extend", nargs="+", metavar="S",
+            "--symbol",
+            dest="symbols",
+            action="extend",
+            nargs="+",
+            metavar="S",
             help="refresh these symbols (active or not) instead of every active instrument",
         )
         parser.add_argument("--timeframe", default="1d", help="the bars' timeframe (default: 1d)")
@@ -49,4 +53,3 @@ class Command(BaseCommand):
         style = self.style.ERROR if outcome == "failed" else self.style.SUCCESS
         self.stdout.write(f"{symbol}: {style(outcome)}: {detail}")
         return outcome
-
