@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         changed = sorted({line[1:].split("==")[0].strip() for line in differences if "==" in line})
         print(
             f"requirements_lock: {LOCK.as_posix()} does not match the requirement files "
-            f"({', '.join(changed) or f'{len(differences)} lines'}): run `{COMPILE_COMMAND}`",
+            f"({', '.join(changed) or 'which files require its packages'}): run `{COMPILE_COMMAND}`",
             file=sys.stderr,
         )
         return 1
