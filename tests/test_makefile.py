@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from apps.common.config import REPO_ROOT
-from scripts.dev import TASKS, Layout, setup_reason, setup_steps
+from scripts.dev_tasks import TASKS, Layout, setup_reason, setup_steps
 from tests.stack import clean_env
 
 

@@ -1,4 +1,4 @@
-"""The shared code depends on no service, and no module of apps/ grows past what one reads at once."""
+"""The shared code depends on no service, and no module of apps/ or scripts/ grows past what one reads at once."""
 
 from __future__ import annotations
 
@@ -40,10 +40,11 @@ def test_shared_code_imports_no_service(path):
     assert services == [], f"{path.relative_to(REPO_ROOT)} imports a service: {services}"
 
 
-def test_no_module_of_apps_is_longer_than_the_limit():
+@pytest.mark.parametrize("tree", ["apps", "scripts"])
+def test_no_module_is_longer_than_the_limit(tree):
     long = {
         str(p.relative_to(REPO_ROOT)): n
-        for p in (REPO_ROOT / "apps").rglob("*.py")
+        for p in (REPO_ROOT / tree).rglob("*.py")
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert long == {}, f"split these by what they do (at most {MAX_LINES} lines): {long}"
