@@ -9,7 +9,6 @@ Progress goes to stderr; the exit code is 0 when every step succeeded, 1 otherwi
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from apps.common.config import ConfigError, current_profile
 from apps.common.databases import MongoTarget, MySQLTarget, check_identifier
 from scripts.mysql_advice import mysql_advice
+from scripts.profile_option import profile_parser
 
 if TYPE_CHECKING:
     from apps.fastapi_market.settings import Settings as MarketSettings
@@ -232,10 +232,7 @@ def mongo_bootstrap(market: MarketSettings) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m scripts.bootstrap_db", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--profile", help="config profile (default: APP_ENV, else dev)")
+    parser = profile_parser("python -m scripts.bootstrap_db", __doc__)
     args = parser.parse_args(argv)
     try:
         changed, failures = bootstrap(args.profile or current_profile())

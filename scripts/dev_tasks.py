@@ -211,103 +211,41 @@ def command(module: str, *fixed: str, foreground: bool = False) -> Callable[[Lay
     return lambda layout, args: [venv_python(layout, "-m", module, *fixed, *args, foreground=foreground)]
 
 
-TASKS = {
-    task.name: task
-    for task in [
-        Task("setup", "system packages, virtual environment, requirements, the project (editable)", steps=setup_steps),
-        Task(
-            "run",
-            "start the dev stack: Django :8000, FastAPI :8001, Flask :8002",
-            needs=("setup", "config", "databases", "bootstrap"),
-            soft_needs=("databases", "bootstrap"),
-            steps=lambda layout, args: [
-                venv_python(layout, "-m", "scripts.ports"),
-                Step((str(layout.tool("honcho")), "start"), foreground=True),
-            ],
-        ),
-        Task(
-            "test",
-            "run every test against real MySQL and MongoDB servers",
-            needs=("setup",),
-            steps=pytest_steps(None),
-            takes_args=True,
-        ),
-        Task(
-            "lint",
-            "ruff check, ruff format --check, mypy, and requirements/lock.txt matches the requirements",
-            needs=("setup",),
-            steps=lint_steps,
-        ),
-        Task(
-            "test-fast",
-            "the unit and integration tests (no end-to-end, fuzz, bench or browser tests)",
-            needs=("setup",),
-            steps=pytest_steps(" and ".join(f"not {m}" for m in SLOW_MARKERS)),
-            takes_args=True,
-        ),
-        Task(
-            "config",
-            "validate every service's configuration (`python -m scripts.config show` prints it)",
-            needs=("setup",),
-            steps=command("scripts.config", "check"),
-        ),
-        Task(
-            "doctor",
-            "pre-flight checks: Python, requirements, config, ports, MySQL, MongoDB, Flask",
-            needs=("setup",),
-            steps=command("scripts.doctor"),
-            takes_args=True,
-        ),
-        Task(
-            "databases",
-            "make MySQL and MongoDB answer (private servers under .var/ if needed)",
-            needs=("setup",),
-            steps=command("scripts.local_db", "ensure"),
-        ),
-        Task(
-            "bootstrap",
-            "create the MySQL database, migrate, create MongoDB indexes",
-            needs=("setup",),
-            steps=command("scripts.bootstrap_db"),
-        ),
-        Task(
-            "smoke",
-            "check a running stack's health endpoints and /check-regime",
-            needs=("setup",),
-            steps=command("scripts.smoke"),
-            takes_args=True,
-        ),
-        Task(
-            "demo",
-            "load real sample prices into the running dev stack and record their regimes",
-            needs=("setup",),
-            steps=command("scripts.load_sample_data"),
-            takes_args=True,
-        ),
-        Task(
-            "bench",
-            "measure every figure beside its ceiling, own servers on free ports (bench --json out.json)",
-            needs=("setup",),
-            takes_args=True,
-            steps=lambda layout, args: [
-                system_python("-m", "scripts.system_packages", "bench"),
-                venv_python(layout, "-m", "scripts.local_db", "prepare"),
-                venv_python(layout, "-m", "scripts.bench", *args, foreground=True),
-            ],
-        ),
-        Task(
-            "export",
-            "write systemd units and a supervisord config for deploy/Procfile.prod into .var/export/",
-            needs=("setup",),
-            steps=export_steps,
-            takes_args=True,
-        ),
-        Task(
-            "stop-databases",
-            "stop the private database servers `run` started",
-            needs=("setup",),
-            steps=command("scripts.local_db", "stop"),
-        ),
-        Task("clean", "stop private servers, remove .var/ and the virtual environment"),
-    ]
-}
+# One task per line or two, as a table reads (ruff format would give each Task a block of its own).
+# fmt: off
+TASKS = {task.name: task for task in [
+    Task("setup", "system packages, virtual environment, requirements, the project (editable)", steps=setup_steps),
+    Task("run", "start the dev stack: Django :8000, FastAPI :8001, Flask :8002",
+         needs=("setup", "config", "databases", "bootstrap"), soft_needs=("databases", "bootstrap"),
+         steps=lambda layout, args: [venv_python(layout, "-m", "scripts.ports"),
+                                     Step((str(layout.tool("honcho")), "start"), foreground=True)]),
+    Task("test", "run every test against real MySQL and MongoDB servers", needs=("setup",),
+         steps=pytest_steps(None), takes_args=True),
+    Task("lint", "ruff check, ruff format --check, mypy, and requirements/lock.txt matches the requirements",
+         needs=("setup",), steps=lint_steps),
+    Task("test-fast", "the unit and integration tests (no end-to-end, fuzz, bench or browser tests)",
+         needs=("setup",), steps=pytest_steps(" and ".join(f"not {m}" for m in SLOW_MARKERS)), takes_args=True),
+    Task("config", "validate every service's configuration (`python -m scripts.config show` prints it)",
+         needs=("setup",), steps=command("scripts.config", "check")),
+    Task("doctor", "pre-flight checks: Python, requirements, config, ports, MySQL, MongoDB, Flask",
+         needs=("setup",), steps=command("scripts.doctor"), takes_args=True),
+    Task("databases", "make MySQL and MongoDB answer (private servers under .var/ if needed)",
+         needs=("setup",), steps=command("scripts.local_db", "ensure")),
+    Task("bootstrap", "create the MySQL database, migrate, create MongoDB indexes",
+         needs=("setup",), steps=command("scripts.bootstrap_db")),
+    Task("smoke", "check a running stack's health endpoints and /check-regime",
+         needs=("setup",), steps=command("scripts.smoke"), takes_args=True),
+    Task("demo", "load real sample prices into the running dev stack and record their regimes",
+         needs=("setup",), steps=command("scripts.load_sample_data"), takes_args=True),
+    Task("bench", "measure every figure beside its ceiling, own servers on free ports (bench --json out.json)",
+         needs=("setup",), takes_args=True,
+         steps=lambda layout, args: [system_python("-m", "scripts.system_packages", "bench"),
+                                     venv_python(layout, "-m", "scripts.local_db", "prepare"),
+                                     venv_python(layout, "-m", "scripts.bench", *args, foreground=True)]),
+    Task("export", "write systemd units and a supervisord config for deploy/Procfile.prod into .var/export/",
+         needs=("setup",), steps=export_steps, takes_args=True),
+    Task("stop-databases", "stop the private database servers `run` started",
+         needs=("setup",), steps=command("scripts.local_db", "stop")),
+    Task("clean", "stop private servers, remove .var/ and the virtual environment"),
+]}
+# fmt: on

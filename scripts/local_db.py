@@ -26,7 +26,6 @@ file), and the other database is still provided.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import sys
 import time
@@ -53,6 +52,7 @@ from scripts.private_db.servers import (
     loopback_ip,
 )
 from scripts.private_db.supervisor import Supervisor
+from scripts.profile_option import profile_parser
 from scripts.stack_processes import port_holder
 
 LocalDbError = ServerError  # the name callers know: a server this launcher cannot provide
@@ -346,12 +346,9 @@ def status(server: AnyServer) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m scripts.local_db", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = profile_parser("python -m scripts.local_db", __doc__)
     parser.add_argument("action", choices=["ensure", "watch", "run", "prepare", "stop", "status"])
     parser.add_argument("names", nargs="*", choices=["mysql", "mongo", []], help="default: both")
-    parser.add_argument("--profile", help="config profile (default: APP_ENV, else dev)")
     parser.add_argument("--fresh", action="store_true", help="with run: wipe the data directory first")
     args = parser.parse_args(argv)
     names = args.names or ["mysql", "mongo"]

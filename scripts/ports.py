@@ -8,10 +8,10 @@ known), instead of one service failing with a traceback and the whole stack goin
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from apps.common.config import SERVICES, ConfigError, current_profile
+from scripts.profile_option import profile_parser
 from scripts.stack_processes import port_holder
 
 
@@ -31,10 +31,7 @@ def service_ports(profile: str) -> dict[str, tuple[str, int]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m scripts.ports", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--profile", help="config profile (default: APP_ENV, else dev)")
+    parser = profile_parser("python -m scripts.ports", __doc__)
     args = parser.parse_args(argv)
     try:
         ports = service_ports(args.profile or current_profile())

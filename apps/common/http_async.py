@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import aiohttp
-from pydantic import BaseModel
 
 from apps.common.auth import authorization_header
 from apps.common.service_calls import (
     KEEPALIVE_S,
+    ContractCall,
     M,
     ServiceCallError,
     answer_contract,
@@ -56,26 +56,16 @@ async def get_contract(
     client: aiohttp.ClientSession, service: str, url: str, model: type[M], ok_statuses: Collection[int] = (200,)
 ) -> M:
     """GET ``url`` and parse it as ``model``, failures as ServiceCallError."""
-    return await send_contract(client, "GET", service, url, model, ok_statuses=ok_statuses)
+    return await send_contract(client, ContractCall(service, "GET", url, model, ok_statuses=ok_statuses))
 
 
-async def send_contract(
-    client: aiohttp.ClientSession,
-    method: str,
-    service: str,
-    url: str,
-    model: type[M],
-    body: BaseModel | None = None,
-    ok_statuses: Collection[int] = (200,),
-) -> M:
-    """Send ``body`` (a contract model, as JSON) and parse the answer as ``model``."""
-    content = body.model_dump_json().encode() if body is not None else None
-    headers = request_id_header()  # the session carries the token
-    if body is not None:
-        headers["Content-Type"] = "application/json"
+async def send_contract(client: aiohttp.ClientSession, call: ContractCall[M]) -> M:
+    """Make ``call`` and parse the answer as its model."""
+    content, headers = call.content()
+    headers |= request_id_header()  # the session carries the token
     try:
-        async with client.request(method, url, data=content, headers=headers) as response:
+        async with client.request(call.method, call.url, data=content, headers=headers) as response:
             status, answer = response.status, await response.read()
     except (aiohttp.ClientError, TimeoutError) as exc:
-        raise call_error(exc, service, url) from None
-    return answer_contract(status, answer, url, model, service, ok_statuses)
+        raise call_error(exc, call.service, call.url) from None
+    return answer_contract(status, answer, call.url, call.model, call.service, call.ok_statuses)

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import httpx
-from pydantic import BaseModel
 
 from apps.common.service_calls import (
+    ContractCall,
     M,
     ServiceCallError,
     answer_contract,
@@ -49,23 +49,14 @@ def get_contract_sync(
     client: httpx.Client, service: str, url: str, model: type[M], ok_statuses: Collection[int] = (200,)
 ) -> M:
     """GET ``url`` and parse it as ``model``, failures as ServiceCallError."""
-    return send_contract_sync(client, "GET", service, url, model, ok_statuses=ok_statuses)
+    return send_contract_sync(client, ContractCall(service, "GET", url, model, ok_statuses=ok_statuses))
 
 
-def send_contract_sync(
-    client: httpx.Client,
-    method: str,
-    service: str,
-    url: str,
-    model: type[M],
-    body: BaseModel | None = None,
-    ok_statuses: Collection[int] = (200,),
-) -> M:
-    """Send ``body`` (a contract model, as JSON) and parse the answer as ``model``."""
-    content = body.model_dump_json().encode() if body is not None else None
-    headers = {"Content-Type": "application/json"} if body is not None else None
+def send_contract_sync(client: httpx.Client, call: ContractCall[M]) -> M:
+    """Make ``call`` and parse the answer as its model (the client carries the token and request ID)."""
+    content, headers = call.content()
     try:
-        response = client.request(method, url, content=content, headers=headers)
+        response = client.request(call.method, call.url, content=content, headers=headers)
     except httpx.HTTPError as exc:
-        raise call_error(exc, service, url) from None
-    return parse_contract(response, model, service, ok_statuses)
+        raise call_error(exc, call.service, call.url) from None
+    return parse_contract(response, call.model, call.service, call.ok_statuses)

@@ -8,7 +8,8 @@ apps/common/http_async.py (aiohttp: FastAPI), so a service installs only the cli
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -18,6 +19,24 @@ from apps.common.request_id import REQUEST_ID_HEADER, current_request_id
 M = TypeVar("M", bound=BaseModel)
 # Idle pooled connections are dropped before the servers' keep-alive (gunicorn's 5 s) closes them.
 KEEPALIVE_S = 4
+
+
+@dataclass(frozen=True)
+class ContractCall(Generic[M]):
+    """One call to another service: where it goes, what it sends, and the contract its answer must meet."""
+
+    service: str
+    method: str
+    url: str
+    model: type[M]
+    body: BaseModel | None = None  # a contract model, sent as JSON
+    ok_statuses: Collection[int] = (200,)
+
+    def content(self) -> tuple[bytes | None, dict[str, str]]:
+        """The body as bytes, and the header that names its type (none without a body)."""
+        if self.body is None:
+            return None, {}
+        return self.body.model_dump_json().encode(), {"Content-Type": "application/json"}
 
 
 class ServiceCallError(Exception):

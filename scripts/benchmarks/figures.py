@@ -36,30 +36,12 @@ class Scale:
     read_load_s: int  # seconds of wrk per read-load figure
 
 
-FULL = Scale(
-    load_s=4,
-    latency_s=3,
-    ingest_bars=105_000,
-    ingest_budget_s=90,
-    regime_bars=5_000,
-    engine_closes=1_000_000,
-    loop_closes=100_000,
-    rounds=3,
-    large_bars=1_000_000,
-    read_load_s=10,
-)
-QUICK = Scale(
-    load_s=1,
-    latency_s=1,
-    ingest_bars=2_000,
-    ingest_budget_s=20,
-    regime_bars=1_000,
-    engine_closes=100_000,
-    loop_closes=10_000,
-    rounds=1,
-    large_bars=6_000,
-    read_load_s=1,
-)
+# fmt: off
+FULL = Scale(load_s=4, latency_s=3, ingest_bars=105_000, ingest_budget_s=90, regime_bars=5_000,
+             engine_closes=1_000_000, loop_closes=100_000, rounds=3, large_bars=1_000_000, read_load_s=10)
+QUICK = Scale(load_s=1, latency_s=1, ingest_bars=2_000, ingest_budget_s=20, regime_bars=1_000,
+              engine_closes=100_000, loop_closes=10_000, rounds=1, large_bars=6_000, read_load_s=1)
+# fmt: on
 BATCH = 1_000
 INGEST_CLIENTS = 2  # one per FastAPI worker (FASTAPI_MARKET_WORKERS)
 READ_LOAD_CONNECTIONS = 16

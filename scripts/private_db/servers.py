@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -91,6 +92,12 @@ class PrivateServer(Generic[TargetT]):
 
     def describe(self) -> str:
         return f"{self.name} at {self.host}:{self.port}"
+
+    def own_process(self, program: str, argv: list[str], ready: Callable[[], bool]) -> ServerProcess:
+        """One program of this server, with its data directory, log and pid file, found by its data directory."""
+        return ServerProcess(
+            program, argv, self.data_dir, self.log_file, self.pid_file, marker=str(self.data_dir), ready=ready
+        )
 
     def _answers_quietly(self) -> bool:
         try:
@@ -192,17 +199,7 @@ class MySQLServer(PrivateServer[MySQLTarget]):
             "--innodb-buffer-pool-size=64M",
             *_run_as_root_flag(),
         ]
-        return [
-            ServerProcess(
-                Path(mysqld).name,
-                argv,
-                self.data_dir,
-                self.log_file,
-                self.pid_file,
-                marker=str(self.data_dir),
-                ready=self._answers_quietly,
-            )
-        ]
+        return [self.own_process(Path(mysqld).name, argv, ready=self._answers_quietly)]
 
 
 class MongoServer(PrivateServer[MongoTarget]):
@@ -278,17 +275,7 @@ class MongoServer(PrivateServer[MongoTarget]):
                 "--bind_ip",
                 loopback_ip(self.host),
             ]
-            return [
-                ServerProcess(
-                    "mongod",
-                    argv,
-                    self.data_dir,
-                    self.log_file,
-                    self.pid_file,
-                    marker=str(self.data_dir),
-                    ready=self.answers,
-                )
-            ]
+            return [self.own_process("mongod", argv, ready=self.answers)]
         binary = ferretdb.find(BIN_DIR)
         if binary is None:
             raise ServerError("no mongod and no working FerretDB; run: python -m scripts.local_db prepare mongo")

@@ -14,6 +14,7 @@ from apps.common.contracts import Bar, BarPage, RegimeParams, RegimeRequest, Reg
 from apps.common.contracts.market import MAX_PAGE
 from apps.common.contracts.series import SeriesSummary
 from apps.common.http_sync import get_contract_sync, send_contract_sync
+from apps.common.service_calls import ContractCall
 
 MARKET = "fastapi_market"
 REGIME = "flask_regime"
@@ -53,9 +54,8 @@ def regimes_read(client: httpx.Client, bars: list[Bar], params: RegimeParams) ->
     request = RegimeRequest(
         closes=[bar.close for bar in bars], timestamps=[bar.ts for bar in bars], params=params, include_bars=True
     )
-    return send_contract_sync(
-        client, "POST", REGIME, f"{settings.CONFIG.common.flask_regime_url}/regime", RegimeResponse, body=request
-    )
+    url = f"{settings.CONFIG.common.flask_regime_url}/regime"
+    return send_contract_sync(client, ContractCall(REGIME, "POST", url, RegimeResponse, body=request))
 
 
 def regime_runs(labels: list[str | None]) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.django_core.tower.models import SYMBOL_PATTERN, Instrument, RegimeSnapshot, symbol_validator
-from apps.django_core.tower.pagination import PAGE_PARAMETERS, page_of, paginated_response
+from apps.django_core.tower.pagination import page_schema, paginated_response
 from apps.django_core.tower.permissions import InternalTokenForWrites
 from apps.django_core.tower.selectors import InstrumentFilters, SnapshotFilters, instrument_list, snapshot_list
 from apps.django_core.tower.services import instrument_create, instrument_delete, instrument_update
@@ -86,6 +86,10 @@ class InstrumentInputSerializer(Serializer):
     active = JsonBooleanField(default=True)
 
 
+# PUT and PATCH take an instrument's fields and answer the instrument.
+UPDATE_SCHEMA: dict[str, Any] = {"request": InstrumentInputSerializer, "responses": InstrumentOutputSerializer}
+
+
 class InstrumentListApi(APIView):
     """``GET /api/instruments/`` (``active``, ``asset_class``, ``search``); ``POST`` creates one."""
 
@@ -97,20 +101,10 @@ class InstrumentListApi(APIView):
         asset_class = serializers.ChoiceField(choices=Instrument.AssetClass.choices, required=False)
         search = text_field(max_length=100, required=False, allow_blank=True)
 
-    @extend_schema(
-        operation_id="instruments_list",
-        summary="A page of instruments, by symbol",
-        parameters=[FilterSerializer, *PAGE_PARAMETERS],
-        responses=page_of(InstrumentOutputSerializer, "InstrumentPage"),
-    )
+    @page_schema("instruments_list", "A page of instruments, by symbol", FilterSerializer, InstrumentOutputSerializer)
     def get(self, request: Request) -> Response:
-        filters = validated_query(self.FilterSerializer, request)
-        return paginated_response(
-            queryset=instrument_list(filters=cast(InstrumentFilters, filters)),
-            serializer_class=InstrumentOutputSerializer,
-            request=request,
-            view=self,
-        )
+        filters = cast(InstrumentFilters, validated_query(self.FilterSerializer, request))
+        return paginated_response(self, request, instrument_list(filters=filters), InstrumentOutputSerializer)
 
     @extend_schema(
         summary="Create an instrument (internal token)",
@@ -134,19 +128,11 @@ class InstrumentDetailApi(APIView):
     def get(self, request: Request, symbol: str) -> Response:
         return Response(InstrumentOutputSerializer(get_object_or_404(Instrument, symbol=symbol)).data)
 
-    @extend_schema(
-        summary="Replace an instrument's fields (internal token)",
-        request=InstrumentInputSerializer,
-        responses=InstrumentOutputSerializer,
-    )
+    @extend_schema(summary="Replace an instrument's fields (internal token)", **UPDATE_SCHEMA)
     def put(self, request: Request, symbol: str) -> Response:
         return self._update(request, symbol, partial=False)
 
-    @extend_schema(
-        summary="Change some of an instrument's fields (internal token)",
-        request=InstrumentInputSerializer,
-        responses=InstrumentOutputSerializer,
-    )
+    @extend_schema(summary="Change some of an instrument's fields (internal token)", **UPDATE_SCHEMA)
     def patch(self, request: Request, symbol: str) -> Response:
         return self._update(request, symbol, partial=True)
 
@@ -201,20 +187,12 @@ class SnapshotListApi(APIView):
 
     problem_statuses = {"*": (503,)}  # MySQL down
 
-    @extend_schema(
-        operation_id="snapshots_list",
-        summary="A page of regime snapshots, newest first",
-        parameters=[FilterSerializer, *PAGE_PARAMETERS],
-        responses=page_of(SnapshotOutputSerializer, "SnapshotPage"),
+    @page_schema(
+        "snapshots_list", "A page of regime snapshots, newest first", FilterSerializer, SnapshotOutputSerializer
     )
     def get(self, request: Request) -> Response:
-        filters = validated_query(self.FilterSerializer, request)
-        return paginated_response(
-            queryset=snapshot_list(filters=cast(SnapshotFilters, filters)),
-            serializer_class=SnapshotOutputSerializer,
-            request=request,
-            view=self,
-        )
+        filters = cast(SnapshotFilters, validated_query(self.FilterSerializer, request))
+        return paginated_response(self, request, snapshot_list(filters=filters), SnapshotOutputSerializer)
 
 
 class SnapshotDetailApi(APIView):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -59,9 +60,28 @@ class Pagination(PageNumberPagination):
 
 
 def paginated_response(
-    *, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer[Any]], request: Request, view: APIView
+    view: APIView, request: Request, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer[Any]]
 ) -> Response:
     """One page of ``queryset``, serialized: ``{"count", "next", "previous", "results"}``."""
     paginator = Pagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def page_schema(
+    operation_id: str,
+    summary: str,
+    filters: type[serializers.Serializer[Any]],
+    output: type[serializers.Serializer[Any]],
+) -> Callable[[F], F]:
+    """The OpenAPI entry of a list endpoint: its filters and page parameters, and a page of ``output``."""
+    page_name = output.__name__.removesuffix("OutputSerializer") + "Page"
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        parameters=[filters, *PAGE_PARAMETERS],
+        responses=page_of(output, page_name),
+    )

@@ -10,6 +10,7 @@ from apps.common.contracts import MarketRegime, RegimeParams, RegimeRequest, Reg
 from apps.common.contracts.market import SYMBOL_PATTERN, Timeframe
 from apps.common.contracts.regime import MAX_CLOSES
 from apps.common.http_async import send_contract
+from apps.common.service_calls import ContractCall
 from apps.fastapi_market.bars import closes_latest
 from apps.fastapi_market.dependencies import HttpDep, MarketDbDep, SettingsDep
 from apps.fastapi_market.openapi import problems
@@ -51,9 +52,8 @@ async def read_regime(
             409, f"{symbol} has {len(closes)} {timeframe} bars; the method needs at least {params.min_closes}."
         )
     request = RegimeRequest(closes=closes, timestamps=timestamps, params=params, include_bars=False)
-    answer = await send_contract(
-        http, "POST", "flask_regime", f"{settings.flask_regime_url}/regime", RegimeResponse, body=request
-    )
+    url = f"{settings.flask_regime_url}/regime"
+    answer = await send_contract(http, ContractCall("flask_regime", "POST", url, RegimeResponse, body=request))
     latest = answer.latest
     return MarketRegime(
         symbol=symbol,
