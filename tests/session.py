@@ -14,5 +14,9 @@ from tests.stack import pin_session_stack
 
 for _name in service_variables() | {k for k in os.environ if k.startswith("APP_")}:
     os.environ.pop(_name, None)
+# Under `make test ARGS=...` make exports its command-line variables (and MAKEFLAGS): a test that runs
+# make itself must run it as a user would, not with the outer make's ARGS.
+for _name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "ARGS", "BENCH_ARGS"):
+    os.environ.pop(_name, None)
 os.environ["APP_ENV"] = "test"
 SESSION_PORTS: dict[str, int] = pin_session_stack()
