@@ -179,14 +179,14 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         market = load_settings()
+        market_url = args.market_url or market.common.fastapi_market_url
+        draw = chart_draw_ms(
+            args.django_url or market.common.django_core_url, market_url, market.common.internal_api_token, args.bars
+        )
+        summary = series_summary_ms(market_url, market.mongo.url, market.mongo.database, CHART_SYMBOL)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    django_url = args.django_url or market.common.django_core_url
-    market_url = args.market_url or market.common.fastapi_market_url
-    try:
-        draw = chart_draw_ms(django_url, market_url, market.common.internal_api_token, args.bars)
-        summary = series_summary_ms(market_url, market.mongo.url, market.mongo.database, CHART_SYMBOL)
     except Exception as exc:  # a bench reports what stopped it, in one line
         print(f"bench: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

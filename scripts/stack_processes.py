@@ -16,6 +16,7 @@ import errno
 import os
 import shlex
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -125,6 +126,20 @@ def scrubbed_env(venv_bin: Path | None = None) -> dict[str, str]:
     scrubbed = service_variables()
     kept = {k: v for k, v in os.environ.items() if k not in scrubbed and not k.startswith("APP_")}
     return child_env(venv_bin or Path(sys.executable).parent, kept)
+
+
+def run_module(module: str, env: Mapping[str, str], timeout: float, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m module args`` with this Python from the checkout, its output captured as text (never raises
+    on a failed exit: the caller reads ``returncode``)."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=REPO_ROOT,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 # --- Procfiles --------------------------------------------------------------------------------

@@ -17,7 +17,15 @@ from dotenv import dotenv_values
 from apps.common.config import CONFIG_DIR, REPO_ROOT, SERVICES
 from apps.common.health import READINESS_PATHS
 from scripts import process_groups
-from scripts.stack_processes import DATABASES, free_port, port_is_free, private_data_remove, scrubbed_env, wait_until
+from scripts.stack_processes import (
+    DATABASES,
+    free_port,
+    port_is_free,
+    private_data_remove,
+    run_module,
+    scrubbed_env,
+    wait_until,
+)
 
 VENV_BIN = Path(sys.executable).parent
 # The test stack of a pytest session runs on ports chosen when the session starts (pin_session_stack),
@@ -177,14 +185,7 @@ class HonchoStack:
         return time.monotonic() - started
 
     def _bootstrap(self) -> bool:
-        result = subprocess.run(
-            [sys.executable, "-m", "scripts.bootstrap_db"],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = run_module("scripts.bootstrap_db", self.env, 120)
         self.last_bootstrap = result.stderr
         return result.returncode == 0
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
@@ -20,6 +18,7 @@ from scripts.stack_processes import (
     private_data_remove,
     procfile_read,
     procfile_write,
+    run_module,
     scrubbed_env,
     wait_until,
 )
@@ -80,15 +79,7 @@ class BenchStack:
         wait_until(listening, 180, "private MySQL and MongoDB listening", interval=0.3, error=BenchError)
 
         def bootstrapped() -> bool:
-            result = subprocess.run(
-                [sys.executable, "-m", "scripts.bootstrap_db"],
-                cwd=REPO_ROOT,
-                env=self.prod_env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
+            result = run_module("scripts.bootstrap_db", self.prod_env, 120)
             self.bootstrap_log = result.stderr
             return result.returncode == 0
 

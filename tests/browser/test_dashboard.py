@@ -21,6 +21,7 @@ from apps.common.contracts import RegimeParams
 from apps.django_core.dashboard.market_data import regime_runs
 from apps.flask_regime.engine import regimes_detect
 from scripts.load_sample_data import NAMES, read_sample_bars
+from scripts.stack_processes import run_module
 from tests.ingest import make_bars, post_bars
 from tests.stack import TOKEN, wait_until
 
@@ -34,14 +35,7 @@ BAND_COLOURS = {"bull": (22, 163, 74), "sideways": (148, 163, 184), "bear": (220
 @pytest.fixture(scope="module")
 def stack(separate_stack):
     """The separate stack with the sample prices loaded and their regimes recorded, and a staff user."""
-    loaded = subprocess.run(
-        [sys.executable, "-m", "scripts.load_sample_data"],
-        env=separate_stack.env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    loaded = run_module("scripts.load_sample_data", separate_stack.env, 600)
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
     created = subprocess.run(
         [

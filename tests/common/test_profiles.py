@@ -8,6 +8,7 @@ import pytest
 
 from apps.common.config import REPO_ROOT
 from scripts.config import inspect
+from scripts.stack_processes import run_module
 from tests.processes import procfile_commands
 from tests.stack import clean_env
 
@@ -53,13 +54,7 @@ def test_dev_profile_ships_working_dev_values():
 
 
 def test_production_refuses_to_start_a_service_with_the_dev_token():
-    result = subprocess.run(
-        [sys.executable, "-m", "apps.flask_regime"],
-        env=clean_env(APP_ENV="production"),
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_module("apps.flask_regime", clean_env(APP_ENV="production"), 30)
     assert result.returncode == 2
     assert result.stderr.strip().startswith("flask_regime: config error: INTERNAL_API_TOKEN: the dev value is refused")
 

@@ -3,8 +3,6 @@
 import json
 import os
 import re
-import subprocess
-import sys
 import time
 
 import pytest
@@ -15,6 +13,7 @@ from scripts import doctor
 from scripts.local_db import ensure, stop
 from scripts.preflight import servers as preflight_servers
 from scripts.private_db.servers import MongoServer, server_files_remove
+from scripts.stack_processes import run_module
 from tests.stack import clean_env, free_port
 
 CHECK_NAMES = ["python", "requirements", "config", "ports", "mysql", "mongo", "flask"]
@@ -208,14 +207,7 @@ def test_unmet_pins_are_named_three_at_most(tmp_path, monkeypatch):
 
 
 def test_command_prints_a_table_and_exits_0(test_stack):
-    result = subprocess.run(
-        [sys.executable, "-m", "scripts.doctor"],
-        env=clean_env(COLUMNS="160"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_module("scripts.doctor", clean_env(COLUMNS="160"), 60)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert "Aetherion doctor (test profile)" in lines[0]

@@ -1,22 +1,14 @@
 """scripts/smoke.py against the running test stack."""
 
 import json
-import subprocess
-import sys
 
 from scripts import smoke
+from scripts.stack_processes import run_module
 from tests.stack import clean_env
 
 
 def test_command_prints_a_green_table(test_stack):
-    result = subprocess.run(
-        [sys.executable, "-m", "scripts.smoke"],
-        env=clean_env(COLUMNS="120"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_module("scripts.smoke", clean_env(COLUMNS="120"), 60)
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line for line in result.stdout.splitlines() if "ok 200" in line]
     assert len(rows) == 4
