@@ -128,12 +128,14 @@ def scrubbed_env(venv_bin: Path | None = None) -> dict[str, str]:
     return child_env(venv_bin or Path(sys.executable).parent, kept)
 
 
-def run_module(module: str, env: Mapping[str, str], timeout: float, *args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m module args`` with this Python from the checkout, its output captured as text (never raises
-    on a failed exit: the caller reads ``returncode``)."""
+def run_module(
+    module: str, env: Mapping[str, str], timeout: float, *args: str, cwd: Path = REPO_ROOT
+) -> subprocess.CompletedProcess[str]:
+    """``python -m module args`` with this Python from ``cwd`` (the checkout: its copy of the module runs), its
+    output captured as text (never raises on a failed exit: the caller reads ``returncode``)."""
     return subprocess.run(
         [sys.executable, "-m", module, *args],
-        cwd=REPO_ROOT,
+        cwd=cwd,
         env=dict(env),
         capture_output=True,
         text=True,

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from apps.common.config import REPO_ROOT, SERVICES
 from scripts import process_groups
-from scripts.stack_processes import DATABASES, command_split, procfile_read
+from scripts.stack_processes import DATABASES, command_split, procfile_read, run_module
 from tests.stack import health_urls, http_status, port_is_free, remove_private_data, stack_env, wait_until
 
 
@@ -86,15 +85,7 @@ class SeparateProcesses:
         """Run scripts/bootstrap_db.py until it succeeds (the databases may still be starting)."""
 
         def succeeds() -> bool:
-            result = subprocess.run(
-                [sys.executable, "-m", "scripts.bootstrap_db"],
-                env=self.env,
-                cwd=REPO_ROOT,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
+            result = run_module("scripts.bootstrap_db", self.env, 120)
             return result.returncode == 0
 
         wait_until(succeeds, timeout, "scripts/bootstrap_db.py succeeding", interval=0.5)

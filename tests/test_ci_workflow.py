@@ -3,11 +3,11 @@ check-jsonschema ships), and the jobs do what the README says they do."""
 
 import shlex
 import subprocess
-import sys
 
 import yaml
 
 from apps.common.config import REPO_ROOT
+from scripts.stack_processes import run_module
 from tests.stack import VENV_BIN, clean_env
 
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "ci.yml"
@@ -61,14 +61,7 @@ def test_windows_sets_up_with_the_runner_and_runs_its_tests_and_the_unit_layer_w
     paths = words[5:]
     assert "tests/scripts/test_dev.py" in paths and "tests/scripts/test_process_groups.py" in paths
     # The same selection here collects the runner's tests and unit tests, and nothing that needs a server.
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "unit and not posix", *paths],
-        cwd=REPO_ROOT,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_module("pytest", clean_env(), 120, "--collect-only", "-q", "-m", "unit and not posix", *paths)
     assert result.returncode == 0, result.stdout[-2000:]
     collected = [line for line in result.stdout.splitlines() if "::" in line]
     assert len(collected) > 100

@@ -3,10 +3,10 @@ nothing is executed)."""
 
 import re
 import subprocess
-import sys
 
 from apps.common.config import REPO_ROOT
 from scripts.dev_tasks import TASKS, Layout, setup_reason, setup_steps
+from scripts.stack_processes import run_module
 from tests.stack import clean_env
 
 
@@ -23,14 +23,7 @@ def make_dry_run(target: str, *variables: str) -> list[str]:
 
 def runner_dry_run(task: str, *args: str) -> list[str]:
     """The commands ``python -m scripts.dev --dry-run <task>`` lists after setup (up to date here)."""
-    result = subprocess.run(
-        [sys.executable, "-m", "scripts.dev", "--dry-run", task, *args],
-        cwd=REPO_ROOT,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_module("scripts.dev", clean_env(), 30, "--dry-run", task, *args)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     if setup_reason(Layout()) is not None:  # setup's own commands come first while it is out of date

@@ -1,10 +1,9 @@
 """scripts/config.py check / show."""
 
 import re
-import subprocess
-import sys
 
 from scripts import config
+from scripts.stack_processes import run_module
 from tests.stack import clean_env
 
 
@@ -26,13 +25,7 @@ def test_check_lists_each_problem_per_service(monkeypatch, capsys):
 def test_show_masks_secrets_and_names_sources():
     env = clean_env(COLUMNS="200", DJANGO_CORE_PORT="18123")
     del env["MYSQL_URL"]  # this session's stack URL: show the committed one
-    result = subprocess.run(
-        [sys.executable, "-m", "scripts.config", "show", "django_core"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_module("scripts.config", env, 30, "show", "django_core")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     rows = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") == 4}
@@ -45,13 +38,7 @@ def test_show_masks_secrets_and_names_sources():
 
 
 def test_show_names_the_database_server_that_answers(test_stack, stack_ports):
-    result = subprocess.run(
-        [sys.executable, "-m", "scripts.config", "show"],
-        env=clean_env(COLUMNS="200"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_module("scripts.config", clean_env(COLUMNS="200"), 60, "show")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     mysql_line = rf"MySQL at 127\.0\.0\.1:{stack_ports['mysql']}: MariaDB \d+\.\d+\.\d+"

@@ -2,7 +2,6 @@
 
 import secrets
 import subprocess
-import sys
 
 import pytest
 
@@ -60,12 +59,8 @@ def test_production_refuses_to_start_a_service_with_the_dev_token():
 
 
 def test_django_deploy_checks_pass_in_production():
-    result = subprocess.run(
-        [sys.executable, "-m", "apps.django_core", "check", "--deploy", "--fail-level", "WARNING"],
-        env=clean_env(APP_ENV="production", **REAL),
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = run_module(
+        "apps.django_core", clean_env(APP_ENV="production", **REAL), 60, "check", "--deploy", "--fail-level", "WARNING"
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout

@@ -194,13 +194,12 @@ def test_the_images_static_files_are_served_by_gunicorn_hashed_with_a_years_cach
     port = free_port()
     env = production_env("django_core", port) | {"SERVICE": "django_core"}
     with (tmp_path / "server.log").open("wb") as log:
-        server = subprocess.Popen(
+        server = process_groups.start(
             exec_form(instructions(stage("runtime"), "CMD")[-1]),
             cwd=REPO_ROOT,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
     https = {"X-Forwarded-Proto": "https", "Accept-Encoding": "gzip"}  # as from the TLS proxy in front

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import threading
+from typing import BinaryIO
 
 import httpx
 import psutil
@@ -51,6 +52,18 @@ def test_procfile_prod_runs_the_three_services_under_production_servers():
     assert commands["fastapi_market"] == "python -m apps.fastapi_market"  # uvicorn workers, no --reload
 
 
+def production_server_start(service: str, env: dict[str, str], log: BinaryIO) -> subprocess.Popen[bytes]:
+    """``service``'s production command (deploy/Procfile.prod) leading a process group, its output in ``log``."""
+    return process_groups.start(
+        shlex.split(production_commands()[service]),
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+
+
 @pytest.mark.parametrize("service", sorted(SERVICES))
 def test_production_server_answers_liveness_then_stops_on_sigterm_within_its_graceful_timeout(service, tmp_path):
     port = free_port()
@@ -58,14 +71,7 @@ def test_production_server_answers_liveness_then_stops_on_sigterm_within_its_gra
     graceful = parse_server(inspect(service, "production")).graceful_timeout
     log_path = tmp_path / f"{service}.log"
     with log_path.open("wb") as log:
-        process = process_groups.start(
-            shlex.split(production_commands()[service]),
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+        process = production_server_start(service, env, log)
     try:
         url = f"http://127.0.0.1:{port}{LIVENESS_PATH}"
 
@@ -112,13 +118,7 @@ def test_request_in_flight_at_sigterm_gets_its_answer_before_the_server_exits(se
         env = production_env(service, port) | dependency(silent.getsockname()[1])
         graceful = parse_server(inspect(service, "production")).graceful_timeout
         with (tmp_path / "server.log").open("wb") as log:
-            process = process_groups.start(
-                shlex.split(production_commands()[service]),
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+            process = production_server_start(service, env, log)
         try:
             base = f"http://127.0.0.1:{port}"
             wait_until(

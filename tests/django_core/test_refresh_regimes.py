@@ -4,16 +4,14 @@ problem for every symbol), and against a stand-in that answers regimes."""
 import dataclasses
 import io
 import json
-import subprocess
-import sys
 
 import httpx
 import pytest
 from django.core.management import CommandError, call_command
 
-from apps.common.config import REPO_ROOT
 from apps.django_core.tower.models import RegimeSnapshot
 from apps.django_core.tower.services import instrument_create
+from scripts.stack_processes import run_module
 from tests.django_core.regimes import market_regime
 from tests.json_server import json_server
 from tests.stack import TOKEN, clean_env
@@ -76,15 +74,7 @@ def test_the_real_command_exits_1_on_the_test_stack(test_stack, test_urls):
     )
     assert created.status_code == 201, created.text
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "apps.django_core", "refresh_regimes"],
-            cwd=REPO_ROOT,
-            env=clean_env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = run_module("apps.django_core", clean_env(), 60, "refresh_regimes")
     finally:
         assert httpx.delete(f"{django}/api/instruments/ZZTEST/", headers=TOKEN).status_code == 204
     assert result.returncode == 1, result.stderr

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from apps.common.config import REPO_ROOT, var_dir
+from scripts import process_groups
 from scripts.local_db import ensure, stop
 from scripts.private_db.servers import MongoServer, server_files_remove
 from tests.ingest import BatchLog, make_bars, post_bars, stored_bars, unique_set
@@ -44,24 +45,22 @@ def watched_mongo(tmp_path):
         watch_log = tmp_path / "watch.log"
         with watch_log.open("wb") as log:
             children.append(
-                subprocess.Popen(
+                process_groups.start(
                     [sys.executable, "-m", "scripts.local_db", "watch", "mongo"],
                     cwd=REPO_ROOT,
                     env=env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
-                    start_new_session=True,
                 )
             )
         with (tmp_path / "fastapi.log").open("wb") as log:
             children.append(
-                subprocess.Popen(
+                process_groups.start(
                     [sys.executable, "-m", "apps.fastapi_market"],
                     cwd=REPO_ROOT,
                     env=env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
-                    start_new_session=True,
                 )
             )
         market = f"http://127.0.0.1:{api_port}"

@@ -2,22 +2,15 @@
 
 import re
 import subprocess
-import sys
 
 import httpx
 
+from scripts.stack_processes import run_module
 from tests.stack import clean_env
 
 
 def load(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "scripts.load_sample_data", *args],
-        env=clean_env(COLUMNS="200"),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    return run_module("scripts.load_sample_data", clean_env(COLUMNS="200"), 900, *args)
 
 
 def test_sample_data_to_regime_snapshots_and_idempotent(test_stack, test_urls):

@@ -1,8 +1,6 @@
 """End to end: Procfile.test under honcho, driven over real HTTP, then stopped with SIGTERM."""
 
 import signal
-import subprocess
-import sys
 import threading
 import time
 
@@ -11,20 +9,14 @@ import psutil
 import pytest
 
 from apps.fastapi_market.settings import load_settings as market_settings
+from scripts.stack_processes import run_module
 from tests.ingest import BatchLog, make_bars, post_bars, stored_bars, unique_set
 from tests.processes import SeparateProcesses
 from tests.stack import HonchoStack, clean_env, isolated_ports, port_is_free, stack_env, wait_until
 
 
 def test_smoke_script_is_green_against_the_stack(test_stack):
-    result = subprocess.run(
-        [sys.executable, "-m", "scripts.smoke", "--json"],
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_module("scripts.smoke", clean_env(), 60, "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     assert '"ok": true' in result.stdout
 

@@ -25,6 +25,7 @@ from apps.common.trailing_slash import slash_twin
 from apps.fastapi_market.main import create_app as create_fastapi_app
 from apps.fastapi_market.settings import load_settings as load_fastapi_settings
 from apps.flask_regime import create_app as create_flask_app
+from scripts import process_groups
 from scripts.stack_processes import procfile_read
 from tests.deploy.manifests import kill_group, production_env
 from tests.problem_checks import assert_problem
@@ -133,14 +134,13 @@ def production_servers(test_stack, tmp_path_factory):
             env = production_env(service, ports[service]) | databases | {"INTERNAL_API_TOKEN": PRODUCTION_TOKEN}
             env |= {f"{name.upper()}_URL": url for name, url in urls.items()}  # FastAPI calls this Flask
             with (logs / f"{service}.log").open("wb") as log:
-                processes[service] = subprocess.Popen(
+                processes[service] = process_groups.start(
                     shlex.split(command),
                     cwd=REPO_ROOT,
                     env=env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
-                    start_new_session=True,
                 )
         for service, process in processes.items():
 

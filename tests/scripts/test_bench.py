@@ -3,13 +3,13 @@
 import json
 import re
 import subprocess
-import sys
 
 import pytest
 
 from apps.common.config import REPO_ROOT
 from scripts import bench
 from scripts.benchmarks import engine, load
+from scripts.stack_processes import run_module
 from tests.stack import clean_env, port_is_free
 
 KEYS = {
@@ -39,15 +39,7 @@ def positive(value) -> bool:
 
 def test_quick_run_writes_every_figure_with_value_baseline_ratio_goal_met(tmp_path):
     out = tmp_path / "bench.json"
-    result = subprocess.run(
-        [sys.executable, "-m", "scripts.bench", "--quick", "--json", str(out)],
-        cwd=REPO_ROOT,
-        env=clean_env(COLUMNS="160"),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = run_module("scripts.bench", clean_env(COLUMNS="160"), 600, "--quick", "--json", str(out))
     assert result.returncode == 0, result.stderr[-3000:]
     figures = json.loads(out.read_text())
     servers = figures.pop("servers")  # the servers it measured, named

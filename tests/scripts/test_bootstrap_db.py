@@ -4,7 +4,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +17,7 @@ from apps.fastapi_market.segments import merge
 from apps.fastapi_market.settings import load_settings as market_settings
 from scripts import bootstrap_db
 from scripts.private_db.servers import MongoServer, private_cluster_of
+from scripts.stack_processes import run_module
 from tests.stack import clean_env, wait_until
 
 
@@ -45,14 +45,7 @@ def fresh_names(test_stack):
 
 
 def run_bootstrap(**env) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "scripts.bootstrap_db"],
-        env=clean_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_module("scripts.bootstrap_db", clean_env(**env), 120)
 
 
 def test_creates_migrates_indexes_then_has_nothing_to_do(fresh_names):

@@ -18,6 +18,7 @@ import pytest
 from apps.common.config import REPO_ROOT
 from scripts import dev
 from scripts.dev import TASKS, Layout, Step, TaskError, plan, run_steps, run_task, setup_reason
+from scripts.stack_processes import run_module
 from tests.stack import VENV_BIN, clean_env
 
 DOWN = "http://127.0.0.1:1"
@@ -35,15 +36,7 @@ def bare_env() -> dict[str, str]:
 
 
 def runner(*args: str, env: dict[str, str], cwd: Path = REPO_ROOT, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "scripts.dev", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return run_module("scripts.dev", env, timeout, *args, cwd=cwd)
 
 
 def test_help_lists_every_task(bare_env):

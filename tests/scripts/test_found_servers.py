@@ -7,8 +7,6 @@ are set to this session's own servers, never the real 3306 or 27017.
 from __future__ import annotations
 
 import dataclasses
-import subprocess
-import sys
 
 import pytest
 
@@ -19,6 +17,7 @@ from apps.fastapi_market.settings import load_settings as market_settings
 from scripts import local_db
 from scripts.local_db import provide, servers, stop
 from scripts.private_db.servers import MongoServer, MySQLServer, PrivateServer
+from scripts.stack_processes import run_module
 from tests.stack import clean_env, free_port
 
 
@@ -75,13 +74,7 @@ def test_config_show_says_found(dev_profile, developer_mysql, monkeypatch):
     provide(committed("mysql"))
     env = clean_env(APP_ENV="dev", APP_VAR_DIR=str(dev_profile), COLUMNS="250")
     del env["MYSQL_URL"]
-    result = subprocess.run(
-        [sys.executable, "-m", "scripts.config", "show", "django_core"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_module("scripts.config", env, 60, "show", "django_core")
     assert result.returncode == 0, result.stderr
     (row,) = [line for line in result.stdout.splitlines() if "MYSQL_URL" in line]
     assert f"127.0.0.1:{developer_mysql.port}/aetherion_core" in row and f"found ({found_file('dev')})" in row

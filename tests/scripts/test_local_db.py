@@ -3,8 +3,6 @@
 import os
 import shutil
 import socket
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import psutil
@@ -21,6 +19,7 @@ from scripts.private_db import ferretdb, processes
 from scripts.private_db.processes import ServerProcess
 from scripts.private_db.servers import BIN_DIR
 from scripts.private_db.unprivileged import MOUNT_POINT, can_reach, unprivileged_user
+from scripts.stack_processes import run_module
 from tests.stack import clean_env, free_port, port_is_free
 
 
@@ -83,15 +82,7 @@ def test_a_private_mongo_starts_from_a_checkout_its_server_user_cannot_enter(tmp
     shutil.copy2(ferretdb.binary(BIN_DIR), checkout / ".var" / "bin")  # the same build, not built again
     port = free_port()
     env = clean_env(MONGO_URL=f"mongodb://127.0.0.1:{port}/")
-    ensure_ran = subprocess.run(
-        [sys.executable, "-m", "scripts.local_db", "ensure", "mongo"],
-        cwd=checkout,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    ensure_ran = run_module("scripts.local_db", env, 180, "ensure", "mongo", cwd=checkout)
     try:
         assert ensure_ran.returncode == 0, ensure_ran.stderr
         assert f"mongo at 127.0.0.1:{port}: started a private FerretDB + PostgreSQL" in ensure_ran.stderr
@@ -107,15 +98,7 @@ def test_a_private_mongo_starts_from_a_checkout_its_server_user_cannot_enter(tmp
             assert postmaster.username() == psutil.Process().username()
         assert str(server.cluster.data_dir).startswith(str(checkout / ".var"))  # the files stay under .var/
     finally:
-        stopped = subprocess.run(
-            [sys.executable, "-m", "scripts.local_db", "stop", "mongo"],
-            cwd=checkout,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        stopped = run_module("scripts.local_db", env, 60, "stop", "mongo", cwd=checkout)
     assert "stopped private server (ferretdb pid " in stopped.stderr and port_is_free(port)
 
 

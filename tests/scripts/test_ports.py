@@ -1,12 +1,10 @@
 """The port pre-flight: a port in use is one line naming the port and its holder."""
 
 import os
-import subprocess
-import sys
 
 import psutil
 
-from scripts.stack_processes import port_holder
+from scripts.stack_processes import port_holder, run_module
 from tests.stack import clean_env, free_port
 
 
@@ -22,14 +20,7 @@ def test_command_reports_the_busy_port_in_one_line(silent_port):
     env = clean_env(
         DJANGO_CORE_PORT=str(free_port()), FASTAPI_MARKET_PORT=str(free_port()), FLASK_REGIME_PORT=str(silent_port)
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "scripts.ports"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    result = run_module("scripts.ports", env, 30)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     holder = " ".join(psutil.Process().cmdline()[:3])

@@ -1,12 +1,9 @@
 """scripts/screenshot.py: a page of the live test stack in Debian's chromium, and one clear line when it cannot."""
 
-import subprocess
-import sys
-
 import pytest
 
-from apps.common.config import REPO_ROOT
 from scripts import screenshot
+from scripts.stack_processes import run_module
 from tests.stack import clean_env, free_port
 
 pytestmark = pytest.mark.browser
@@ -23,13 +20,6 @@ def test_a_page_of_the_stack_is_written_as_a_png(test_stack, test_urls, tmp_path
 
 def test_a_page_that_does_not_answer_is_one_line_and_exit_1(tmp_path):
     url = f"http://127.0.0.1:{free_port()}/"
-    result = subprocess.run(
-        [sys.executable, "-m", "scripts.screenshot", url, "--out", str(tmp_path / "x.png")],
-        cwd=REPO_ROOT,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_module("scripts.screenshot", clean_env(), 120, url, "--out", str(tmp_path / "x.png"))
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [f"screenshot: {url}: Page.goto: net::ERR_CONNECTION_REFUSED at {url}"]
