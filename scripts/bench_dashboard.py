@@ -21,6 +21,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from scripts.benchmarks.figures import say
+
 CHART_SYMBOL = "BENCHCHART"
 # A bare uPlot line of `count` points in the page that already loaded uPlot: ms from start to drawn.
 _BARE_DRAW = """async (count) => {
@@ -38,10 +40,6 @@ _BARE_DRAW = """async (count) => {
     box.remove();
     return drawn - started;
 }"""
-
-
-def say(message: str) -> None:
-    print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
 def series_summary_ms(
