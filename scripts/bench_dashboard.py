@@ -2,8 +2,8 @@
 
     python -m scripts.bench_dashboard [--django-url URL] [--market-url URL] [--bars 3000]
 
-``series_summary_ms`` times fastapi_market's ``GET /series`` (the per-series ledger kept at ingest)
-beside what it replaces: counting one series' bars and finding its newest bar in MongoDB itself.
+``series_summary_ms`` times fastapi_market's ``GET /series`` (the store's catalog of every series)
+beside what it spares a reader: counting one series' bars by reading it whole through ``GET /bars``.
 ``chart_draw_ms`` registers an instrument with 3,000 daily bars through the public APIs, opens its
 page in Debian's chromium and reads the time the page measured from the chart's data in hand to the
 chart drawn, beside a bare uPlot line of as many points in the same page. scripts/bench.py calls
@@ -43,12 +43,11 @@ _BARE_DRAW = """async (count) => {
 
 
 def series_summary_ms(
-    market_url: str, mongo_url: str, database: str, symbol: str, timeframe: str = "1d", requests: int = 20
+    market_url: str, symbol: str, timeframe: str = "1d", requests: int = 20
 ) -> tuple[float, float, dict[str, Any]]:
-    """p50 ms of ``GET /series``; and the baseline: ms to count ``symbol``'s bars and read its newest
-    bar straight from MongoDB (``count_documents`` plus a sort and limit: what the ledger replaces)."""
+    """p50 ms of ``GET /series``; and the baseline: ms to count ``symbol``'s bars and find its newest
+    by reading the series whole (``GET /bars`` page after page: what the summary spares a reader)."""
     import httpx
-    from pymongo import DESCENDING, MongoClient
 
     times = []
     with httpx.Client(timeout=60) as client:
@@ -58,31 +57,29 @@ def series_summary_ms(
             answer = client.get(f"{market_url}/series")
             times.append((time.perf_counter() - started) * 1000)
             answer.raise_for_status()
-    listed = {(s["symbol"], s["timeframe"]): s for s in answer.json()["series"]}
-    with MongoClient[dict[str, Any]](mongo_url, serverSelectionTimeoutMS=5000, tz_aware=True) as mongo:
-        bars = mongo[database]["bars"]
         started = time.perf_counter()
-        count = bars.count_documents({"symbol": symbol, "timeframe": timeframe})
-        newest = bars.find_one({"symbol": symbol, "timeframe": timeframe}, sort=[("ts", DESCENDING)])
+        count, after, newest = 0, None, None
+        while True:
+            params: dict[str, str | int] = {
+                "timeframe": timeframe,
+                "limit": 1000,
+                **({"after": after} if after else {}),
+            }
+            page = client.get(f"{market_url}/bars/{symbol}", params=params).json()
+            count, newest = count + len(page["bars"]), page["bars"][-1]["ts"] if page["bars"] else newest
+            if (after := page["next_after"]) is None:
+                break
         baseline = (time.perf_counter() - started) * 1000
+    listed = {(s["symbol"], s["timeframe"]): s for s in answer.json()["series"]}
     summary = listed.get((symbol, timeframe))
     if summary is None or summary["bars"] != count:
-        raise RuntimeError(f"GET /series says {summary and summary['bars']} bars of {symbol}, MongoDB holds {count}")
+        raise RuntimeError(f"GET /series says {summary and summary['bars']} bars of {symbol}, its pages hold {count}")
     p50 = statistics.median(times)
     say(
-        f"  GET /series: {len(listed)} series, p50 {p50:.1f} ms; count + newest of {symbol} ({count:,} bars): "
-        f"{baseline:.0f} ms"
+        f"  GET /series: {len(listed)} series, p50 {p50:.1f} ms; "
+        f"reading {symbol} whole ({count:,} bars): {baseline:.0f} ms"
     )
-    return (
-        p50,
-        baseline,
-        {
-            "series": len(listed),
-            "requests": requests,
-            "baseline_bars": count,
-            "newest_bar": newest["ts"].isoformat() if newest else None,
-        },
-    )
+    return p50, baseline, {"series": len(listed), "requests": requests, "baseline_bars": count, "newest_bar": newest}
 
 
 def chart_bars(count: int, symbol: str = CHART_SYMBOL) -> list[dict[str, Any]]:
@@ -181,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         draw = chart_draw_ms(
             args.django_url or market.common.django_core_url, market_url, market.common.internal_api_token, args.bars
         )
-        summary = series_summary_ms(market_url, market.mongo.url, market.mongo.database, CHART_SYMBOL)
+        summary = series_summary_ms(market_url, CHART_SYMBOL)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -1,6 +1,6 @@
-"""Prepare the databases: create the MySQL database, apply Django's migrations, check MongoDB
-and create its indexes (and the series ledger of bars stored before it existed). Safe to run again:
-it changes only what is missing, and says so.
+"""Prepare the databases: create the MySQL database, apply Django's migrations, check MongoDB, create
+the series store's collections (with their GIN indexes on this project's FerretDB), and move the bars
+an earlier version kept into the store. Safe to run again: it changes only what is missing, and says so.
 
     python -m scripts.bootstrap_db [--profile dev]
 
@@ -74,78 +74,56 @@ def django_migrate() -> int:
     return len(plan)
 
 
-def mongo_indexes_ensure(target: MongoTarget, timeout_ms: int) -> tuple[str, list[str]]:
-    """Ping MongoDB and create the market database's missing indexes; return the server's name and
-    the indexes created."""
+def mongo_collections_ensure(target: MongoTarget, timeout_ms: int) -> tuple[str, list[str]]:
+    """Ping MongoDB and create the series store's missing collections; return the server's name and
+    the collections created."""
     from pymongo import MongoClient
     from pymongo.errors import PyMongoError
 
     from apps.common.database_servers import mongo_server_name_sync
-    from apps.fastapi_market.indexes import INDEXES
+    from apps.fastapi_market.versions import COLLECTIONS
 
     client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
     try:
         client.admin.command("ping")
         db = client[target.database]
-        created = []
-        for collection, models in INDEXES.items():
-            existing = set(db[collection].index_information()) if collection in db.list_collection_names() else set()
-            missing = [m for m in models if m.document["name"] not in existing]
-            if missing:
-                db[collection].create_indexes(missing)
-                created += [f"{collection}.{m.document['name']}" for m in missing]
-        return mongo_server_name_sync(db), created
+        missing = [name for name in COLLECTIONS if name not in db.list_collection_names()]
+        for name in missing:  # made now, so that FerretDB's tables exist for their GIN indexes
+            db.create_collection(name)
+        return mongo_server_name_sync(db), missing
     except PyMongoError as exc:
         raise _mongo_error(target, exc) from None
     finally:
         client.close()
 
 
-def segments_backfill(target: MongoTarget, timeout_ms: int) -> tuple[int, int, int]:
-    """Build the series' segments (what GET /bars and the regimes read) from the bars collection when
-    there are bars and no segment at all: bars stored before segments existed. Returns the series
-    and bars built, and the documents left out as not valid bars."""
-    from pymongo import MongoClient
+def store_upkeep(target: MongoTarget, timeout_ms: int) -> tuple[str | None, int]:
+    """Move an earlier version's ``bars`` collection into the series store (scripts/legacy_bars.py),
+    then sweep what no version of the store needs; what was moved (None: nothing) and how many
+    documents were swept."""
+    import asyncio
+
+    from pymongo import AsyncMongoClient
     from pymongo.errors import PyMongoError
 
-    from apps.fastapi_market.segments import COLLECTION, segments_rebuild
+    from apps.fastapi_market.store import SeriesStore
+    from scripts.legacy_bars import legacy_bars_move
 
-    client = MongoClient[dict[str, Any]](
-        target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True
-    )
-    try:
-        db = client[target.database]
-        if db[COLLECTION].find_one({}, {"_id": True}) is not None or db.bars.find_one({}, {"_id": True}) is None:
-            return 0, 0, 0
-        series = sorted(
-            (symbol, timeframe)
-            for symbol in db.bars.distinct("symbol")
-            for timeframe in db.bars.distinct("timeframe", {"symbol": symbol})
+    async def upkeep() -> tuple[str | None, int]:
+        client = AsyncMongoClient[dict[str, Any]](
+            target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True
         )
-        return len(series), *segments_rebuild(db.bars, db[COLLECTION], series)
-    except PyMongoError as exc:
-        raise _mongo_error(target, exc) from None
-    finally:
-        client.close()
+        try:
+            moved = await legacy_bars_move(client[target.database])
+            swept = await SeriesStore(client[target.database]).sweep()
+            return (moved.describe() if moved else None), sum(swept.values())
+        finally:
+            await client.close()
 
-
-def mongo_series_backfill(target: MongoTarget, timeout_ms: int) -> int:
-    """Build the series ledger from the stored bars if it is empty (bars stored before it existed);
-    return how many bars it counted."""
-    from pymongo import MongoClient
-    from pymongo.errors import PyMongoError
-
-    from apps.fastapi_market.series import series_backfill
-
-    client = MongoClient[dict[str, Any]](
-        target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, tz_aware=True
-    )
     try:
-        return series_backfill(client[target.database])
+        return asyncio.run(upkeep())
     except PyMongoError as exc:
         raise _mongo_error(target, exc) from None
-    finally:
-        client.close()
 
 
 def _mongo_error(target: MongoTarget, exc: Exception) -> BootstrapError:
@@ -157,8 +135,8 @@ def _mongo_error(target: MongoTarget, exc: Exception) -> BootstrapError:
 
 
 def ferretdb_gin_indexes_ensure(target: MongoTarget) -> tuple[str, bool]:
-    """On this project's private FerretDB, back the equality filters with GIN indexes; say what it
-    did, and whether it changed anything."""
+    """On this project's private FerretDB, back the store's lookups by ``_id`` with GIN indexes; say
+    what it did, and whether it changed anything."""
     from scripts.private_db.servers import private_cluster_of
 
     cluster = private_cluster_of(target)
@@ -167,14 +145,15 @@ def ferretdb_gin_indexes_ensure(target: MongoTarget) -> tuple[str, bool]:
             "FerretDB's PostgreSQL is not one this project started: its filters are not indexed "
             "(see the README, 'The embedded MongoDB')"
         ), False
-    from apps.fastapi_market.indexes import EQUALITY_FILTERS
+    from apps.fastapi_market.versions import COLLECTIONS
     from scripts.private_db.postgresql import gin_indexes_ensure
 
     created = []
     with cluster.connect(database="ferretdb") as conn:
-        for collection, fields in EQUALITY_FILTERS.items():
-            new = gin_indexes_ensure(conn, target.database, collection, fields)
-            created += [f"{collection}.{field}" for field in new]
+        for collection in COLLECTIONS:
+            created += [
+                f"{collection}.{field}" for field in gin_indexes_ensure(conn, target.database, collection, ["_id"])
+            ]
     said = f"created {', '.join(created)}" if created else "up to date"
     return f"GIN indexes for FerretDB's filters: {said}", bool(created)
 
@@ -207,28 +186,21 @@ def mysql_bootstrap(mysql: MySQLTarget) -> bool:
 
 
 def mongo_bootstrap(market: MarketSettings) -> bool:
-    server, indexes = mongo_indexes_ensure(market.mongo, market.mongo_timeout_ms)
+    server, created = mongo_collections_ensure(market.mongo, market.mongo_timeout_ms)
     say(
         f"MongoDB {market.mongo.address} ({server}): ping ok; database {market.mongo.database}: "
-        f"{'created indexes ' + ', '.join(indexes) if indexes else 'indexes up to date'}"
+        f"{'created collections ' + ', '.join(created) if created else 'collections in place'}"
     )
-    series, bars, skipped = segments_backfill(market.mongo, market.mongo_timeout_ms)
-    left_out = f"; {skipped:,} documents left out, not valid bars" if skipped else ""
-    if bars:
-        say(
-            f"MongoDB {market.mongo.address}: built the segments readers read for {series} series "
-            f"({bars:,} bars{left_out})"
-        )
-    elif skipped:  # nothing written, so the next run looks again and says the same
-        say(f"MongoDB {market.mongo.address}: no segments built: the bars collection holds no valid bar{left_out}")
     gin_created = False
     if server.endswith("+ PostgreSQL"):
         gin, gin_created = ferretdb_gin_indexes_ensure(market.mongo)
         say(f"MongoDB {market.mongo.address}: {gin}")
-    counted = mongo_series_backfill(market.mongo, market.mongo_timeout_ms)
-    if counted:
-        say(f"MongoDB series ledger: built from the {counted:,} bars stored before it existed")
-    return bool(indexes or bars or gin_created or counted)
+    moved, swept = store_upkeep(market.mongo, market.mongo_timeout_ms)
+    if moved:
+        say(f"MongoDB {market.mongo.address}: {moved}")
+    if swept:
+        say(f"MongoDB {market.mongo.address}: the series store: removed {swept:,} documents no version needs")
+    return bool(created or gin_created or moved or swept)
 
 
 def main(argv: list[str] | None = None) -> int:

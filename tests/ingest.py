@@ -1,14 +1,17 @@
-"""Bars for the ingest fault tests: made up deterministically, posted in batches, read back from MongoDB."""
+"""Bars for the ingest fault tests: made up deterministically, posted in batches, read back from the
+series store itself and through the service."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from pymongo import MongoClient
+from pymongo import AsyncMongoClient
 
+from apps.fastapi_market.store import SeriesStore
 from tests.stack import TOKEN
 
 COUNT_FIELDS = ("inserted", "updated", "unchanged", "rejected")
@@ -78,7 +81,45 @@ class BatchLog:
 
 
 def stored_bars(mongo_url: str, database: str, symbols: list[str]) -> dict[tuple, float]:
-    """The bars MongoDB holds for ``symbols``: key and close."""
-    with MongoClient(mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000) as client:
-        documents = client[database]["bars"].find({"symbol": {"$in": symbols}}, {"_id": False})
-        return {(d["symbol"], d["timeframe"], d["ts"]): d["close"] for d in documents}
+    """Every bar the series store of ``database`` holds for ``symbols``, read straight from MongoDB: key and close."""
+
+    async def read() -> dict[tuple, float]:
+        client = AsyncMongoClient(mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000)
+        try:
+            store, found = SeriesStore(client[database]), {}
+            for summary in await store.summaries():
+                if summary.symbol in symbols:
+                    columns = await store.page(summary.symbol, summary.timeframe, -(2**62), 2**62, summary.bars + 1)
+                    for bar in columns.bars(summary.symbol, summary.timeframe):
+                        found[(bar.symbol, bar.timeframe, bar.ts)] = bar.close
+            return found
+        finally:
+            await client.close()
+
+    return asyncio.run(read())
+
+
+def read_back(market: str, symbols: list[str]) -> dict[tuple, float]:
+    """Every bar of ``symbols`` as GET /bars gives them, page after page: key and close."""
+    found = {}
+    with httpx.Client(timeout=60) as client:
+        for symbol in symbols:
+            after = None
+            while True:
+                params = {"limit": 1000, **({"after": after} if after else {})}
+                page = client.get(f"{market}/bars/{symbol}", params=params)
+                assert page.status_code == 200, page.text
+                body = page.json()
+                found.update(
+                    {(symbol, b["timeframe"], datetime.fromisoformat(b["ts"])): b["close"] for b in body["bars"]}
+                )
+                if body["next_after"] is None:
+                    break
+                after = body["next_after"]
+    return found
+
+
+def series_counts(market: str, symbols: list[str]) -> dict[str, int]:
+    """What GET /series says each of ``symbols`` holds (daily bars)."""
+    listed = httpx.get(f"{market}/series", timeout=30).json()["series"]
+    return {s["symbol"]: s["bars"] for s in listed if s["symbol"] in symbols and s["timeframe"] == "1d"}

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # the drivers' types only: django_core names its server witho
     from pymongo.database import Database
 
 # Any collection will do for the explain; one that exists shows the store (a missing one shows nothing).
-EXPLAIN_COLLECTION = "bars"
+EXPLAIN_COLLECTION = "series_commits"  # the series store's (apps/fastapi_market/versions.py)
 
 
 def mysql_server_name(version: str) -> str:

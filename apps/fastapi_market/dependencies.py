@@ -11,9 +11,9 @@ from fastapi import Depends, Request
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from apps.fastapi_market.bars import BarSetup
 from apps.fastapi_market.documents import Document
 from apps.fastapi_market.settings import Settings
+from apps.fastapi_market.store import SeriesStore
 
 
 def _state(request: Request, name: str, kind: type[Any]) -> Any:
@@ -42,13 +42,13 @@ async def get_market_db(request: Request) -> AsyncDatabase[Document]:
     return (await get_mongo(request))[(await get_settings(request)).mongo.database]
 
 
-async def get_bar_setup(request: Request) -> BarSetup:
-    setup: BarSetup = _state(request, "bar_setup", BarSetup)
-    return setup
+async def get_store(request: Request) -> SeriesStore:
+    store: SeriesStore = _state(request, "store", SeriesStore)
+    return store
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 HttpDep = Annotated[aiohttp.ClientSession, Depends(get_http)]
 MongoDep = Annotated[AsyncMongoClient[Document], Depends(get_mongo)]
 MarketDbDep = Annotated[AsyncDatabase[Document], Depends(get_market_db)]
-BarSetupDep = Annotated[BarSetup, Depends(get_bar_setup)]
+StoreDep = Annotated[SeriesStore, Depends(get_store)]

@@ -11,12 +11,12 @@ from pymongo import AsyncMongoClient
 
 from apps.common.http_async import async_service_client
 from apps.common.logging import configure_logging
-from apps.fastapi_market.bars import BarSetup
 from apps.fastapi_market.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from apps.fastapi_market.openapi import install_openapi
 from apps.fastapi_market.problems import install_problem_handlers
 from apps.fastapi_market.routes import bars, check_regime, health, internal, series, symbol_regime
 from apps.fastapi_market.settings import SERVICE, Settings, load_settings
+from apps.fastapi_market.store import SeriesStore
 from apps.fastapi_market.trailing_slash import install_trailing_slash_rule
 
 
@@ -40,10 +40,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             read_timeout=settings.regime_read_timeout,
         )
         app.state.mongo_server = None  # the server's name, learnt by the first health check that reaches it
-        app.state.bar_setup = BarSetup()  # the indexes and the write policy, on the first write that reaches MongoDB
+        app.state.store = SeriesStore(app.state.mongo[settings.mongo.database])
         try:
             yield
         finally:
+            await app.state.store.close()
             await app.state.http.close()
             await app.state.mongo.close()
 

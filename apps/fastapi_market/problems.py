@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from apps.common.problems import PROBLEM_MEDIA_TYPE, invalid_fields, problem_body
@@ -64,10 +64,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_service_call_error(request: Request, exc: ServiceCallError) -> JSONResponse:
         return problem_response(request, exc.status, exc.detail)
 
-    @app.exception_handler(ConnectionFailure)
-    async def on_database_unavailable(request: Request, exc: ConnectionFailure) -> JSONResponse:
-        # Server selection timed out, the connection broke or a read timed out: MongoDB is down, not
-        # the request wrong. One warning line, no traceback; the client may retry.
+    @app.exception_handler(PyMongoError)
+    async def on_database_unavailable(request: Request, exc: PyMongoError) -> JSONResponse:
+        # Server selection timed out, the connection broke, a read timed out or the server refused an
+        # operation (FerretDB while its PostgreSQL restarts): MongoDB is not available, the request is
+        # not wrong. One warning line, no traceback; the client may retry.
         log.warning("MongoDB unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
         detail = f"MongoDB is unavailable ({type(exc).__name__}); retry when GET /health answers 200."
         return problem_response(request, 503, detail)

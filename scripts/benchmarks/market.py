@@ -1,25 +1,41 @@
-"""The figures of fastapi_market and its MongoDB: ingest through POST /bars, GET /regime and GET /bars
-under load, bar lookups and bulk updates, each beside what MongoDB does alone, then the same reads
-with the bars collection filled to a million bars."""
+"""The figures of fastapi_market and its series store: ingest through POST /bars beside raw inserts,
+GET /regime and GET /bars under load, then one 1-minute series grown through POST /bars, its reads
+timed at two lengths (they must not grow with it) and paged through whole; GET /series with many series."""
 
 from __future__ import annotations
 
-import random
 import statistics
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scripts import bench_dashboard
-from scripts.benchmarks.bars import bar_document, bars_generate, concurrently, day_ts
+from scripts.benchmarks.bars import bar_document, bars_generate, concurrently
 from scripts.benchmarks.engine import best_seconds
 from scripts.benchmarks.figures import BATCH, INGEST_CLIENTS, READ_LOAD_CONNECTIONS, BenchError, Figure, rounded, say
 from scripts.benchmarks.load import wrk
 from scripts.benchmarks.stack import BENCH_MONGO_DB, BenchStack, fastapi_workers
 
+LONG_SYMBOL = "BENCHLONG"  # the 1-minute series grown for the length figures
+SERIES_BATCH = 10_000  # bars per POST /bars while it grows
+
+
+def post_all(stack: BenchStack, bars: list[dict[str, Any]], batch: int = SERIES_BATCH) -> None:
+    """POST ``bars`` in batches, one after the other; every one stored or the bench stops."""
+    import httpx
+
+    url = f"{stack.ports.url('fastapi_market')}/bars"
+    with httpx.Client(timeout=300, headers={"Authorization": f"Bearer {stack.token}"}) as client:
+        for first in range(0, len(bars), batch):
+            response = client.post(url, json={"bars": bars[first : first + batch]})
+            if response.status_code != 200:
+                raise BenchError(f"POST /bars answered {response.status_code}: {response.text[:300]}")
+
 
 def ingest(stack: BenchStack, fig: Figure, regime_symbol: str) -> None:
-    """POST /bars from INGEST_CLIENTS clients at once, beside raw insert_many of the same documents
-    from as many clients into a collection of their own."""
+    """POST /bars from INGEST_CLIENTS clients at once, beside raw insert_many of the same bars, one
+    document each, from as many clients into a collection of their own."""
     import httpx
     from pymongo import MongoClient
 
@@ -52,110 +68,38 @@ def ingest(stack: BenchStack, fig: Figure, regime_symbol: str) -> None:
         collection.drop()
     fig.value, fig.baseline = sent / service_s, sent / raw_s
     fig.notes.update(bars=sent, batch=BATCH, clients=INGEST_CLIENTS, fastapi_workers=fastapi_workers(stack.prod_env))
-    stack.bars_stored = sent
     if sent < s.ingest_bars:
         fig.notes["stopped_after_s"] = s.ingest_budget_s
     say(f"  POST /bars: {sent:,} bars at {fig.value:,.0f}/s; insert_many {fig.baseline:,.0f}/s")
 
 
-def regime_p50(stack: BenchStack, symbol: str) -> tuple[float, float, int]:
-    """p50 and p99 (ms) of GET /regime/{symbol}?lookback=regime_bars, and how many were timed.
-
-    One connection, request after request (as wrk -c1), but no request is cut off at the end of
-    a time window: on a slow server each one may take seconds.
-    """
+def p50_ms(url: str, requests: int = 60) -> float:
+    """p50 (ms) of GET ``url``, one request after another on one connection (the first warms it)."""
     import httpx
 
-    url = f"{stack.ports.url('fastapi_market')}/regime/{symbol}?lookback={stack.scale.regime_bars}"
     times: list[float] = []
     with httpx.Client(timeout=120) as client:
-        started = time.perf_counter()
-        while len(times) < 200 and (len(times) < 6 or time.perf_counter() - started < stack.scale.latency_s + 2):
+        for _ in range(requests + 1):
             begun = time.perf_counter()
-            try:
-                response = client.get(url)
-            except httpx.HTTPError as exc:
-                raise BenchError(f"GET {url} failed: {type(exc).__name__}") from None
+            response = client.get(url)
+            times.append((time.perf_counter() - begun) * 1000)
             if response.status_code != 200:
                 raise BenchError(f"GET {url} answered {response.status_code}: {response.text[:300]}")
-            times.append((time.perf_counter() - begun) * 1000)
-    times = times[1:]  # the first warms the connection
-    p50, p99 = statistics.median(times), statistics.quantiles(times, n=100, method="inclusive")[98]
-    say(
-        f"  GET /regime/{symbol}?lookback={stack.scale.regime_bars}: {len(times)} requests, p50 {p50:.1f} ms, "
-        f"p99 {p99:.1f} ms ({stack.bars_stored:,} bars stored)"
-    )
-    return p50, p99, len(times)
+    return statistics.median(times[1:])
 
 
 def regime_endpoint(stack: BenchStack, fig: Figure, symbol: str) -> None:
     import numpy as np
-    from pymongo import MongoClient
 
     from apps.common.contracts import RegimeParams
     from apps.flask_regime.engine import regimes_detect
 
     n = stack.scale.regime_bars
-    p50, p99, count = regime_p50(stack, symbol)
-    with MongoClient[dict[str, Any]](stack.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
-        docs = mongo[BENCH_MONGO_DB]["bars"].find({"symbol": symbol, "timeframe": "1d"}, {"close": True}).sort("ts", 1)
-        closes = np.array([doc["close"] for doc in docs], dtype=float)
-    if len(closes) != n:
-        raise BenchError(f"{symbol} has {len(closes)} bars stored, expected {n}")
-    params = RegimeParams()
-    fig.value = p50
-    fig.baseline = best_seconds(lambda: regimes_detect(closes, params), 20) * 1000
-    fig.notes.update(bars=n, p99_ms=rounded(p99), requests=count, bars_in_collection=stack.bars_stored)
-
-
-def lookup_p50(stack: BenchStack, count: int = 60) -> float:
-    """p50 (ms) of find_one by _id for stored bars picked at random, straight to the server."""
-    from pymongo import MongoClient
-
-    rng = random.Random(11)
-    symbols = max(1, min(stack.bars_stored, stack.scale.ingest_bars) // stack.scale.regime_bars)  # the BENCH<n> ones
-    keys = [f"BENCH{rng.randrange(symbols)}:1d:{day_ts(rng.randrange(stack.scale.regime_bars))}" for _ in range(count)]
-    with MongoClient[dict[str, Any]](stack.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
-        bars = mongo[BENCH_MONGO_DB]["bars"]
-        times = []
-        for key in keys:
-            begun = time.perf_counter()
-            if bars.find_one({"_id": key}) is None:
-                raise BenchError(f"bar {key} is not stored")
-            times.append((time.perf_counter() - begun) * 1000)
-    return statistics.median(times[5:])
-
-
-def update_40(stack: BenchStack, fig: Figure) -> None:
-    """One update command of 40 UpdateOne by _id, beside the same 40 updates as single commands."""
-    import asyncio
-
-    from pymongo import AsyncMongoClient, MongoClient, UpdateOne
-
-    keys = [f"BENCH1:1d:{day_ts(day)}" for day in range(40)]
-    with MongoClient[dict[str, Any]](stack.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
-        bars = mongo[BENCH_MONGO_DB]["bars"]
-        started = time.perf_counter()
-        bars.bulk_write([UpdateOne({"_id": key}, {"$set": {"volume": 7}}) for key in keys], ordered=False)
-        fig.value = (time.perf_counter() - started) * 1000
-
-    async def singles() -> float:
-        client = AsyncMongoClient[dict[str, Any]](stack.mongo_url, serverSelectionTimeoutMS=5000)
-        slots = asyncio.Semaphore(8)
-
-        async def one(key: str) -> None:
-            async with slots:
-                await client[BENCH_MONGO_DB]["bars"].update_one({"_id": key}, {"$set": {"volume": 8}})
-
-        begun = time.perf_counter()
-        await asyncio.gather(*(one(key) for key in keys))
-        took = (time.perf_counter() - begun) * 1000
-        await client.close()
-        return took
-
-    fig.baseline = asyncio.run(singles())
-    fig.notes.update(bars_in_collection=stack.bars_stored)
-    say(f"  40 updates: one command {fig.value:,.0f} ms; 40 single commands, 8 at once {fig.baseline:,.0f} ms")
+    fig.value = p50_ms(f"{stack.ports.url('fastapi_market')}/regime/{symbol}?lookback={n}")
+    closes = np.array([bar["close"] for bar in bars_generate(n, n)], dtype=float)
+    fig.baseline = best_seconds(lambda: regimes_detect(closes, RegimeParams()), 20) * 1000
+    fig.notes.update(bars=n)
+    say(f"  GET /regime/{symbol}?lookback={n}: p50 {fig.value:.1f} ms")
 
 
 def read_load(stack: BenchStack, pages: Figure, regimes: Figure, symbol: str) -> None:
@@ -170,70 +114,118 @@ def read_load(stack: BenchStack, pages: Figure, regimes: Figure, symbol: str) ->
             requests=load.requests,
             p50_ms=rounded(load.p50_ms),
             p99_ms=rounded(load.p99_ms),
-            bars_in_collection=stack.bars_stored,
         )
 
 
-def fill_to(stack: BenchStack, total: int) -> float:
-    """Made-up bars of other symbols until ``total`` bars are stored, written as POST /bars would
-    (the bars, and their series' segments) but straight to MongoDB; the seconds it took."""
-    from pymongo import MongoClient
+def minute_bars(first: int, count: int, symbol: str = LONG_SYMBOL) -> list[dict[str, Any]]:
+    """Bars number ``first`` to ``first + count`` of a made-up 1-minute series, round the clock."""
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    rows = []
+    for n in range(first, first + count):
+        close = round(100 + (n % 1440) * 0.01 + (n // 1440) * 0.05, 4)
+        ts = (start + timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        row = {"open": close, "high": close + 0.05, "low": close - 0.05, "close": close, "volume": 100 + n % 50}
+        rows.append({"symbol": symbol, "timeframe": "1m", "ts": ts, **row})
+    return rows
 
-    from apps.common.contracts import Bar
-    from apps.fastapi_market.segments import COLLECTION, segment_document
 
-    missing = total - stack.bars_stored
-    if missing <= 0:
-        return 0.0
-    per_symbol = stack.scale.regime_bars
+def series_reads(stack: BenchStack, length: int) -> dict[str, float]:
+    """p50 ms of the first page of 100, the newest page of 100 and GET /regime over regime_bars, of
+    the long series at ``length`` bars."""
+    base, n = stack.ports.url("fastapi_market"), stack.scale.regime_bars
+    newest_first = minute_bars(length - 100, 1)[0]["ts"]
+    reads = {
+        "first_page": f"{base}/bars/{LONG_SYMBOL}?timeframe=1m&limit=100",
+        "newest_page": f"{base}/bars/{LONG_SYMBOL}?timeframe=1m&limit=100&start={newest_first}",
+        "regime": f"{base}/regime/{LONG_SYMBOL}?timeframe=1m&lookback={n}",
+    }
+    return {name: p50_ms(url) for name, url in reads.items()}
+
+
+def page_through(stack: BenchStack, length: int) -> tuple[float, list[float]]:
+    """Seconds to read the long series whole, 1,000 bars a page; and each page's ms."""
+    import httpx
+
+    url = f"{stack.ports.url('fastapi_market')}/bars/{LONG_SYMBOL}"
+    times: list[float] = []
+    after, read = None, 0
     started = time.perf_counter()
-    with MongoClient[dict[str, Any]](stack.mongo_url, serverSelectionTimeoutMS=5000) as mongo:
-        bars, segments = mongo[BENCH_MONGO_DB]["bars"], mongo[BENCH_MONGO_DB][COLLECTION]
+    with httpx.Client(timeout=120) as client:
+        while True:
+            begun = time.perf_counter()
+            page = client.get(url, params={"timeframe": "1m", "limit": 1000, **({"after": after} if after else {})})
+            times.append((time.perf_counter() - begun) * 1000)
+            body = page.json()
+            read += len(body["bars"])
+            after = body["next_after"]
+            if after is None:
+                break
+    if read != length:
+        raise BenchError(f"paging through {LONG_SYMBOL} read {read:,} bars of {length:,}")
+    return time.perf_counter() - started, times
 
-        def insert(first: int) -> None:
-            documents = [
-                bar_document(bar)
-                for bar in bars_generate(min(BATCH, missing - first), per_symbol, "FILL", offset=first)
-            ]
-            bars.insert_many(documents, ordered=False)
-            by_symbol: dict[str, list[Bar]] = {}
-            for doc in documents:
-                bar = Bar.model_construct(**{k: v for k, v in doc.items() if k != "_id"})
-                by_symbol.setdefault(doc["symbol"], []).append(bar)
-            segments.insert_many([segment_document(symbol, "1d", series) for symbol, series in by_symbol.items()])
 
-        concurrently(list(range(0, missing, BATCH)), insert, INGEST_CLIENTS)
-    stack.bars_stored = total
-    took = time.perf_counter() - started
-    say(f"  filled to {total:,} bars stored in {took:.0f} s ({missing / took:,.0f} bars/s)")
-    return took
+def series_length(stack: BenchStack, f: dict[str, Figure]) -> None:
+    """Grow one 1-minute series through POST /bars; time its reads short and long, then read it whole."""
+    s = stack.scale
+    grown = 0
+
+    def grow_to(length: int, say_it: Callable[[str], None] = say) -> None:
+        nonlocal grown
+        post_all(stack, minute_bars(grown, length - grown))
+        grown = length
+        say_it(f"  {LONG_SYMBOL}: {grown:,} bars of 1 minute")
+
+    grow_to(s.short_series)
+    short = series_reads(stack, s.short_series)
+    grow_to(s.long_series)
+    long = series_reads(stack, s.long_series)
+    ratios = {name: long[name] / short[name] for name in short}
+    scaling = f["series_length_scaling"]
+    scaling.value = max(ratios.values())
+    scaling.notes.update(
+        {f"{name}_ratio": rounded(ratio) for name, ratio in ratios.items()},
+        short_bars=s.short_series,
+        long_bars=s.long_series,
+        short_p50_ms={name: rounded(ms) for name, ms in short.items()},
+        long_p50_ms={name: rounded(ms) for name, ms in long.items()},
+    )
+    f["series_page_ms"].value, f["series_page_ms"].baseline = long["first_page"], short["first_page"]
+    f["series_regime_ms"].value, f["series_regime_ms"].baseline = long["regime"], short["regime"]
+    say(f"  short {short}; long {long}")
+    grow_to(s.page_through_bars)
+    total_s, pages = page_through(stack, s.page_through_bars)
+    head = statistics.median(pages[: max(1, len(pages) // 10)])
+    tail = statistics.median(pages[-max(1, len(pages) // 10) :])
+    fig = f["series_page_through_s"]
+    fig.value, fig.baseline = total_s, len(pages) * statistics.median(pages) / 1000
+    fig.notes.update(bars=s.page_through_bars, pages=len(pages), first_tenth_p50_ms=rounded(head))
+    fig.notes.update(last_tenth_p50_ms=rounded(tail), last_vs_first=rounded(tail / head))
+    say(
+        f"  paged through {s.page_through_bars:,} bars in {total_s:.1f} s "
+        f"({len(pages)} pages: {head:.1f} → {tail:.1f} ms)"
+    )
+
+
+def series_list(stack: BenchStack, fig: Figure, symbol: str) -> None:
+    """GET /series once series_count series are stored (a few daily bars each, one batch per 1,000)."""
+    s = stack.scale
+    rows = [bar for n in range(s.series_count) for bar in bars_generate(3, 3, f"LIST{n}X")]
+    post_all(stack, rows, batch=3_000)
+    fig.value, fig.baseline, notes = bench_dashboard.series_summary_ms(stack.ports.url("fastapi_market"), symbol)
+    fig.notes.update(notes)
 
 
 def measure_market(stack: BenchStack, f: dict[str, Figure], symbol: str) -> None:
-    """The figures of fastapi_market and its MongoDB, in order: each one's data is the last one's."""
+    """The figures of fastapi_market and its store, in order: each one's data is the last one's."""
     s = stack.scale
     say(f"ingest: up to {s.ingest_bars:,} bars through POST /bars (at most ~{s.ingest_budget_s:g} s)")
     ingest(stack, f["ingest_bars_per_s"], symbol)
     say(f"regime endpoint: GET /regime/{symbol} over {s.regime_bars:,} bars")
     regime_endpoint(stack, f["regime_endpoint_p50_ms"], symbol)
-    say("series summary: GET /series beside counting one series in MongoDB")
-    fig = f["series_summary_ms"]
-    fig.value, fig.baseline, notes = bench_dashboard.series_summary_ms(
-        stack.ports.url("fastapi_market"), stack.mongo_url, BENCH_MONGO_DB, symbol
-    )
-    fig.notes.update(notes)
-    say(f"bar lookups, a 40-update command, read load: {stack.bars_stored:,} bars stored")
-    lookup_before = lookup_p50(stack)
-    update_40(stack, f["update_40_ms"])
+    say("read load: GET /bars and GET /regime under wrk")
     read_load(stack, f["read_load_pages_rps"], f["read_load_regime_rps"], symbol)
-    say(f"scaling: the bars collection filled to {s.large_bars:,} bars")
-    fill_s = fill_to(stack, s.large_bars)
-    p50_large, p99_large, count = regime_p50(stack, symbol)
-    scaling = f["regime_read_scaling"]
-    scaling.value, scaling.baseline = p50_large, f["regime_endpoint_p50_ms"].value
-    scaling.notes.update(
-        bars_in_collection=stack.bars_stored, p99_ms=rounded(p99_large), requests=count, filled_in_s=rounded(fill_s)
-    )
-    lookup = f["bar_lookup_ms"]
-    lookup.value, lookup.baseline = lookup_p50(stack), lookup_before
-    lookup.notes.update(bars_in_collection=stack.bars_stored)
+    say(f"series length: one 1-minute series at {s.short_series:,}, {s.long_series:,}, then {s.page_through_bars:,}")
+    series_length(stack, f)
+    say(f"series list: GET /series with {s.series_count:,} more series")
+    series_list(stack, f["series_summary_ms"], symbol)

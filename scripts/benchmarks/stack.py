@@ -57,7 +57,6 @@ class BenchStack:
         }
         self.servers: dict[str, str] = {}
         self.bootstrap_log = ""
-        self.bars_stored = 0  # in the bars collection, as the figures go on
 
     def honcho(self, procfile: Path, env: dict[str, str]) -> Honcho:
         stack = Honcho(procfile, env, self.workdir / f"{procfile.name}.log")

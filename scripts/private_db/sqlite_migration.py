@@ -4,7 +4,8 @@ moved to PostgreSQL), so a developer who pulls the change loses no bar.
 The old ``*.sqlite`` files of a server directory are moved aside into ``sqlite-legacy/`` (never
 deleted), served once more by FerretDB's SQLite handler on a free port, and every document of every
 database is copied into the new server, with its indexes; documents already there are left alone,
-so an interrupted copy is simply run again. ``sqlite-legacy/MIGRATED`` records the counts.
+so an interrupted copy is simply run again. ``sqlite-legacy/MIGRATED`` records the counts. The bars
+copied are those of the store before the series store; scripts/bootstrap_db.py moves them into it.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from apps.fastapi_market.segments import COLLECTION as SEGMENTS
-from apps.fastapi_market.segments import segments_rebuild
 from scripts.private_db import ferretdb, processes
 from scripts.private_db.processes import ServerError, ServerProcess
 from scripts.private_db.servers import BIN_DIR, MongoServer
@@ -110,20 +109,14 @@ def _copy_databases(old: MongoClient[dict[str, Any]], new: MongoClient[dict[str,
                     options = {k: v for k, v in index.items() if k not in ("key", "v", "ns")}
                     target.create_index(list(index["key"].items()), **options)
             batch: list[dict[str, Any]] = []
-            series: set[tuple[str, str]] = set()
             for document in source.find():
                 batch.append(document)
-                symbol, timeframe = document.get("symbol"), document.get("timeframe")
-                if name == "bars" and isinstance(symbol, str) and isinstance(timeframe, str):
-                    series.add((symbol, timeframe))
                 if len(batch) == BATCH:
                     added, skipped = _insert(target, batch, BulkWriteError)
                     copied, already, batch = copied + added, already + skipped, []
             if batch:
                 added, skipped = _insert(target, batch, BulkWriteError)
                 copied, already = copied + added, already + skipped
-            if series:  # what GET /bars and the regimes read: built from the copied bars
-                segments_rebuild(target, new[database][SEGMENTS], sorted(series))
     return copied, already, collections
 
 

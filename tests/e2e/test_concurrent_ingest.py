@@ -5,7 +5,6 @@ set and every response's counts add up."""
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 
 import httpx
 import psutil
@@ -13,7 +12,7 @@ import pytest
 
 from apps.common.contracts import SeriesList
 from apps.fastapi_market.settings import load_settings as market_settings
-from tests.ingest import COUNT_FIELDS, counts_add_up, make_bars, post_bars, stored_bars, unique_set
+from tests.ingest import COUNT_FIELDS, counts_add_up, make_bars, post_bars, read_back, stored_bars, unique_set
 from tests.stack import wait_until
 
 WRITERS = 8
@@ -74,33 +73,12 @@ def write(plan: list[dict], seed: int, market: str, tally: Tally) -> None:
 
 @pytest.fixture
 def market(separate) -> str:
-    """FastAPI on a fresh MongoDB of its own: 14,000 bars would slow every later test of the shared
-    stack (FerretDB's SQLite backend scans the collection for each lookup by key)."""
+    """FastAPI on a fresh MongoDB of its own, so that its counts are this test's alone."""
     separate.start("mongo", fresh=True)
     separate.wait_listening("mongo")
     separate.start("fastapi_market")
     wait_until(lambda: separate.healthy("fastapi_market"), 60, "fastapi_market /health = 200")
     return separate.url("fastapi_market")
-
-
-def read_back(market: str, symbols: list[str]) -> dict[tuple, float]:
-    """Every bar of ``symbols`` as GET /bars gives them, page after page: key and close."""
-    found = {}
-    with httpx.Client(timeout=60) as client:
-        for symbol in symbols:
-            after = None
-            while True:
-                params = {"limit": 1000, **({"after": after} if after else {})}
-                page = client.get(f"{market}/bars/{symbol}", params=params)
-                assert page.status_code == 200, page.text
-                body = page.json()
-                found.update(
-                    {(symbol, b["timeframe"], datetime.fromisoformat(b["ts"])): b["close"] for b in body["bars"]}
-                )
-                if body["next_after"] is None:
-                    break
-                after = body["next_after"]
-    return found
 
 
 def test_eight_writers_with_duplicates_and_retries_store_exactly_the_unique_set(separate, market):
@@ -122,11 +100,11 @@ def test_eight_writers_with_duplicates_and_retries_store_exactly_the_unique_set(
     if tally.client_timeouts == 0:
         assert totals["inserted"] == len(expected)
     assert stored_bars(separate.env["MONGO_URL"], market_settings("test").mongo.database, symbols) == expected
-    assert read_back(market, symbols) == expected  # what readers get (the segments) is exactly that too
+    assert read_back(market, symbols) == expected  # what readers get through the service is exactly that too
     uvicorn = psutil.Process(separate.processes["fastapi_market"].pid)
     workers = [child for child in uvicorn.children() if "multiprocessing" in " ".join(child.cmdline())]
     assert len(workers) >= 2  # the writes went through at least two uvicorn workers
-    # The per-series summary kept at ingest counts each stored bar once, whoever inserted it.
+    # The store's per-series summary counts each stored bar once, whoever inserted it.
     listed = SeriesList.model_validate_json(httpx.get(f"{market}/series", timeout=30).content).series
     summaries = {summary.symbol: summary for summary in listed}
     for symbol in symbols:

@@ -1,9 +1,12 @@
-"""A private server that dies comes back (issue 11): under `make run`, `local_db watch` restarts it.
+"""Killed under a write, nothing acknowledged is lost, and the counts stay exact with no repair step.
 
 As `make run` does: `local_db ensure` starts the private FerretDB + PostgreSQL in the background,
 the dev Procfile's `databases` line (`local_db watch`) follows it, and fastapi_market writes to it.
-A client keeps posting bars while PostgreSQL, then FerretDB, is killed with SIGKILL; with no step
-by hand, the server answers again within 10 s and every acknowledged bar is stored.
+A client keeps posting bars while PostgreSQL, FerretDB or fastapi_market itself is killed with
+SIGKILL: the database programs come back by themselves within 10 s, fastapi_market is started again
+as its process manager would. Every acknowledged bar is stored with its values; once the client has
+sent the refused batches again, GET /series counts exactly the bars a reader pages through, and that
+is exactly the distinct bars sent.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -22,58 +26,71 @@ from apps.common.config import REPO_ROOT, var_dir
 from scripts import process_groups
 from scripts.local_db import ensure, stop
 from scripts.private_db.servers import MongoServer, server_files_remove
-from tests.ingest import BatchLog, make_bars, post_bars, stored_bars, unique_set
+from tests.ingest import (
+    BatchLog,
+    counts_add_up,
+    make_bars,
+    post_bars,
+    read_back,
+    series_counts,
+    stored_bars,
+    unique_set,
+)
 from tests.stack import clean_env, free_port, http_status, wait_until
 
 BATCH = 50
 RESTART_WITHIN_S = 10
+DATABASE = "aetherion_market_test"
+
+
+class WatchedMongo:
+    """A private FerretDB + PostgreSQL started by `ensure`, `local_db watch` following it, and
+    fastapi_market on it (started, killed and started again by the test)."""
+
+    def __init__(self, tmp_path: Path):
+        from apps.common.databases import MongoTarget
+
+        port, api_port = free_port(), free_port()
+        self.url = f"mongodb://127.0.0.1:{port}/"
+        self.port = port
+        self.server = MongoServer(MongoTarget(self.url, DATABASE), "test")
+        self.env = clean_env(MONGO_URL=self.url, FASTAPI_MARKET_PORT=str(api_port))
+        self.market = f"http://127.0.0.1:{api_port}"
+        self.logs = tmp_path
+        self.watch: subprocess.Popen | None = None
+        self.service: subprocess.Popen | None = None
+
+    def start(self, name: str, argv: list[str]) -> subprocess.Popen:
+        with (self.logs / f"{name}.log").open("ab") as log:
+            return process_groups.start(argv, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def market_start(self) -> None:
+        self.service = self.start("fastapi", [sys.executable, "-m", "apps.fastapi_market"])
+        wait_until(lambda: http_status(f"{self.market}/health") == 200, 60, "fastapi_market /health = 200")
+
+    def watch_log(self) -> str:
+        return (self.logs / "watch.log").read_text()
+
+    def close(self) -> None:
+        for child in (self.service, self.watch):
+            if child is not None and child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+                child.wait(20)
+        stop(self.server)
+        server_files_remove(var_dir() / "test", "mongo", self.port)
 
 
 @pytest.fixture
 def watched_mongo(tmp_path):
-    """A private FerretDB + PostgreSQL started by `ensure`, `local_db watch` following it, and
-    fastapi_market on it; everything stopped and removed afterwards."""
-    from apps.common.databases import MongoTarget
-
-    port, api_port = free_port(), free_port()
-    url = f"mongodb://127.0.0.1:{port}/"
-    server = MongoServer(MongoTarget(url, "aetherion_market_test"), "test")
-    env = clean_env(MONGO_URL=url, FASTAPI_MARKET_PORT=str(api_port))
-    children: list[subprocess.Popen] = []
+    watched = WatchedMongo(tmp_path)
     try:
-        ensure(server)
-        watch_log = tmp_path / "watch.log"
-        with watch_log.open("wb") as log:
-            children.append(
-                process_groups.start(
-                    [sys.executable, "-m", "scripts.local_db", "watch", "mongo"],
-                    cwd=REPO_ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-        with (tmp_path / "fastapi.log").open("wb") as log:
-            children.append(
-                process_groups.start(
-                    [sys.executable, "-m", "apps.fastapi_market"],
-                    cwd=REPO_ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-        market = f"http://127.0.0.1:{api_port}"
-        wait_until(lambda: http_status(f"{market}/health") == 200, 60, "fastapi_market /health = 200")
-        wait_until(lambda: "watching the private FerretDB + PostgreSQL" in watch_log.read_text(), 30, "watch started")
-        yield server, market, url, watch_log
+        ensure(watched.server)
+        watched.watch = watched.start("watch", [sys.executable, "-m", "scripts.local_db", "watch", "mongo"])
+        watched.market_start()
+        wait_until(lambda: "watching the private FerretDB + PostgreSQL" in watched.watch_log(), 30, "watch started")
+        yield watched
     finally:
-        for child in children:
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
-                child.wait(20)
-        stop(server)
-        server_files_remove(var_dir() / "test", "mongo", port)
+        watched.close()
 
 
 def keep_writing(market: str, symbol: str, log: BatchLog, stop_writing: threading.Event) -> None:
@@ -92,33 +109,52 @@ def keep_writing(market: str, symbol: str, log: BatchLog, stop_writing: threadin
             time.sleep(0.02)
 
 
-@pytest.mark.parametrize("program", ["postgresql", "ferretdb"])
-def test_a_killed_database_program_is_restarted_and_no_acknowledged_bar_is_lost(watched_mongo, program):
-    server, market, url, watch_log = watched_mongo
+def kill(watched: WatchedMongo, program: str) -> None:
+    """SIGKILL ``program``; wait until it is back: restarted by `local_db watch`, or (fastapi_market) by us."""
+    server = watched.server
+    if program == "fastapi_market":
+        assert watched.service is not None
+        process_groups.signal_group(watched.service.pid, signal.SIGKILL)  # the uvicorn master and its workers
+        watched.service.wait(10)
+        watched.market_start()
+        return
     victim = server.cluster if program == "postgresql" else server
+    killed = int(victim.pid_file.read_text())
+    os.kill(killed, signal.SIGKILL)
+
+    def restarted() -> bool:
+        return int(victim.pid_file.read_text()) != killed and server.answers() and server.cluster.answers()
+
+    took = wait_until(restarted, RESTART_WITHIN_S, f"{program} restarted and answering", interval=0.1)
+    print(f"\n{program} SIGKILLed: answering again after {took:.2f} s")
+    assert f"{program} restarted (pid " in watched.watch_log()
+
+
+@pytest.mark.parametrize("program", ["postgresql", "ferretdb", "fastapi_market"])
+def test_a_killed_program_loses_no_acknowledged_bar_and_the_counts_stay_exact(watched_mongo, program):
+    symbol = f"RST.{program.upper()[:4]}"
     log, stop_writing = BatchLog(), threading.Event()
-    writer = threading.Thread(target=keep_writing, args=(market, f"RST.{program.upper()[:4]}", log, stop_writing))
+    writer = threading.Thread(target=keep_writing, args=(watched_mongo.market, symbol, log, stop_writing))
     writer.start()
     try:
         wait_until(lambda: len(log.acknowledged) >= 5, 60, "some batches acknowledged")
-        killed = int(victim.pid_file.read_text())
-        os.kill(killed, signal.SIGKILL)
-
-        def restarted() -> bool:
-            pid = server.cluster.pid_file.read_text() if program == "postgresql" else server.pid_file.read_text()
-            return int(pid) != killed and server.answers() and server.cluster.answers()
-
-        took = wait_until(restarted, RESTART_WITHIN_S, f"{program} restarted and answering", interval=0.1)
+        kill(watched_mongo, program)
         acknowledged_before = len(log.acknowledged)
         wait_until(lambda: len(log.acknowledged) >= acknowledged_before + 5, 60, "writes acknowledged again")
     finally:
         stop_writing.set()
         writer.join(60)
-    print(
-        f"\n{program} SIGKILLed: answering again after {took:.2f} s; {len(log.acknowledged)} batches "
-        f"acknowledged, {len(log.unacknowledged)} not"
-    )
-    assert f"{program} restarted (pid " in watch_log.read_text()
+    print(f"{len(log.acknowledged)} batches acknowledged, {len(log.unacknowledged)} not")
     acknowledged = unique_set(log.acknowledged_bars())
-    stored = stored_bars(url, "aetherion_market_test", [f"RST.{program.upper()[:4]}"])
+    stored = stored_bars(watched_mongo.url, DATABASE, [symbol])
     assert acknowledged.items() <= stored.items()  # every acknowledged bar, with its values
+    assert all(counts_add_up(report, len(batch)) for batch, report in log.acknowledged)
+
+    with httpx.Client() as client:  # what was refused (or whose answer was lost), sent again
+        for batch in log.unacknowledged:
+            response = post_bars(watched_mongo.market, batch, client)
+            assert response.status_code == 200, response.text
+    sent = unique_set(log.acknowledged_bars() + [bar for batch in log.unacknowledged for bar in batch])
+    paged = read_back(watched_mongo.market, [symbol])
+    assert series_counts(watched_mongo.market, [symbol]) == {symbol: len(paged)}  # no rebuild step
+    assert paged == sent == stored_bars(watched_mongo.url, DATABASE, [symbol])

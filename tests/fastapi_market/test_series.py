@@ -1,20 +1,17 @@
-"""GET /series: the per-series summary kept at ingest, on the real MongoDB-compatible server of the test stack."""
+"""GET /series: the per-series summary of the store's catalog, on the test stack's real MongoDB-compatible server."""
 
 from __future__ import annotations
 
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
-from pymongo import MongoClient
 
 from apps.common.contracts import IngestReport, Problem, SeriesList, SeriesSummary
 from apps.fastapi_market.main import create_app
-from apps.fastapi_market.series import LEDGER, ledger_entries, series_backfill, summaries_fold
 from tests.fastapi_market.test_bars import START, TOKEN, bar
 
 
@@ -34,12 +31,18 @@ def summary(client, symbol: str, timeframe: str = "1d") -> SeriesSummary:
     return SeriesSummary.model_validate(response.json())
 
 
-def stored_count(settings, symbol: str, timeframe: str = "1d") -> int:
-    with MongoClient(settings.mongo.url) as mongo:
-        return mongo[settings.mongo.database]["bars"].count_documents({"symbol": symbol, "timeframe": timeframe})
+def paged_count(client, symbol: str, timeframe: str = "1d") -> int:
+    """How many bars a reader finds paging through the series."""
+    count, params = 0, {"timeframe": timeframe, "limit": 1000}
+    while True:
+        page = client.get(f"/bars/{symbol}", params=params).json()
+        count += len(page["bars"])
+        if page["next_after"] is None:
+            return count
+        params["after"] = page["next_after"]
 
 
-def test_the_summary_counts_new_bars_once_and_follows_the_first_and_last_bar(client, market_settings):
+def test_the_summary_counts_new_bars_once_and_follows_the_first_and_last_bar(client):
     symbol = unique_symbol()
     ingest(client, [bar(i, symbol) for i in range(10, 40)])
     assert summary(client, symbol) == SeriesSummary(
@@ -51,7 +54,7 @@ def test_the_summary_counts_new_bars_once_and_follows_the_first_and_last_bar(cli
     assert summary(client, symbol) == SeriesSummary(
         symbol=symbol, timeframe="1d", bars=50, first_ts=START, last_ts=START + timedelta(days=49)
     )
-    assert summary(client, symbol).bars == stored_count(market_settings, symbol)
+    assert summary(client, symbol).bars == paged_count(client, symbol)
 
 
 def test_every_series_of_a_mixed_batch_is_listed_by_symbol_then_timeframe(client):
@@ -100,8 +103,8 @@ def test_concurrent_writers_without_a_shared_lock_keep_the_summary_exact(market_
         reports = [r for rs in pool.map(writer, [batches[0::2], batches[1::2]]) for r in rs]
     touched = {row["ts"] for batch in batches for row in batch}
     with TestClient(create_app(market_settings)) as client:
-        found = summary(client, symbol)
-    assert found.bars == stored_count(market_settings, symbol) == len(touched) == sum(r.inserted for r in reports)
+        found, paged = summary(client, symbol), paged_count(client, symbol)
+    assert found.bars == paged == len(touched) == sum(r.inserted for r in reports)
     times = sorted(datetime.fromisoformat(ts) for ts in touched)
     assert (found.first_ts, found.last_ts) == (times[0], times[-1])
 
@@ -122,48 +125,3 @@ def test_concurrent_writers_over_http_keep_the_summary_exact(test_stack, test_ur
     answer = httpx.get(f"{test_urls['fastapi_market']}/series/{symbol}", timeout=10)
     touched = {row["ts"] for batch in batches for row in batch}
     assert SeriesSummary.model_validate(answer.json()).bars == len(touched) == sum(r.inserted for r in reports)
-
-
-def test_the_ledger_folds_into_one_summary_per_series():
-    ts = [START + timedelta(days=d) for d in range(4)]
-    docs = [
-        {"symbol": "A", "timeframe": "1d", "ts": ts[2]},
-        {"symbol": "A", "timeframe": "1d", "ts": ts[0]},
-        {"symbol": "B", "timeframe": "1d", "ts": ts[1]},
-    ]
-    entries = ledger_entries(docs) + ledger_entries([{"symbol": "A", "timeframe": "1d", "ts": ts[3]}])
-    assert sorted((e["symbol"], e["inserted"]) for e in entries) == [("A", 1), ("A", 2), ("B", 1)]
-    assert summaries_fold(entries) == [
-        SeriesSummary(symbol="A", timeframe="1d", bars=3, first_ts=ts[0], last_ts=ts[3]),
-        SeriesSummary(symbol="B", timeframe="1d", bars=1, first_ts=ts[1], last_ts=ts[1]),
-    ]
-    assert summaries_fold([]) == [] and ledger_entries([]) == []
-
-
-@pytest.fixture
-def scratch_database(market_settings):
-    """A MongoDB database of this test's own on the test stack's server, dropped afterwards."""
-    name = f"aetherion_ledger_{uuid.uuid4().hex[:8]}"
-    with MongoClient(market_settings.mongo.url, tz_aware=True) as mongo:
-        yield mongo[name]
-        mongo.drop_database(name)
-
-
-def test_backfill_builds_the_ledger_of_bars_stored_before_it_existed_once(scratch_database):
-    day = datetime(2020, 1, 1, tzinfo=UTC)
-    scratch_database["bars"].insert_many(
-        [{"symbol": "OLD", "timeframe": "1d", "ts": day + timedelta(days=d), "close": 1.0} for d in range(7)]
-        + [{"symbol": "OLD", "timeframe": "1h", "ts": day, "close": 1.0}]
-    )
-    assert series_backfill(scratch_database) == 8
-    assert summaries_fold(scratch_database[LEDGER].find({})) == [
-        SeriesSummary(symbol="OLD", timeframe="1d", bars=7, first_ts=day, last_ts=day + timedelta(days=6)),
-        SeriesSummary(symbol="OLD", timeframe="1h", bars=1, first_ts=day, last_ts=day),
-    ]
-    assert series_backfill(scratch_database) == 0  # the ledger is there now: nothing counted twice
-    assert scratch_database[LEDGER].count_documents({}) == 2
-
-
-def test_backfill_of_an_empty_database_does_nothing(scratch_database):
-    assert series_backfill(scratch_database) == 0
-    assert LEDGER not in scratch_database.list_collection_names()

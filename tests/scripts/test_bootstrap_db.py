@@ -11,13 +11,13 @@ import MySQLdb
 import pytest
 from pymongo import MongoClient
 
-from apps.common.contracts import Bar
 from apps.django_core.env import load_settings as django_settings
-from apps.fastapi_market.segments import merge
 from apps.fastapi_market.settings import load_settings as market_settings
+from apps.fastapi_market.versions import COLLECTIONS
 from scripts import bootstrap_db
 from scripts.private_db.servers import MongoServer, private_cluster_of
 from scripts.stack_processes import run_module
+from tests.ingest import stored_bars
 from tests.stack import clean_env, wait_until
 
 
@@ -56,17 +56,16 @@ def test_creates_migrates_indexes_then_has_nothing_to_do(fresh_names):
     assert first.returncode == 0, first.stderr
     assert f"database {name} created" in first.stderr
     assert "Django migrations: applied" in first.stderr
-    assert "created indexes bars.bars_symbol_timeframe_ts" in first.stderr
+    assert f"created collections {', '.join(COLLECTIONS)}" in first.stderr
     assert name in schemas(mysql)
     with MongoClient(mongo.url) as client:
-        index = client[name]["bars"].index_information()["bars_symbol_timeframe_ts"]
-    assert index["unique"] and index["key"] == [("symbol", 1), ("timeframe", 1), ("ts", 1)]
+        assert set(client[name].list_collection_names()) == set(COLLECTIONS)
 
     second = run_bootstrap(**env)
     assert second.returncode == 0, second.stderr
     assert f"database {name} already exists" in second.stderr
     assert "Django migrations: up to date" in second.stderr
-    assert "indexes up to date" in second.stderr
+    assert "collections in place" in second.stderr
     assert second.stderr.strip().endswith("nothing to do: everything was already in place")
 
 
@@ -123,64 +122,25 @@ def test_unreachable_mysql_is_one_clear_line_and_mongodb_is_still_prepared(test_
     assert any(line.startswith("bootstrap: MongoDB ") and "ping ok" in line for line in lines)
 
 
-def test_builds_the_series_ledger_of_bars_stored_before_it_existed(fresh_names):
-    from datetime import UTC, datetime, timedelta
-
-    mysql, mongo, name = fresh_names
-    day = datetime(2020, 1, 1, tzinfo=UTC)
-    with MongoClient(mongo.url) as client:
-        client[name]["bars"].insert_many(
-            [
-                {
-                    "symbol": "OLD",
-                    "timeframe": "1d",
-                    "ts": day + timedelta(days=d),
-                    "open": 2.0,
-                    "high": 3.0,
-                    "low": 1.0,
-                    "close": 2.5,
-                    "volume": 5.0,
-                }
-                for d in range(12)
-            ]
-        )
-    env = {"MYSQL_URL": f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{name}", "MONGO_DB": name}
-    first = run_bootstrap(**env)
-    assert first.returncode == 0, first.stderr
-    assert "MongoDB series ledger: built from the 12 bars stored before it existed" in first.stderr
-    second = run_bootstrap(**env)
-    assert "series ledger" not in second.stderr
-    assert second.stderr.strip().endswith("nothing to do: everything was already in place")
-
-
-def plan_of(mongo_url: str, database: str, query: dict) -> str:
+def plan_of(mongo_url: str, database: str, collection: str, query: dict) -> str:
     """FerretDB's explain of a find: PostgreSQL's plan, as text."""
     with MongoClient(mongo_url) as client:
-        answer = client[database].command("explain", {"find": "bars", "filter": query}, verbosity="queryPlanner")
+        answer = client[database].command("explain", {"find": collection, "filter": query}, verbosity="queryPlanner")
     return json.dumps(answer["queryPlanner"])
 
 
-def test_ferretdb_filters_get_gin_indexes_that_outlive_restarts_and_index_rebuilds(fresh_names, test_stack):
+def test_ferretdb_lookups_get_gin_indexes_that_outlive_restarts(fresh_names, test_stack):
     mysql, mongo, name = fresh_names
     env = {"MYSQL_URL": f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{name}", "MONGO_DB": name}
     first = run_bootstrap(**env)
     assert first.returncode == 0, first.stderr
     assert f"MongoDB {mongo.address} (FerretDB 1.24.1 + PostgreSQL): ping ok" in first.stderr
-    assert "GIN indexes for FerretDB's filters: created bars._id, bars.symbol" in first.stderr
-    with MongoClient(mongo.url) as client:  # enough bars that an index pays, and PostgreSQL knows it
-        client[name].bars.insert_many(
-            [
-                {"_id": f"G{n % 20}:1d:{n}", "symbol": f"G{n % 20}", "timeframe": "1d", "ts": n, "close": 1.0}
-                for n in range(6000)
-            ]
-        )
-    cluster = private_cluster_of(mongo)
-    with cluster.connect(database="ferretdb") as conn:
-        conn.execute(f'ANALYZE "{name}".{_bars_table(conn, name)}')
+    created = ", ".join(f"{collection}._id" for collection in COLLECTIONS)
+    assert f"GIN indexes for FerretDB's filters: created {created}" in first.stderr
 
     def served_by_gin() -> bool:
-        by_symbol, by_id = plan_of(mongo.url, name, {"symbol": "G3"}), plan_of(mongo.url, name, {"_id": "G3:1d:3"})
-        return "Bitmap Index Scan" in by_symbol and "symbol_aetherion_gin" in by_symbol and "id_aetherion_gin" in by_id
+        plans = [plan_of(mongo.url, name, collection, {"_id": "any"}) for collection in COLLECTIONS]
+        return all("Bitmap Index Scan" in plan and "id_aetherion_gin" in plan for plan in plans)
 
     assert served_by_gin()
     assert "GIN indexes for FerretDB's filters: up to date" in run_bootstrap(**env).stderr  # idempotent
@@ -196,63 +156,45 @@ def test_ferretdb_filters_get_gin_indexes_that_outlive_restarts_and_index_rebuil
         "FerretDB restarted by its supervisor",
     )
     assert served_by_gin()  # FerretDB restarted
-
-    with MongoClient(mongo.url) as client:  # the MongoDB indexes rebuilt: FerretDB leaves the GIN ones be
-        client[name].bars.drop_indexes()
-    rebuilt = run_bootstrap(**env)
-    assert "created indexes bars.bars_symbol_timeframe_ts" in rebuilt.stderr
-    assert "GIN indexes for FerretDB's filters: up to date" in rebuilt.stderr
-    assert served_by_gin()
+    assert private_cluster_of(mongo) is not None
 
 
-def _bars_table(conn, schema: str) -> str:
-    return conn.execute(
-        f"SELECT _jsonb->>'table' FROM \"{schema}\"._ferretdb_database_metadata WHERE _jsonb->>'_id' = 'bars'"
-    ).fetchone()[0]
-
-
-def test_bars_stored_before_segments_existed_get_their_segments_once(fresh_names):
+def test_bars_of_an_earlier_version_move_into_the_store_once(fresh_names):
     mysql, mongo, name = fresh_names
     env = {"MYSQL_URL": f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{name}", "MONGO_DB": name}
     day = datetime(2010, 1, 4, tzinfo=UTC)
-    with MongoClient(mongo.url, tz_aware=True) as client:  # as an earlier version stored them: bars only
+    old = [
+        {
+            "_id": f"{symbol}:{timeframe}:{n}",
+            "symbol": symbol,
+            "timeframe": timeframe,
+            "ts": day + timedelta(days=n),
+            "open": 2.0,
+            "high": 3.0 + n,
+            "low": 1.0,
+            "close": 2.0 + n,
+            "volume": 5.0,
+        }
+        for symbol, timeframe in (("OLD1", "1d"), ("OLD1", "1w"), ("OLD2", "1d"))
+        for n in range(40)
+    ]
+    with MongoClient(mongo.url, tz_aware=True) as client:  # as an earlier version kept them: a document per bar
         client[name].bars.insert_many(
-            [
-                {
-                    "_id": f"{symbol}:{timeframe}:{n}",
-                    "symbol": symbol,
-                    "timeframe": timeframe,
-                    "ts": day + timedelta(days=n),
-                    "open": 2.0,
-                    "high": 3.0 + n,
-                    "low": 1.0,
-                    "close": 2.0 + n,
-                    "volume": 5.0,
-                }
-                for symbol, timeframe in (("OLD1", "1d"), ("OLD1", "1w"), ("OLD2", "1d"))
-                for n in range(40)
-            ]
+            old + [{"symbol": "BAD", "timeframe": "1d", "ts": f"no time {n}"} for n in range(3)]
         )
+        client[name].bar_segments.insert_one({"symbol": "OLD1"})
+        client[name].series_ledger.insert_one({"symbol": "OLD1"})
     first = run_bootstrap(**env)
     assert first.returncode == 0, first.stderr
-    assert "built the segments readers read for 3 series (120 bars)" in first.stderr
-    with MongoClient(mongo.url, tz_aware=True) as client:
-        found = client[name].bars.find({"symbol": "OLD2"}, {"_id": False}).sort("ts", 1)
-        stored = [Bar.model_validate(d) for d in found]
-        assert merge(list(client[name].bar_segments.find({"symbol": "OLD2"}))).bars("OLD2", "1d") == stored
-    assert "built the segments" not in run_bootstrap(**env).stderr  # once
-
-
-def test_documents_that_are_not_bars_are_named_and_change_nothing(fresh_names):
-    mysql, mongo, name = fresh_names
-    env = {"MYSQL_URL": f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{name}", "MONGO_DB": name}
-    with MongoClient(mongo.url) as client:
-        client[name].bars.insert_many([{"symbol": "BAD", "timeframe": "1d", "ts": f"not a time {n}"} for n in range(3)])
-    run_bootstrap(**env)
-    again = run_bootstrap(**env)
-    assert again.returncode == 0, again.stderr
     assert (
-        "no segments built: the bars collection holds no valid bar; 3 documents left out, not valid bars"
-        in again.stderr
-    )
-    assert again.stderr.strip().endswith("nothing to do: everything was already in place")
+        "moved 120 bars of 3 series from the bars collection of an earlier version into the series store "
+        "(120 new to it; 3 documents left out, not valid bars); the old collection is kept as legacy_bars"
+    ) in first.stderr
+    stored = stored_bars(mongo.url, name, ["OLD1", "OLD2"])
+    assert stored == {(d["symbol"], d["timeframe"], d["ts"]): d["close"] for d in old}
+    with MongoClient(mongo.url) as client:
+        assert set(client[name].list_collection_names()) == {*COLLECTIONS, "legacy_bars"}
+        assert client[name].legacy_bars.count_documents({}) == 123  # kept whole, the documents left out too
+    second = run_bootstrap(**env)
+    assert "moved" not in second.stderr  # once
+    assert second.stderr.strip().endswith("nothing to do: everything was already in place")

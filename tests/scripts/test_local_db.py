@@ -10,16 +10,16 @@ import pytest
 from pymongo import MongoClient
 
 from apps.common.config import REPO_ROOT
-from apps.common.contracts import Bar
 from apps.common.databases import MongoTarget, MySQLTarget
-from apps.fastapi_market.segments import merge
 from scripts import local_db
+from scripts.bootstrap_db import store_upkeep
 from scripts.local_db import LocalDbError, MongoServer, MySQLServer, ensure, servers, stop
 from scripts.private_db import ferretdb, processes
 from scripts.private_db.processes import ServerProcess
 from scripts.private_db.servers import BIN_DIR
 from scripts.private_db.unprivileged import MOUNT_POINT, can_reach, unprivileged_user
 from scripts.stack_processes import run_module
+from tests.ingest import stored_bars
 from tests.stack import clean_env, free_port, port_is_free
 
 
@@ -154,11 +154,11 @@ def test_bars_of_the_old_sqlite_data_are_copied_into_the_new_server_once(tmp_pat
         assert "copied 1,201 documents of 2 collections from the old SQLite data (0 were already there)" in report
         with MongoClient(url, tz_aware=True) as client:
             assert client.aetherion_market.bars.count_documents({"symbol": "OLD"}) == 1200
-            segments = list(client.aetherion_market.bar_segments.find({"symbol": "OLD"}))  # what readers read
-            stored = client.aetherion_market.bars.find({"symbol": "OLD"}, {"_id": False}).sort("ts", 1)
-            assert merge(segments).bars("OLD", "1d") == [Bar.model_validate(d) for d in stored]
             assert "bars_symbol_timeframe_ts" in client.aetherion_market.bars.index_information()
             assert client.other_db.notes.find_one({"_id": 1})["text"] == "kept too"
+        moved_into_store, _ = store_upkeep(MongoTarget(url, "aetherion_market"), 5000)  # as bootstrap_db does
+        assert moved_into_store and moved_into_store.startswith("moved 1,200 bars of 1 series from the bars collection")
+        assert len(stored_bars(url, "aetherion_market", ["OLD"])) == 1200
         moved = server.data_dir / "sqlite-legacy"
         assert not server.legacy_sqlite_files() and list(moved.glob("*.sqlite"))  # moved aside, not deleted
         assert "copied 1,201 documents" in (moved / "MIGRATED").read_text()

@@ -13,14 +13,17 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from apps.common.contracts import BarPage, IngestReport
 from apps.common.contracts.market import MAX_BATCH, MAX_PAGE, SYMBOL_PATTERN, IsoDatetime, Timeframe
 from apps.fastapi_market.auth import require_internal_token
-from apps.fastapi_market.bars import WriteRefused, bars_ingest, bars_page
-from apps.fastapi_market.dependencies import BarSetupDep, MarketDbDep
+from apps.fastapi_market.bars import bars_ingest
+from apps.fastapi_market.columns import to_ms
+from apps.fastapi_market.dependencies import StoreDep
 from apps.fastapi_market.openapi import problems
 from apps.fastapi_market.problems import ProblemError
+from apps.fastapi_market.store import StoreBusy
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["bars"])
 SymbolPath = Annotated[str, Path(pattern=SYMBOL_PATTERN, examples=["AAPL"])]
+PAGE_FROM, PAGE_TO = -(2**62), 2**62  # epoch ms bounds of an open range
 CSV_COLUMNS = ["symbol", "timeframe", "ts", "open", "high", "low", "close", "volume"]
 # The header the documented format starts with, ended as csv ends a line (CRLF, LF or a lone CR).
 CSV_HEADER_PATTERN = "^" + ",".join(CSV_COLUMNS) + "(\r\n|\r|\n|$)"
@@ -92,21 +95,19 @@ _INGEST_BODY = {
     openapi_extra=_INGEST_BODY,
     responses=problems(400, 401, 403, 413, 415, 422, 503),  # 400: a form Starlette cannot parse
 )
-async def create_bars(request: Request, db: MarketDbDep, setup: BarSetupDep) -> IngestReport:
-    """Validate each bar and upsert the valid ones in one bulk write.
+async def create_bars(request: Request, store: StoreDep) -> IngestReport:
+    """Validate each bar and store the valid ones in one commit.
 
     Re-sending the same bars changes nothing; rows that fail validation are listed with their reasons.
     """
     rows = await _rows(request)
     if len(rows) > MAX_BATCH:
         raise ProblemError(413, f"{len(rows)} bars in one request; send at most {MAX_BATCH} per request")
-    collection = db["bars"]
-    policy = await setup.policy(collection)  # after the body is read: a bad one is its own problem, database or not
     try:
-        return await bars_ingest(collection, rows, policy)
-    except WriteRefused as exc:
+        return await bars_ingest(store, rows)
+    except StoreBusy as exc:
         log.warning("POST /bars: %s", exc)
-        raise ProblemError(503, f"{exc}. Bars acknowledged before it are stored; re-send the batch.") from None
+        raise ProblemError(503, f"The bars were not stored: {exc}. Send the batch again.") from None
 
 
 async def _rows(request: Request) -> list[Any]:
@@ -157,19 +158,17 @@ def _csv_rows(data: bytes) -> list[dict[str, str]]:
 )
 async def read_bars(
     symbol: SymbolPath,
-    db: MarketDbDep,
+    store: StoreDep,
     timeframe: Timeframe = "1d",
-    start: Annotated[IsoDatetime | None, Query(description="from this time, inclusive; not after `end` (422)")] = None,
-    end: Annotated[
-        IsoDatetime | None, Query(description="up to this time, inclusive; not before `start` (422)")
-    ] = None,
+    start: Annotated[IsoDatetime | None, Query(description="from this time, inclusive")] = None,
+    end: Annotated[IsoDatetime | None, Query(description="up to this time, inclusive; before `start`: no bars")] = None,
     after: Annotated[IsoDatetime | None, Query(description="`next_after` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"bars per page, at most {MAX_PAGE}")] = 500,
 ) -> BarPage:
     """Bars of one symbol and timeframe, sorted by time; follow `next_after` for the next page."""
-    if start and end and start > end:
-        raise ProblemError(422, "start must not be after end")
-    bars, next_after = await bars_page(
-        db["bars"], symbol=symbol, timeframe=timeframe, start=start, end=end, after=after, limit=limit
-    )
+    lo = max(to_ms(start) if start else PAGE_FROM, to_ms(after) + 1 if after else PAGE_FROM)
+    hi = to_ms(end) if end else PAGE_TO
+    chosen = await store.page(symbol, timeframe, lo, hi, limit + 1)
+    bars = chosen.take(slice(0, limit)).bars(symbol, timeframe)
+    next_after = bars[-1].ts if len(chosen) > limit else None
     return BarPage(symbol=symbol, timeframe=timeframe, bars=bars, next_after=next_after)

@@ -11,8 +11,8 @@ from apps.common.contracts.market import SYMBOL_PATTERN, Timeframe
 from apps.common.contracts.regime import MAX_CLOSES
 from apps.common.http_async import send_contract
 from apps.common.service_calls import ContractCall
-from apps.fastapi_market.bars import closes_latest
-from apps.fastapi_market.dependencies import HttpDep, MarketDbDep, SettingsDep
+from apps.fastapi_market.columns import CLOSE, from_ms
+from apps.fastapi_market.dependencies import HttpDep, SettingsDep, StoreDep
 from apps.fastapi_market.openapi import problems
 from apps.fastapi_market.problems import ProblemError
 
@@ -29,7 +29,7 @@ _FEATURES = ("sma_fast", "sma_slow", "trend_spread", "annual_volatility")
 )
 async def read_regime(
     symbol: Annotated[str, Path(pattern=SYMBOL_PATTERN, examples=["AAPL"])],
-    db: MarketDbDep,
+    store: StoreDep,
     http: HttpDep,
     settings: SettingsDep,
     timeframe: Timeframe = "1d",
@@ -42,8 +42,9 @@ async def read_regime(
         ),
     ] = 1000,
 ) -> MarketRegime:
-    """Read the newest bars from MongoDB and ask flask_regime for their regimes."""
-    timestamps, closes = await closes_latest(db["bars"], symbol=symbol, timeframe=timeframe, count=lookback)
+    """Read the newest bars from the store and ask flask_regime for their regimes."""
+    newest = await store.latest(symbol, timeframe, lookback)
+    timestamps, closes = [from_ms(ms) for ms in newest.ts.tolist()], newest.values[:, CLOSE].tolist()
     if not closes:
         raise ProblemError(404, f"No {timeframe} bars for {symbol}.")
     params = RegimeParams()

@@ -1,0 +1,112 @@
+"""The documents that make a version of the series store, and their shapes in MongoDB.
+
+A commit (``series_commits``, ``_id`` its number) names a catalog; a catalog (``series_catalogs``)
+holds each series' index key, bar count, first and last bar; an index (``series_indexes``) holds one
+series' chunks in time order with their bounds and counts; a chunk (``series_chunks``) holds bars
+(apps/fastapi_market/columns.py). Numbers are packed as little-endian int64 arrays, times in epoch ms.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+from bson.binary import Binary
+
+from apps.fastapi_market.documents import Document
+
+COMMITS, CATALOGS, INDEXES, CHUNKS = "series_commits", "series_catalogs", "series_indexes", "series_chunks"
+COLLECTIONS = (COMMITS, CATALOGS, INDEXES, CHUNKS)  # each read by ``_id`` alone
+_MS = np.dtype("<i8")
+
+
+def commit_id(number: int) -> str:
+    return f"{number:012d}"
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def packed(values: Iterable[int]) -> Binary:
+    return Binary(np.fromiter(values, dtype=_MS).tobytes())
+
+
+def unpacked(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype=_MS)
+
+
+def stamped(document: Document) -> Document:
+    """``document`` with its creation time (what ``SeriesStore.sweep`` goes by)."""
+    return {**document, "created": datetime.now(UTC)}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One series in a catalog: its index's key, its bar count, its first and last bar."""
+
+    index: str
+    bars: int
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every series of one version of the store, by name (``AAPL:1d``)."""
+
+    key: str
+    entries: dict[str, Entry]
+
+    def document(self) -> Document:
+        rows = sorted(self.entries.items())
+        return stamped(
+            {
+                "_id": self.key,
+                "series": [name for name, _ in rows],
+                "indexes": [entry.index for _, entry in rows],
+                **{field: packed(getattr(e, field) for _, e in rows) for field in ("bars", "first", "last")},
+            }
+        )
+
+    @classmethod
+    def of(cls, document: Document) -> Catalog:
+        numbers = zip(*(unpacked(document[field]).tolist() for field in ("bars", "first", "last")), strict=True)
+        rows = zip(document["series"], document["indexes"], numbers, strict=True)
+        return cls(document["_id"], {name: Entry(index, *row) for name, index, row in rows})
+
+
+@dataclass(frozen=True)
+class Index:
+    """One version of one series: its chunks' keys in time order, their first and last bar and counts."""
+
+    key: str
+    chunks: list[str]
+    first: np.ndarray
+    last: np.ndarray
+    count: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Index:
+        return cls("", [], np.empty(0, _MS), np.empty(0, _MS), np.empty(0, _MS))
+
+    @classmethod
+    def of_rows(cls, rows: list[tuple[str, int, int, int]]) -> Index:
+        """A new index of (chunk key, first, last, count) rows."""
+        return cls(new_key(), [row[0] for row in rows], *(np.array([row[i] for row in rows], _MS) for i in (1, 2, 3)))
+
+    def entry(self) -> Entry:
+        return Entry(self.key, int(self.count.sum()), int(self.first[0]), int(self.last[-1]))
+
+    def document(self, series: str) -> Document:
+        arrays = {field: Binary(getattr(self, field).astype(_MS).tobytes()) for field in ("first", "last", "count")}
+        return stamped({"_id": self.key, "series": series, "chunks": self.chunks, **arrays})
+
+    @classmethod
+    def of(cls, document: Document) -> Index:
+        return cls(
+            document["_id"], list(document["chunks"]), *(unpacked(document[f]) for f in ("first", "last", "count"))
+        )
