@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from scripts.mysql_advice import mysql_advice
+from apps.common.mysql_advice import mysql_advice
 from scripts.preflight.verdicts import FAIL, OK, WARN, CheckResult, scrub, setting_home, skipped
 
 if TYPE_CHECKING:
