@@ -60,6 +60,3 @@ def shown(path: str | Path) -> str:
     except ValueError:
         return str(path)
 
-
-def scrub(text: str, secret: str) -> str:
-    return text.replace(secret, "********") if secret else text
