@@ -9,7 +9,8 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from apps.common.mysql_advice import mysql_advice
-from scripts.preflight.verdicts import FAIL, OK, WARN, CheckResult, setting_home, skipped
+from apps.common.setting_home import setting_home
+from scripts.preflight.verdicts import FAIL, OK, WARN, CheckResult, skipped
 
 if TYPE_CHECKING:
     from apps.common.databases import MongoTarget
