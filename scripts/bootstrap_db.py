@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from apps.common.config import ConfigError, current_profile
 from apps.common.databases import MongoTarget, MySQLTarget, check_identifier
-from scripts.mysql_advice import mysql_advice
+from apps.common.mysql_advice import mysql_advice
 from scripts.profile_option import profile_parser
 
 if TYPE_CHECKING:

@@ -26,6 +26,7 @@ from pathlib import Path
 if not __package__:  # run as a file: the checkout on the path, for scripts.preflight
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from apps.common.setting_home import setting_home  # noqa: E402
 from scripts.preflight.servers import check_flask, check_mongo, check_mysql  # noqa: E402
 from scripts.preflight.verdicts import (  # noqa: E402
     FAIL,
@@ -33,7 +34,6 @@ from scripts.preflight.verdicts import (  # noqa: E402
     REPO_ROOT,
     WARN,
     CheckResult,
-    setting_home,
     setup_fix,
     shown,
     skipped,

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from apps.common import mysql_advice
 from apps.common.config import (
     ConfigError,
     ServiceConfig,
@@ -42,7 +43,7 @@ from apps.common.config import (
     load,
 )
 from apps.common.databases import MongoTarget
-from scripts import mysql_advice, system_packages
+from scripts import system_packages
 from scripts.private_db import processes
 from scripts.private_db.processes import ServerError, ServerProcess
 from scripts.private_db.servers import (

@@ -1,7 +1,10 @@
-"""django_core's manage.py: ``python -m apps.django_core <command>``.
+"""django_core's manage.py: ``python -m apps.django_core <command>`` (``apps/django_core/manage.py``
+runs this too).
 
-``serve`` runs the development server on the configured host and port (``--noreload`` and
-runserver's other options apply), and starts even while MySQL is down.
+``serve`` and ``runserver`` run the development server, by default on the configured host and port
+(``--noreload`` and runserver's other options apply), and start even while MySQL is down. A command
+that cannot reach MySQL (``migrate``, ``createsuperuser``, …) says so in one line, with what to do,
+and exits 1.
 """
 
 import io
@@ -9,9 +12,12 @@ import os
 import sys
 
 from django.core.management import execute_from_command_line
+from django.db import OperationalError
 
 from apps.common.config import ConfigError
-from apps.django_core.env import load_settings
+from apps.common.mysql_advice import OTHER, error_kind, mysql_advice
+from apps.common.setting_home import setting_home
+from apps.django_core.env import SERVICE, load_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,11 +26,18 @@ def main(argv: list[str] | None = None) -> int:
     if isinstance(sys.stdout, io.TextIOWrapper):  # not when a caller replaced it
         sys.stdout.reconfigure(line_buffering=True)
     try:
-        load_settings()  # fail here, in one line a problem, rather than deep in Django
+        settings = load_settings()  # fail here, in one line a problem, rather than deep in Django
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    execute_from_command_line(argv)
+    try:
+        execute_from_command_line(argv)
+    except OperationalError as exc:
+        if error_kind(exc) == OTHER:  # not about reaching the server: a real failure, with its traceback
+            raise
+        home = setting_home("MYSQL_URL", SERVICE, settings.common.profile)
+        print(f"{SERVICE}: {mysql_advice(settings.mysql, exc, home=home)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -25,11 +25,12 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: tower's runserver (MySQL or not, static files by WhiteNoise) is the one run.
+    "apps.django_core.tower",
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files for /api/docs/, as static files
-    "apps.django_core.tower",
     "apps.django_core.dashboard",
 ]
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from scripts.mysql_advice import mysql_advice
-from scripts.preflight.verdicts import FAIL, OK, WARN, CheckResult, scrub, setting_home, skipped
+from apps.common.mysql_advice import mysql_advice
+from apps.common.setting_home import setting_home
+from scripts.preflight.verdicts import FAIL, OK, WARN, CheckResult, skipped
 
 if TYPE_CHECKING:
     from apps.common.databases import MongoTarget
@@ -66,11 +67,11 @@ def check_mongo(profile: str) -> CheckResult:
     except ConfigError:
         return skipped("mongo")
     from pymongo import MongoClient
-    from pymongo.errors import OperationFailure, PyMongoError, ServerSelectionTimeoutError
+    from pymongo.errors import PyMongoError
+
+    from apps.common.mongo_advice import mongo_advice
 
     target, timeout_ms = settings.mongo, min(2000, settings.mongo_timeout_ms)
-    password = _url_password(target.url)
-    where = f"MongoDB at {target.address}"
     home = setting_home("MONGO_URL", "fastapi_market", profile)
     client = None
     try:
@@ -79,27 +80,9 @@ def check_mongo(profile: str) -> CheckResult:
         )
         client.admin.command("ping")
         server = mongo_server_name_sync(client[target.database])
-    except ServerSelectionTimeoutError as exc:
-        if "refused" in str(exc):
-            start = (
-                "start it: `make databases` starts a private one"
-                if target.is_local
-                else f"start the server at {target.address}"
-            )
-            return CheckResult("mongo", FAIL, f"{where}: connection refused", f"{start}, or fix MONGO_URL in {home}")
-        return CheckResult(
-            "mongo",
-            FAIL,
-            f"{where} does not answer within {timeout_ms / 1000:g} s",
-            f"the server at {target.address} does not answer in {timeout_ms / 1000:g} s: "
-            f"check the host, a firewall, or that it is MongoDB (MONGO_URL in {home})",
-        )
-    except OperationFailure as exc:
-        reason = scrub(str(exc.details.get("errmsg") if exc.details else exc), password)
-        return CheckResult("mongo", FAIL, f"{where}: {reason}", f"fix the user/password in MONGO_URL ({home})")
     except PyMongoError as exc:
-        first_line = scrub(str(exc).splitlines()[0][:200], password)
-        return CheckResult("mongo", FAIL, f"{where}: {first_line}", f"fix MONGO_URL in {home}")
+        advice = mongo_advice(target, exc, timeout_s=timeout_ms / 1000, home=home)
+        return CheckResult("mongo", FAIL, advice.detail, advice.fix)
     finally:
         if client is not None:
             client.close()
@@ -122,15 +105,6 @@ def day_one_mongo_hint(target: MongoTarget, home: str) -> str:
         f"a MongoDB ({server}) also answers at {DAY_ONE_MONGO}: to use it, "
         f"set MONGO_URL=mongodb://{DAY_ONE_MONGO}/ in {home}"
     )
-
-
-def _url_password(url: str) -> str:
-    from urllib.parse import unquote, urlsplit
-
-    try:
-        return unquote(urlsplit(url).password or "")
-    except ValueError:
-        return ""
 
 
 # --- 7. Flask, from FastAPI's point of view -------------------------------------------------

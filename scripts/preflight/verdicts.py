@@ -5,7 +5,6 @@ Standard library only at import time: the doctor reports on a broken setup too.
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,27 +38,9 @@ def setup_fix() -> str:
     return f"run `make setup`, then run this with .venv/bin/python (this is {sys.executable})"
 
 
-def setting_home(variable: str, service: str, profile: str) -> str:
-    """Where a developer changes ``variable``: the environment when it is set there (or in the
-    profile's own file, which is read before the local one), else the service's local file."""
-    if variable in os.environ:
-        return "the environment"
-    profile_file = REPO_ROOT / "config" / f"{profile}.env"
-    if profile != "dev" and profile_file.is_file():
-        from dotenv import dotenv_values
-
-        if variable in dotenv_values(profile_file):
-            return "the environment"
-    return f"config/{service}.local.env"
-
-
 def shown(path: str | Path) -> str:
     """``path`` relative to the repository when it is inside it."""
     try:
         return str(Path(path).relative_to(REPO_ROOT))
     except ValueError:
         return str(path)
-
-
-def scrub(text: str, secret: str) -> str:
-    return text.replace(secret, "********") if secret else text

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
+from apps.common import mysql_advice
 from apps.common.config import REPO_ROOT
 from apps.common.config import var_dir as state_root
 from apps.common.databases import MongoTarget, MySQLTarget
-from scripts import mysql_advice, system_packages
+from scripts import system_packages
 from scripts.private_db import ferretdb
 from scripts.private_db.postgresql import PostgresCluster
 from scripts.private_db.processes import ServerError, ServerProcess, shown

@@ -1,4 +1,4 @@
-"""scripts/mysql_advice.py: each MySQL error the scripts meet, mapped to one kind and one line of advice.
+"""apps/common/mysql_advice.py: each MySQL error the scripts meet, mapped to one kind and one line of advice.
 
 The errors are MySQLdb's own, with the codes and messages its client library gives; the connecting
 itself (a refused port, a silent one, a wrong password) is tested against real servers in
@@ -8,9 +8,9 @@ tests/scripts/test_doctor.py and test_bootstrap_db.py.
 import MySQLdb
 import pytest
 
+from apps.common import mysql_advice
 from apps.common.databases import MySQLTarget
-from scripts import mysql_advice
-from scripts.mysql_advice import mysql_advice as advice_for
+from apps.common.mysql_advice import mysql_advice as advice_for
 
 LOCAL = MySQLTarget("127.0.0.1", 3307, "app", "s3cret", "core")
 REMOTE = MySQLTarget("db.example.com", 3306, "app", "s3cret", "core")

@@ -1,5 +1,5 @@
 """What a MySQL error means, and what to do about it, in one line: for scripts/doctor.py,
-scripts/bootstrap_db.py and scripts/local_db.py alike.
+scripts/bootstrap_db.py, scripts/local_db.py and django_core's management commands alike.
 
 Standard library only (the doctor reports on a machine without MySQLdb too): it reads the error's
 ``args`` (``(code, message)``, as MySQLdb.OperationalError carries them).
