@@ -69,6 +69,7 @@ class _Plan:
         self.entries: dict[str, Entry] = {}
         self.documents: dict[str, list[Document]] = {INDEXES: [], CHUNKS: []}
         self.garbage: dict[str, list[str]] = {INDEXES: [], CHUNKS: []}
+        self.written: dict[str, Columns] = {}  # the new chunks, by key
         self.counts = np.zeros(3, dtype=int)  # inserted, updated, unchanged
 
 
@@ -83,6 +84,7 @@ class SeriesStore:
         self._commits = database.get_collection(COMMITS, write_concern=WriteConcern(w=1, j=True))
         self._head: tuple[int, Catalog] = (0, Catalog("", {}))  # the newest commit known, and its catalog
         self._indexes: OrderedDict[str, Index] = OrderedDict()
+        self._written: dict[str, Columns] = {}  # the chunks this process's last commit wrote: its next merge's base
         self._write_lock = asyncio.Lock()
         self._pending: set[asyncio.Task[None] | asyncio.TimerHandle] = set()
 
@@ -205,9 +207,11 @@ class SeriesStore:
                 if not plan.entries:
                     return done[0], done[1], done[2]
                 written = time.monotonic()
-                for collection, documents in plan.documents.items():
-                    await self.database[collection].insert_many(documents, ordered=False)
+                await asyncio.gather(
+                    *(self.database[name].insert_many(docs, ordered=False) for name, docs in plan.documents.items())
+                )
                 if await self._commit(base, plan, written):
+                    self._written = plan.written
                     return done[0], done[1], done[2]
                 await self._delete({name: [doc["_id"] for doc in docs] for name, docs in plan.documents.items()})
         raise StoreBusy(f"{ATTEMPTS} other writes changed the same series first")
@@ -221,7 +225,9 @@ class SeriesStore:
             index = await self._index(entry.index) if entry else Index.empty()
             slot = np.maximum(np.searchsorted(index.first, batch.ts, side="right") - 1, 0)
             touched = np.unique(slot).tolist() if index.chunks else []
-            stored = dict(zip(touched, await self._chunks([index.chunks[at] for at in touched]), strict=True))
+            missing = [index.chunks[at] for at in touched if index.chunks[at] not in self._written]
+            fetched = dict(zip(missing, await self._chunks(missing), strict=True))
+            stored = {at: self._written.get(index.chunks[at]) or fetched[index.chunks[at]] for at in touched}
             parts: dict[int, list[Columns]] = {}
             for at in touched or [0]:
                 merged = merge(stored.get(at, Columns.empty()), batch.take(slot == at))
@@ -239,6 +245,7 @@ class SeriesStore:
                 for part in parts[at]:
                     rows.append((new_key(), int(part.ts[0]), int(part.ts[-1]), len(part)))
                     plan.documents[CHUNKS].append(stamped({"_id": rows[-1][0], "series": name, **pack(part)}))
+                    plan.written[rows[-1][0]] = part
             new = Index.of_rows(rows)
             plan.documents[INDEXES].append(new.document(name))
             plan.garbage[INDEXES] += [entry.index] if entry else []
