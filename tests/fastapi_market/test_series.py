@@ -93,17 +93,19 @@ def test_concurrent_writers_without_a_shared_lock_keep_the_summary_exact(market_
     unique = [bar(i, symbol) for i in range(300)]
     batches = [[unique[(w * 53 + j) % 300] for j in range(120)] for w in range(6)]  # overlapping windows
     start = threading.Barrier(2)
-    # Built here, one after the other: FastAPI silences a pydantic warning while it builds a route
-    # with warnings.catch_warnings(), which two threads at once would undo for each other.
-    apps = [create_app(market_settings) for _ in range(2)]
 
-    def writer(app, own: list[list[dict]]) -> list[IngestReport]:
-        with TestClient(app) as client:
-            start.wait(timeout=30)
-            return [ingest(client, batch) for batch in own]
+    def writer(client: TestClient, own: list[list[dict]]) -> list[IngestReport]:
+        start.wait(timeout=30)
+        return [ingest(client, batch) for batch in own]
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        reports = [r for rs in pool.map(writer, apps, [batches[0::2], batches[1::2]]) for r in rs]
+    with TestClient(create_app(market_settings)) as first, TestClient(create_app(market_settings)) as second:
+        # One request each first, one after the other: FastAPI builds its routes' validators on an app's
+        # first request, silencing a pydantic warning with warnings.catch_warnings(), which two threads
+        # at once undo for each other.
+        for client in (first, second):
+            client.get("/health/live").raise_for_status()
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            reports = [r for rs in pool.map(writer, (first, second), [batches[0::2], batches[1::2]]) for r in rs]
     touched = {row["ts"] for batch in batches for row in batch}
     with TestClient(create_app(market_settings)) as client:
         found, paged = summary(client, symbol), paged_count(client, symbol)
