@@ -306,30 +306,35 @@ class SeriesStore:
 
     async def _plan(self, catalog: Catalog, batches: dict[str, Columns]) -> _Plan:
         """Each batch merged into the chunks of its series that it falls in (a bar between two chunks
-        goes to the earlier one), chunks over ``chunk_bars`` split; unchanged series left out."""
+        goes to the earlier one; bars after the last chunk start new ones when it is half full or more,
+        so an append rewrites at most half a chunk), chunks over ``chunk_bars`` split; unchanged series
+        left out."""
         plan = _Plan()
         for name, batch in batches.items():
             entry = catalog.entries.get(name)
             index = await self._index(entry.index) if entry else Index.empty()
+            count = len(index.chunks)
             slot = np.maximum(np.searchsorted(index.first, batch.ts, side="right") - 1, 0)
-            touched = np.unique(slot).tolist() if index.chunks else []
-            missing = [index.chunks[at] for at in touched if index.chunks[at] not in self._written]
-            fetched = dict(zip(missing, await self._chunks(missing), strict=True))
-            stored = {at: self._written.get(index.chunks[at]) or fetched[index.chunks[at]] for at in touched}
+            if count and index.count[-1] >= self.chunk_bars // 2:
+                slot[batch.ts > index.last[-1]] = count  # a new chunk after the last
+            touched = np.unique(slot).tolist()
+            keys = {at: index.chunks[at] for at in touched if at < count}
+            missing = [key for key in keys.values() if key not in self._written]
+            stored = {**self._written, **dict(zip(missing, await self._chunks(missing), strict=True))}
             parts: dict[int, list[Columns]] = {}
-            for at in touched or [0]:
-                merged = merge(stored.get(at, Columns.empty()), batch.take(slot == at))
+            for at in touched:
+                merged = merge(stored[keys[at]] if at in keys else Columns.empty(), batch.take(slot == at))
                 plan.counts += (merged.inserted, merged.updated, merged.unchanged)
                 if merged.inserted or merged.updated:
                     parts[at] = split(merged.columns, self.chunk_bars)
             if not parts:
                 continue
             rows: list[tuple[str, int, int, int]] = []
-            for at, key in enumerate(index.chunks or [""]):
+            for at in range(max(count, touched[-1] + 1)):
                 if at not in parts:
-                    rows.append((key, int(index.first[at]), int(index.last[at]), int(index.count[at])))
+                    rows.append((index.chunks[at], int(index.first[at]), int(index.last[at]), int(index.count[at])))
                     continue
-                plan.garbage[CHUNKS] += [key] if key else []
+                plan.garbage[CHUNKS] += [keys[at]] if at in keys else []
                 for part in parts[at]:
                     rows.append((new_key(), int(part.ts[0]), int(part.ts[-1]), len(part)))
                     plan.documents[CHUNKS].append(stamped({"_id": rows[-1][0], "series": name, **pack(part)}))

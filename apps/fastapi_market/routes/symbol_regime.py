@@ -64,7 +64,8 @@ async def read_regime(
         raise ProblemError(
             409, f"{symbol} has {len(closes)} {timeframe} bars; the method needs at least {params.min_closes}."
         )
-    request = RegimeRequest(closes=closes, timestamps=timestamps, params=params, include_bars=False)
+    # Only the latest bar's regime comes back, and its time is known here: the closes alone go.
+    request = RegimeRequest(closes=closes, params=params, include_bars=False)
     url = f"{settings.flask_regime_url}/regime"
     answer = await send_contract(http, ContractCall("flask_regime", "POST", url, RegimeResponse, body=request))
     latest = answer.latest
