@@ -33,7 +33,7 @@ from apps.common.contracts.actions import CorporateAction, corporate_action
 from apps.common.contracts.market import Adjust, Timeframe
 from apps.fastapi_market.adjust import Factors, dividend_closes
 from apps.fastapi_market.columns import Columns, from_ms, merge, pack, split, unpack
-from apps.fastapi_market.documents import Document, MarketDatabase
+from apps.fastapi_market.documents import MarketDatabase
 from apps.fastapi_market.versions import (
     ACTIONS,
     CATALOGS,
@@ -41,10 +41,11 @@ from apps.fastapi_market.versions import (
     COMMITS,
     INDEXES,
     Catalog,
-    Entry,
     Index,
+    Plan,
     commit_id,
     new_key,
+    series_name,
     stamped,
 )
 
@@ -60,26 +61,6 @@ class StoreBusy(Exception):
 
 class _Gone(Exception):
     """A document of the version being read was deleted: that version is long superseded."""
-
-
-def series_name(symbol: str, timeframe: str) -> str:
-    return f"{symbol}:{timeframe}"
-
-
-class _Plan:
-    """A write merged into one version: what to insert, what it leaves unreachable, what it did."""
-
-    def __init__(self) -> None:
-        self.entries: dict[str, Entry] = {}  # series: its new entry
-        self.actions: dict[str, str] = {}  # symbol: its new actions document
-        self.documents: dict[str, list[Document]] = {INDEXES: [], CHUNKS: [], ACTIONS: []}
-        self.garbage: dict[str, list[str]] = {INDEXES: [], CHUNKS: [], ACTIONS: []}
-        self.written: dict[str, Columns] = {}  # the new chunks, by key
-        self.counts = np.zeros(3, dtype=int)  # inserted, updated, unchanged
-
-    def changes(self, catalog: Catalog) -> list[object]:
-        """What of ``catalog`` this plan replaces: the same in a newer catalog, or the plan is stale."""
-        return [catalog.entries.get(n) for n in self.entries] + [catalog.actions.get(s) for s in self.actions]
 
 
 class SeriesStore:
@@ -253,7 +234,7 @@ class SeriesStore:
             groups.setdefault(action.symbol, []).append(action)
         return await self._apply(lambda catalog: self._plan_actions(catalog, groups))
 
-    async def _apply(self, planner: Callable[[Catalog], Awaitable[_Plan]]) -> tuple[int, int, int]:
+    async def _apply(self, planner: Callable[[Catalog], Awaitable[Plan]]) -> tuple[int, int, int]:
         """Plan a write on the newest version and commit it, planning again when another writer changed
         what it changes first."""
         async with self._write_lock:  # this process's writes take turns; other processes race at the commit
@@ -280,10 +261,10 @@ class SeriesStore:
                 await self.delete({name: [doc["_id"] for doc in docs] for name, docs in plan.documents.items()})
         raise StoreBusy(f"{ATTEMPTS} other writes changed the same series first")
 
-    async def _plan_actions(self, catalog: Catalog, groups: dict[str, list[CorporateAction]]) -> _Plan:
+    async def _plan_actions(self, catalog: Catalog, groups: dict[str, list[CorporateAction]]) -> Plan:
         """Each symbol's actions with the new ones in (the latest value of an action wins); unchanged
         symbols left out."""
-        plan = _Plan()
+        plan = Plan()
         for symbol, incoming in groups.items():
             key = catalog.actions.get(symbol)
             actions = {(a.type, a.ex_date): a for a in await self._action_list(key)}
@@ -304,12 +285,12 @@ class SeriesStore:
                 plan.garbage[ACTIONS] += [key] if key else []
         return plan
 
-    async def _plan(self, catalog: Catalog, batches: dict[str, Columns]) -> _Plan:
+    async def _plan(self, catalog: Catalog, batches: dict[str, Columns]) -> Plan:
         """Each batch merged into the chunks of its series that it falls in (a bar between two chunks
         goes to the earlier one; bars after the last chunk start new ones when it is half full or more,
         so an append rewrites at most half a chunk), chunks over ``chunk_bars`` split; unchanged series
         left out."""
-        plan = _Plan()
+        plan = Plan()
         for name, batch in batches.items():
             entry = catalog.entries.get(name)
             index = await self._index(entry.index) if entry else Index.empty()
@@ -345,7 +326,7 @@ class SeriesStore:
             plan.entries[name] = new.entry()
         return plan
 
-    async def _commit(self, base: tuple[int, Catalog], plan: _Plan, written: float) -> bool:
+    async def _commit(self, base: tuple[int, Catalog], plan: Plan, written: float) -> bool:
         """Publish ``plan`` as the commit after ``base``, or after newer commits that left its series as
         they were; False when one changed them (the plan must be merged again)."""
         while time.monotonic() - written < self.grace_s / 2:  # past that, a sweep may take its documents

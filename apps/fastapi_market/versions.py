@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 import numpy as np
 from bson.binary import Binary
 
+from apps.fastapi_market.columns import Columns
 from apps.fastapi_market.documents import Document
 
 COMMITS, CATALOGS, INDEXES, CHUNKS = "series_commits", "series_catalogs", "series_indexes", "series_chunks"
@@ -117,3 +118,24 @@ class Index:
         return cls(
             document["_id"], list(document["chunks"]), *(unpacked(document[f]) for f in ("first", "last", "count"))
         )
+
+
+def series_name(symbol: str, timeframe: str) -> str:
+    return f"{symbol}:{timeframe}"
+
+
+class Plan:
+    """A write merged into one version: the documents to insert, what they leave unreachable, and
+    what the write did."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, Entry] = {}  # series: its new entry
+        self.actions: dict[str, str] = {}  # symbol: its new actions document
+        self.documents: dict[str, list[Document]] = {INDEXES: [], CHUNKS: [], ACTIONS: []}
+        self.garbage: dict[str, list[str]] = {INDEXES: [], CHUNKS: [], ACTIONS: []}
+        self.written: dict[str, Columns] = {}  # the new chunks, by key
+        self.counts = np.zeros(3, dtype=int)  # inserted, updated, unchanged
+
+    def changes(self, catalog: Catalog) -> list[object]:
+        """What of ``catalog`` this plan replaces: the same in a newer catalog, or the plan is stale."""
+        return [catalog.entries.get(n) for n in self.entries] + [catalog.actions.get(s) for s in self.actions]
