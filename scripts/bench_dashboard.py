@@ -169,15 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--market-url", help="fastapi_market (default: from config/)")
     parser.add_argument("--bars", type=int, default=3000, help="daily bars on the chart (default 3000)")
     args = parser.parse_args(argv)
-    from apps.common.config import ConfigError
-    from apps.fastapi_market.settings import load_settings
+    from apps.common.config import ConfigError, load_common
 
     try:
-        market = load_settings()
-        market_url = args.market_url or market.common.fastapi_market_url
-        draw = chart_draw_ms(
-            args.django_url or market.common.django_core_url, market_url, market.common.internal_api_token, args.bars
-        )
+        common = load_common("bench_dashboard")  # the operator's token: it registers an instrument and its bars
+        market_url = args.market_url or common.fastapi_market_url
+        draw = chart_draw_ms(args.django_url or common.django_core_url, market_url, common.tokens.own, args.bars)
         summary = series_summary_ms(market_url, CHART_SYMBOL)
     except ConfigError as exc:
         print(exc, file=sys.stderr)

@@ -9,7 +9,6 @@ from apps.common.databases import MySQLTarget
 from apps.common.server import ServerSettings, parse_server
 
 SERVICE = "django_core"
-DEV_SECRET_KEY = "dev-insecure-aetherion-change-me"
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ def parse_settings(config: ServiceConfig) -> DjangoCoreSettings:
         common=parse_common(config),
         port=env.int("DJANGO_CORE_PORT"),
         server=parse_server(config),
-        secret_key=config.secret("DJANGO_SECRET_KEY", DEV_SECRET_KEY),
+        secret_key=config.secret("DJANGO_SECRET_KEY"),
         debug=debug,
         allowed_hosts=allowed_hosts,
         mysql=config.converted("MYSQL_URL", MySQLTarget.from_url),

@@ -46,6 +46,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who the caller is, and whether the access table lets them call the route (apps/common/access.py).
+    "apps.django_core.access.access_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -84,10 +86,8 @@ STORAGES = {
 # Request bodies above this get a 413 problem (apps.django_core.problems); Django's default, stated.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-# --- Dashboard (apps.django_core.dashboard): who may see it ----------------------------------
-# Production: every page needs a staff login (the admin's login page). Elsewhere they are open to
-# read. Writes (the "refresh regimes" button) need a staff login and the CSRF token everywhere.
-DASHBOARD_LOGIN_REQUIRED = PRODUCTION
+# --- Who may call what: the access table (apps/common/access.py, apps.django_core.access) ----------
+# A page it refuses to a visitor sends them to the admin's login page.
 LOGIN_URL = "admin:login"
 # A refused CSRF check is a 403 problem that says why, like every other error.
 CSRF_FAILURE_VIEW = "apps.django_core.problems.csrf_failure"
@@ -116,9 +116,10 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only (other bodies are 415): HTML-form parsing reads a missing or odd boolean as false.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    # No session authentication (and so no CSRF check): writes carry the internal token, which
-    # InternalTokenForWrites checks; BearerChallenge only names the scheme in 401 answers.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.django_core.tower.permissions.BearerChallenge"],
+    # No session authentication (and so no CSRF check): writes carry a caller's token. The access table
+    # decides (a view with no rule in it is refused); BearerChallenge names the scheme in 401 answers.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.django_core.access.BearerChallenge"],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.django_core.access.AccessTablePermission"],
     "EXCEPTION_HANDLER": "apps.django_core.problems.drf_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "apps.django_core.openapi.ProblemAutoSchema",
 }

@@ -24,6 +24,7 @@ from apps.common.http_async import async_service_client
 from apps.common.logging import configure_logging
 from apps.common.mongo_advice import mongo_advice
 from apps.common.setting_home import setting_home
+from apps.fastapi_market.auth import AccessMiddleware
 from apps.fastapi_market.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from apps.fastapi_market.openapi import install_openapi
 from apps.fastapi_market.problems import install_problem_handlers
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None, *, warn_if_mongo_is_down: bool 
             tz_aware=True,
         )
         app.state.http = async_service_client(
-            token=settings.common.internal_api_token,
+            token=settings.common.tokens.own,
             connect_timeout=settings.regime_connect_timeout,
             read_timeout=settings.regime_read_timeout,
         )
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, *, warn_if_mongo_is_down: bool 
     install_trailing_slash_rule(app.router)
     app.state.settings = settings
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(AccessMiddleware, router=app.router, settings=settings)  # before the body is read
     app.add_middleware(RequestContextMiddleware)  # added last, so outermost: the 413 has an ID and a log line
     install_problem_handlers(app)
     app.include_router(health.router)
@@ -96,7 +98,7 @@ def create_app(settings: Settings | None = None, *, warn_if_mongo_is_down: bool 
     app.include_router(series.router)
     app.include_router(actions.router)
     app.include_router(internal.router)
-    install_openapi(app)
+    install_openapi(app, settings.common.profile)
     return app
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from apps.common.contracts.market import Timeframe
 from apps.common.contracts.series import SeriesSummary
 from apps.common.service_calls import ServiceCallError
-from apps.django_core.dashboard.access import data_readable, is_staff, page_readable, staff_writes
+from apps.django_core.access import is_staff
 from apps.django_core.dashboard.market_data import chart_data, series_by_symbol
 from apps.django_core.problems import problem_response
 from apps.django_core.tower.models import Instrument
@@ -44,7 +44,6 @@ def _series_rows(series: list[SeriesSummary]) -> list[dict[str, str]]:
 
 
 @require_safe
-@page_readable
 def overview(request: HttpRequest) -> HttpResponse:
     """The stack's health (live tiles) and every instrument with its bars and latest regime."""
     instruments = instruments_with_latest_snapshot()
@@ -75,7 +74,6 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@page_readable
 def instrument_detail(request: HttpRequest, symbol: str) -> HttpResponse:
     """One instrument: its price chart with regime bands (drawn from ``instrument_chart``) and its snapshots."""
     instrument = get_object_or_404(Instrument, symbol=symbol)
@@ -91,7 +89,6 @@ def instrument_detail(request: HttpRequest, symbol: str) -> HttpResponse:
 
 
 @require_safe
-@data_readable
 def instrument_chart(request: HttpRequest, symbol: str) -> JsonResponse:
     """The chart's data as JSON (see ``market_data.chart_data``); a service failure is its 502/503/504 problem."""
     instrument = get_object_or_404(Instrument, symbol=symbol)
@@ -111,7 +108,6 @@ def instrument_chart(request: HttpRequest, symbol: str) -> JsonResponse:
 
 
 @require_POST
-@staff_writes
 def instrument_refresh(request: HttpRequest, symbol: str) -> HttpResponse:
     """What ``refresh_regimes --symbol <symbol>`` does, then back to the instrument's page with the outcome."""
     instrument = get_object_or_404(Instrument, symbol=symbol)

@@ -1,7 +1,7 @@
 """The Control Tower's REST API: thin views over the selectors and service functions.
 
-Reads are public; writes need the internal token (InternalTokenForWrites). Bad query
-parameters and bodies are 400 problems listing each invalid field.
+Who may call each of them is the access table's (apps/common/access.py). Bad query parameters and
+bodies are 400 problems listing each invalid field.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from rest_framework.views import APIView
 
 from apps.django_core.tower.models import SYMBOL_PATTERN, Instrument, RegimeSnapshot, symbol_validator
 from apps.django_core.tower.pagination import page_schema, paginated_response
-from apps.django_core.tower.permissions import InternalTokenForWrites
 from apps.django_core.tower.selectors import InstrumentFilters, SnapshotFilters, instrument_list, snapshot_list
 from apps.django_core.tower.services import instrument_create, instrument_delete, instrument_update
 from apps.django_core.tower.stack_health import stack_health_report
@@ -106,7 +105,6 @@ UPDATE_SCHEMA: dict[str, Any] = {"request": InstrumentUpdateSerializer, "respons
 class InstrumentListApi(APIView):
     """``GET /api/instruments/`` (``active``, ``asset_class``, ``search``); ``POST`` creates one."""
 
-    permission_classes = [InternalTokenForWrites]
     problem_statuses = {"*": (503,), "POST": (409,)}  # MySQL down; a symbol already taken
 
     class FilterSerializer(Serializer):
@@ -134,7 +132,6 @@ class InstrumentListApi(APIView):
 class InstrumentDetailApi(APIView):
     """``/api/instruments/<symbol>/``: ``GET``; ``PUT`` (every field) and ``PATCH`` (some); ``DELETE``."""
 
-    permission_classes = [InternalTokenForWrites]
     problem_statuses = {"*": (503,), "PUT": (409,), "PATCH": (409,)}  # MySQL down; a new symbol already taken
 
     @extend_schema(summary="One instrument", responses=InstrumentOutputSerializer)
