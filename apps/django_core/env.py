@@ -22,6 +22,9 @@ class DjangoCoreSettings:
     mysql: MySQLTarget
     mysql_connect_timeout: int
     mysql_read_timeout: int
+    behind_proxy: bool  # a TLS proxy in front says X-Forwarded-Proto (and strips a client's own)
+    hsts_include_subdomains: bool
+    hsts_preload: bool
 
 
 def parse_settings(config: ServiceConfig) -> DjangoCoreSettings:
@@ -43,6 +46,9 @@ def parse_settings(config: ServiceConfig) -> DjangoCoreSettings:
         mysql=config.converted("MYSQL_URL", MySQLTarget.from_url),
         mysql_connect_timeout=env.int("MYSQL_CONNECT_TIMEOUT", 2),
         mysql_read_timeout=env.int("MYSQL_READ_TIMEOUT", 5),
+        behind_proxy=env.bool("DJANGO_BEHIND_PROXY", False),
+        hsts_include_subdomains=env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False),
+        hsts_preload=env.bool("DJANGO_HSTS_PRELOAD", False),
     )
 
 

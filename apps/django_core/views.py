@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from apps.common.contracts import LogLevelChange
 from apps.common.database_servers import mysql_server_name
-from apps.common.health import health_report, liveness_report, run_check
+from apps.common.health import health_report, liveness_report, run_check, shows_details
 from apps.common.internal import log_level_change, settings_report
 from apps.common.problems import invalid_fields
 from apps.django_core.env import SERVICE, parse_settings
@@ -32,7 +32,8 @@ def mysql_ping() -> str:
 @require_safe
 def read_health(request: HttpRequest) -> JsonResponse:
     """Readiness: 200 when MySQL answers, 503 naming it when not."""
-    status, body = health_report(SERVICE, {"mysql": run_check(mysql_ping)})
+    detailed = shows_details(getattr(request, "caller", "anonymous"), settings.CONFIG.common.profile)
+    status, body = health_report(SERVICE, {"mysql": run_check(mysql_ping)}, detailed)
     return JsonResponse(body, status=status)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -15,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.django_core.tower.health_cache import cache_path, cached
 from apps.django_core.tower.models import SYMBOL_PATTERN, Instrument, RegimeSnapshot, symbol_validator
 from apps.django_core.tower.pagination import page_schema, paginated_response
 from apps.django_core.tower.selectors import InstrumentFilters, SnapshotFilters, instrument_list, snapshot_list
@@ -243,4 +245,4 @@ class ServicesApi(APIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        return Response(stack_health_report())
+        return Response(cached(cache_path(settings.CONFIG.port), stack_health_report))
