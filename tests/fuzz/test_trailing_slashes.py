@@ -29,7 +29,7 @@ from scripts import process_groups
 from scripts.stack_processes import procfile_read
 from tests.deploy.manifests import kill_group, production_env
 from tests.problem_checks import assert_problem
-from tests.stack import INTERNAL_TOKEN, SESSION_STACK, free_port, http_status, wait_until
+from tests.stack import OPERATOR_TOKEN, SESSION_STACK, free_port, http_status, wait_until
 from tests.url_maps import UrlMap, django_url_map, fastapi_url_map, flask_url_map
 
 # Every method RFC 9110 defines but CONNECT, which asks a proxy for a tunnel and names no path.
@@ -117,7 +117,7 @@ def answer_problem(url_map: UrlMap, form: str, response: httpx.Response) -> str 
 
 
 def test_every_method_on_every_route_with_and_without_its_slash_on_the_test_stack(test_stack, test_urls, url_maps):
-    assert_swept(url_maps, test_urls, "test stack", INTERNAL_TOKEN)
+    assert_swept(url_maps, test_urls, "test stack", OPERATOR_TOKEN)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from apps.common import auth
 from tests.problem_checks import assert_problem
-from tests.stack import INTERNAL_TOKEN, TOKEN
+from tests.stack import OPERATOR_TOKEN, TOKEN
 
 GUARDED = [
     ("django_core", "GET", "/internal/settings/"),
@@ -83,7 +83,7 @@ def test_every_service_compares_the_token_with_compare_digest(compared):
     from apps.flask_regime import create_app as regime_app
 
     wrong = {"Authorization": "Bearer not-the-token"}
-    token = INTERNAL_TOKEN.encode()
+    token = OPERATOR_TOKEN.encode()
     with TestClient(market_app()) as market:
         assert market.get("/internal/settings", headers=wrong).status_code == 403
     assert regime_app().test_client().get("/internal/settings", headers=wrong).status_code == 403
