@@ -4,7 +4,10 @@ an earlier version kept into the store. Safe to run again: it changes only what 
 
     python -m scripts.bootstrap_db [--profile dev]
 
-Progress goes to stderr; the exit code is 0 when every step succeeded, 1 otherwise.
+In the production profile (the migrate job) Django's deploy checks and the project's run first
+(apps/django_core/deploy_checks.py): a warning stops it, exit 2, before any database changes.
+Progress goes to stderr; the exit code is 0 when every step succeeded, 1 when one failed, 2 for the
+configuration.
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ if TYPE_CHECKING:
 
 class BootstrapError(Exception):
     """A failed step; the message names the server and says how to fix it."""
+
+
+class DeployCheckFailed(Exception):
+    """Production's deploy checks reported something: nothing was migrated (the message is the report)."""
 
 
 def say(message: str) -> None:
@@ -168,6 +175,13 @@ def bootstrap(profile: str) -> tuple[bool, list[str]]:
     os.environ["APP_ENV"] = profile  # Django's settings read the same profile
     mysql = django_settings(profile).mysql
     market = market_settings(profile)
+    if profile == "production":  # the migrate job's first step: nothing changes in a deployment that fails them
+        from apps.django_core.deploy_checks import deploy_check_report
+
+        report = deploy_check_report()
+        if report:
+            raise DeployCheckFailed(report)
+        say("deploy checks (Django's check --deploy and the project's): no issues")
     changed, failures = False, []
     steps: list[Callable[[], bool]] = [lambda: mysql_bootstrap(mysql), lambda: mongo_bootstrap(market)]
     for step in steps:
@@ -211,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
         changed, failures = bootstrap(args.profile or current_profile())
     except ConfigError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    except DeployCheckFailed as exc:
+        print(exc, file=sys.stderr)
+        say("stopped before touching a database: the deploy checks above failed")
         return 2
     for failure in failures:
         say(f"failed: {failure}")

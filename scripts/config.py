@@ -4,6 +4,7 @@
     python scripts/config.py show [SERVICE] [--profile P]   each value and where it came from, and
                                                             what each token may call (never its value)
     python scripts/config.py token CALLER                   a new token for a caller, and its digest
+    python scripts/config.py access                         the access table: who may call what
 
 (also ``python -m scripts.config`` and ``aetherion-config``). The precedence of the files is
 described in apps/common/config.py; this script knows which module parses each service's settings.
@@ -16,7 +17,7 @@ import importlib
 import sys
 from urllib.parse import urlsplit
 
-from apps.common.access import TOKEN_CALLERS
+from apps.common.access import TOKEN_CALLERS, table_markdown
 from apps.common.auth import Tokens
 from apps.common.config import PROFILES, SERVICES, ConfigError, ServiceConfig, current_profile, read_unsealed
 
@@ -102,9 +103,8 @@ def token(caller: str) -> int:
 
     value = secrets.token_urlsafe(48)
     print(f"{caller.upper()}_TOKEN={value}")
-    print(
-        f"ACCEPTED_TOKENS entry (add it beside the old one to rotate; remove the old one after): {caller}:{token_digest(value)}"
-    )
+    print(f"ACCEPTED_TOKENS entry: {caller}:{token_digest(value)}")
+    print("(to rotate: add the entry beside the old one, deploy the new token, then remove the old entry)")
     return 0
 
 
@@ -149,9 +149,13 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--profile", choices=PROFILES, help=profile_help, default=argparse.SUPPRESS)
     token_parser = commands.add_parser("token", help="make a new token for a caller, with its digest")
     token_parser.add_argument("caller", choices=TOKEN_CALLERS)
+    commands.add_parser("access", help="print the access table (apps/common/access.py) as Markdown")
     args = parser.parse_args(argv)
     if args.command == "token":
         return token(args.caller)
+    if args.command == "access":
+        print(table_markdown(), end="")
+        return 0
     try:
         profile = args.profile or current_profile()
     except ConfigError as exc:

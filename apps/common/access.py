@@ -154,10 +154,35 @@ def refusals(service: str, route: str, method: str, profile: str) -> set[int]:
     return set() if allowed(service, route, method, "anonymous", profile) else {401, 403}
 
 
+def granted(caller: Caller, profile: str) -> list[Rule]:
+    """The rules that let ``caller`` in because of who it is (not those open to everyone)."""
+    return [rule for rule in TABLE if caller in rule.callers(profile) and rule.callers(profile) != EVERYONE]
+
+
 def scope(caller: Caller, profile: str) -> list[str]:
     """What ``caller`` may call, one line per service and rule: a token's scope as `make doctor` says it."""
     return [
         f"{rule.service} {'/'.join(m for m in rule.methods if m != 'HEAD')} {rule.route or '/'}"
-        for rule in TABLE
-        if caller in rule.callers(profile) and rule.callers(profile) != EVERYONE
+        for rule in granted(caller, profile)
     ]
+
+
+def _names(callers: frozenset[Caller]) -> str:
+    if callers == EVERYONE:
+        return "everyone"
+    return ", ".join(caller for caller in CALLERS if caller in callers) or "no one"
+
+
+def table_markdown() -> str:
+    """The table as docs/security.md shows it (``python scripts/config.py access`` prints it)."""
+    lines = [
+        "| service | route | methods | dev and test | production | why |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rule in TABLE:
+        methods = "/".join(m for m in rule.methods if m != "HEAD")
+        lines.append(
+            f"| {rule.service} | `{rule.route or '/'}` | {methods} | {_names(rule.dev)} | {_names(rule.production)} "
+            f"| {rule.why} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -4,42 +4,20 @@ The caller is the token's (``Authorization: Bearer``), else the person Django's 
 (``staff`` or ``user``), else ``anonymous``; it is kept as ``request.caller``. A page the table
 refuses to a person sends them to the login page; anything else refused is the table's problem.
 Django's admin is one route in the table: its login page is everyone's, and it checks staff itself.
-DRF views also check the table through ``AccessTablePermission`` (the default permission), so a view
-is never open because the middleware was left out.
-
-This module imports no DRF views: DRF imports it from settings while its views load.
+DRF views check the table again (apps/django_core/api_access.py), so a view is never open because
+the middleware was left out.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.urls import Resolver404, resolve
-from rest_framework import permissions
-from rest_framework.authentication import BaseAuthentication
 
-from apps.common.access import Caller, allowed, rule_for
-from apps.common.auth import AUTH_HEADER, SCHEME, access_refusal
+from apps.common.access import Caller, rule_for
+from apps.common.auth import AUTH_HEADER, access_refusal
 from apps.django_core.problems import GetResponse, problem_response
-
-if TYPE_CHECKING:  # types only, never imported at run time (see above)
-    from rest_framework.request import Request
-    from rest_framework.views import APIView
-
-SERVICE = "django_core"
-ADMIN = "admin/"
-
-
-def route_of(request: HttpRequest) -> str | None:
-    """The route of the table ``request`` is for; None for a path that is no route."""
-    try:
-        match = resolve(request.path_info)
-    except Resolver404:
-        return None
-    return ADMIN if match.app_name == "admin" else match.route
+from apps.django_core.routes import SERVICE, route_of
 
 
 def is_staff(request: HttpRequest) -> bool:
@@ -78,26 +56,3 @@ def access_middleware(get_response: GetResponse) -> GetResponse:
         return response
 
     return middleware
-
-
-class AccessTablePermission(permissions.BasePermission):
-    """DRF's default permission: what the table allows the caller the middleware found (none: refused)."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        caller = getattr(request._request, "caller", None)
-        route = route_of(request._request)
-        profile = settings.CONFIG.common.profile
-        method = request.method or "GET"
-        return caller is not None and route is not None and allowed(SERVICE, route, method, caller, profile)
-
-
-class BearerChallenge(BaseAuthentication):
-    """Authenticates no one (the access middleware tells the caller); it names the scheme, so a DRF
-    401 carries ``WWW-Authenticate: Bearer``. Unlike SessionAuthentication it enforces no CSRF
-    check: a write comes with a token, never with a browser's session."""
-
-    def authenticate(self, request: Request) -> None:
-        return None
-
-    def authenticate_header(self, request: Request) -> str:
-        return SCHEME

@@ -120,8 +120,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     # No session authentication (and so no CSRF check): writes carry a caller's token. The access table
     # decides (a view with no rule in it is refused); BearerChallenge names the scheme in 401 answers.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.django_core.access.BearerChallenge"],
-    "DEFAULT_PERMISSION_CLASSES": ["apps.django_core.access.AccessTablePermission"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.django_core.api_access.BearerChallenge"],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.django_core.api_access.AccessTablePermission"],
     "EXCEPTION_HANDLER": "apps.django_core.problems.drf_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "apps.django_core.openapi.ProblemAutoSchema",
 }

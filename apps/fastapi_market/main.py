@@ -20,6 +20,7 @@ from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
 from apps.common.config import ConfigError
+from apps.common.contracts.market import MAX_BODY_BYTES
 from apps.common.http_async import async_service_client
 from apps.common.logging import configure_logging
 from apps.common.mongo_advice import mongo_advice
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None, *, warn_if_mongo_is_down: bool 
     )
     install_trailing_slash_rule(app.router)
     app.state.settings = settings
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, limit=MAX_BODY_BYTES)  # follows from the batch cap
     app.add_middleware(AccessMiddleware, router=app.router, settings=settings)  # before the body is read
     app.add_middleware(RequestContextMiddleware)  # added last, so outermost: the 413 has an ID and a log line
     install_problem_handlers(app)

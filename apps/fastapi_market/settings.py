@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from marshmallow.validate import Range
-
 from apps.common.config import CommonSettings, ServiceConfig, load, parse_common
 from apps.common.databases import MongoTarget
 from apps.common.server import ServerSettings, parse_server
@@ -22,7 +20,6 @@ class Settings:
     mongo_timeout_ms: int
     regime_connect_timeout: float
     regime_read_timeout: float
-    max_body_bytes: int
 
     @property
     def flask_regime_url(self) -> str:
@@ -41,7 +38,6 @@ def parse_settings(config: ServiceConfig) -> Settings:
         mongo_timeout_ms=env.int("MONGO_TIMEOUT_MS", 2000),
         regime_connect_timeout=env.float("REGIME_CONNECT_TIMEOUT", 0.5),
         regime_read_timeout=env.float("REGIME_READ_TIMEOUT", 1.0),
-        max_body_bytes=env.int("FASTAPI_MARKET_MAX_BODY_BYTES", 32 * 1024 * 1024, validate=Range(min=1024)),
     )
 
 

@@ -10,6 +10,8 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from apps.common.access import TOKEN_CALLERS, Caller
+from apps.common.auth import tokens_environment
 from apps.common.config import SERVICES, ServiceConfig
 from scripts import process_groups
 from scripts.config import SETTINGS_MODULES, inspect
@@ -53,13 +55,23 @@ def problems_with_only(service: str, environment: dict[str, str], monkeypatch, e
     return config.problems()
 
 
-def production_env(service: str, port: int) -> dict[str, str]:
+def production_tokens() -> dict[Caller, str]:
+    """A fresh token for every caller that has one (as ``python -m scripts.config token`` makes them)."""
+    return {caller: secrets.token_urlsafe(48) for caller in TOKEN_CALLERS}
+
+
+def production_secrets(tokens: dict[Caller, str] | None = None) -> dict[str, str]:
+    """Every secret the production profile needs, generated: the Django key, each caller's token, and
+    ACCEPTED_TOKENS with their digests."""
+    return {"DJANGO_SECRET_KEY": secrets.token_urlsafe(50), **tokens_environment(tokens or production_tokens())}
+
+
+def production_env(service: str, port: int, tokens: dict[Caller, str] | None = None) -> dict[str, str]:
     """The production profile with generated secrets; databases point at nothing (liveness needs none)."""
     return clean_env(
         APP_ENV="production",
         **{f"{service.upper()}_PORT": str(port)},
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        INTERNAL_API_TOKEN=secrets.token_urlsafe(32),
+        **production_secrets(tokens),
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         MYSQL_URL=f"mysql://aetherion:unused@127.0.0.1:{free_port()}/aetherion_core",
         MONGO_URL=f"mongodb://127.0.0.1:{free_port()}/",
