@@ -23,7 +23,7 @@ from apps.common.mysql_advice import mysql_advice
 from scripts.profile_option import profile_parser
 
 if TYPE_CHECKING:
-    from apps.fastapi_market.settings import Settings as MarketSettings
+    from apps.fastapi_market.settings import MarketDatabase
 
 
 class BootstrapError(Exception):
@@ -170,11 +170,11 @@ def bootstrap(profile: str) -> tuple[bool, list[str]]:
     """Run every step of each database, the second even when the first fails; whether anything
     changed, and what failed (one line each)."""
     from apps.django_core.env import load_settings as django_settings
-    from apps.fastapi_market.settings import load_settings as market_settings
+    from apps.fastapi_market.settings import load_database
 
     os.environ["APP_ENV"] = profile  # Django's settings read the same profile
     mysql = django_settings(profile).mysql
-    market = market_settings(profile)
+    market = load_database(profile)  # not fastapi_market's token: the job holds only what it uses
     if profile == "production":  # the migrate job's first step: nothing changes in a deployment that fails them
         from apps.django_core.deploy_checks import deploy_check_report
 
@@ -200,7 +200,7 @@ def mysql_bootstrap(mysql: MySQLTarget) -> bool:
     return bool(created or applied)
 
 
-def mongo_bootstrap(market: MarketSettings) -> bool:
+def mongo_bootstrap(market: MarketDatabase) -> bool:
     server, created = mongo_collections_ensure(market.mongo, market.mongo_timeout_ms)
     say(
         f"MongoDB {market.mongo.address} ({server}): ping ok; database {market.mongo.database}: "

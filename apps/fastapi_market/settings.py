@@ -12,12 +12,19 @@ SERVICE = "fastapi_market"
 
 
 @dataclass(frozen=True)
-class Settings:
+class MarketDatabase:
+    """Where the market data is: what the migrate job needs of fastapi_market's settings, and no secret
+    beyond the URL (its token is the service's own)."""
+
+    mongo: MongoTarget
+    mongo_timeout_ms: int
+
+
+@dataclass(frozen=True)
+class Settings(MarketDatabase):
     common: CommonSettings
     port: int
     server: ServerSettings
-    mongo: MongoTarget
-    mongo_timeout_ms: int
     regime_connect_timeout: float
     regime_read_timeout: float
 
@@ -26,16 +33,25 @@ class Settings:
         return self.common.flask_regime_url
 
 
-def parse_settings(config: ServiceConfig) -> Settings:
+def parse_database(config: ServiceConfig) -> MarketDatabase:
     env = config.env
     # environs passes these to marshmallow's Url field; its stubs list only the common field options.
     mongo_url = env.url("MONGO_URL", schemes={"mongodb", "mongodb+srv"}, require_tld=False)  # type: ignore[call-overload]
+    return MarketDatabase(
+        mongo=MongoTarget(url=mongo_url.geturl() if mongo_url else "", database=env.str("MONGO_DB")),
+        mongo_timeout_ms=env.int("MONGO_TIMEOUT_MS", 2000),
+    )
+
+
+def parse_settings(config: ServiceConfig) -> Settings:
+    env = config.env
+    database = parse_database(config)
     return Settings(
+        mongo=database.mongo,
+        mongo_timeout_ms=database.mongo_timeout_ms,
         common=parse_common(config),
         port=env.int("FASTAPI_MARKET_PORT"),
         server=parse_server(config),
-        mongo=MongoTarget(url=mongo_url.geturl() if mongo_url else "", database=env.str("MONGO_DB")),
-        mongo_timeout_ms=env.int("MONGO_TIMEOUT_MS", 2000),
         regime_connect_timeout=env.float("REGIME_CONNECT_TIMEOUT", 0.5),
         regime_read_timeout=env.float("REGIME_READ_TIMEOUT", 1.0),
     )
@@ -43,3 +59,8 @@ def parse_settings(config: ServiceConfig) -> Settings:
 
 def load_settings(profile: str | None = None) -> Settings:
     return load(SERVICE, parse_settings, profile)
+
+
+def load_database(profile: str | None = None) -> MarketDatabase:
+    """The market database's settings alone (the migrate job's)."""
+    return load(SERVICE, parse_database, profile)
