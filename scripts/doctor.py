@@ -46,7 +46,7 @@ PORT_PROBE_TIMEOUT_S = 1.0
 SHOWN_AT_MOST = 3
 SERVICES = ("django_core", "fastapi_market", "flask_regime")
 CONFIG_FIX = "run `python -m scripts.config check` and fix the lines it prints"
-TOKENS_FIX = "add its ACCEPTED_TOKENS entry to every service (docs/security.md)"
+ACCEPT_FIX = "add its ACCEPTED_TOKENS entry to every service (docs/security.md)"
 
 
 # --- 1. Python ------------------------------------------------------------------------------
@@ -153,7 +153,7 @@ def check_tokens(profile: str) -> CheckResult:
         ]
     detail = "; ".join(scopes) + "; flask_regime: no token (calls no one)"
     if refused:
-        return CheckResult("tokens", FAIL, refused[0], f"python -m scripts.config token CALLER, then {TOKENS_FIX}")
+        return CheckResult("tokens", FAIL, refused[0], f"python -m scripts.config token CALLER, then {ACCEPT_FIX}")
     return CheckResult("tokens", OK, detail)
 
 

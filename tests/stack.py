@@ -35,9 +35,9 @@ SESSION_STACK: dict[str, str] = {}
 # The test profile's tokens (config/test.env), by caller. TOKEN is the operator's, the caller that
 # may write everything (apps/common/access.py), as a header: for httpx, Flask's and Starlette's test
 # clients; DJANGO_TOKEN the same for Django's test client (which takes headers as WSGI variables).
+TEST_ENV = dotenv_values(CONFIG_DIR / "test.env")
 TEST_TOKENS: dict[str, str] = {
-    caller: dotenv_values(CONFIG_DIR / "test.env")[f"{caller.upper()}_TOKEN"] or ""
-    for caller in ("operator", "django_core", "fastapi_market")
+    caller: TEST_ENV[f"{caller.upper()}_TOKEN"] or "" for caller in ("operator", "django_core", "fastapi_market")
 }
 OPERATOR_TOKEN = TEST_TOKENS["operator"]
 TOKEN = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}

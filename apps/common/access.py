@@ -124,15 +124,12 @@ TABLE: tuple[Rule, ...] = tuple([
     *_rules(REGIME, ["/static/<path:filename>"], READ, [], why="Flask's own static route: the engine serves no file"),
 ])
 # fmt: on
-_BY_ROUTE: dict[tuple[str, str, str], Rule] = {
-    (rule.service, rule.route, method): rule for rule in TABLE for method in rule.methods
-}
 
 
 def rule_for(service: str, route: str, method: str) -> Rule | None:
     """The rule of ``method`` on ``route`` (OPTIONS is answered as the route's GET), or None."""
-    key = "GET" if method in ("OPTIONS", "HEAD") else method
-    return _BY_ROUTE.get((service, route, key)) or _BY_ROUTE.get((service, route, method))
+    wanted = "GET" if method in ("OPTIONS", "HEAD") else method
+    return next((r for r in TABLE if (r.service, r.route) == (service, route) and wanted in r.methods), None)
 
 
 def route_methods(service: str, route: str) -> tuple[str, ...]:

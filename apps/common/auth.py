@@ -13,7 +13,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 
-from apps.common.access import TOKEN_CALLERS, Caller, allowed, route_methods
+from apps.common.access import TOKEN_CALLERS, Caller, allowed, route_methods, rule_for
 
 AUTH_HEADER = "Authorization"
 SCHEME = "Bearer"
@@ -91,19 +91,32 @@ def access_refusal(
     service: str, route: str, method: str, caller: Caller | tuple[int, str], profile: str
 ) -> Refusal | None:
     """None when ``caller`` (or the problem with its token) may call ``method`` on ``route``; else why
-    not: 401 without a token, 403 for a caller the table refuses or a route it lacks, 405 (with the
-    table's ``Allow``) for a method it names no rule for (OPTIONS is asked as GET)."""
+    not: 401 when a token would do, 403 for a caller the table refuses, a route it lacks, or what only
+    a staff login opens; 405 (with the table's ``Allow``) for a method it names no rule for (OPTIONS is
+    asked as GET)."""
     methods = route_methods(service, route)
+    rule = rule_for(service, route, method)
+    where = f"{method} {route or '/'}"
     if isinstance(caller, tuple):
         status, detail = caller
     elif not methods:
         status, detail = 403, f"{route or '/'} has no rule in the access table: no one may call it."
-    elif method not in methods and not (method == "OPTIONS" and "GET" in methods):
+    elif rule is None:
         return Refusal(405, f"{route or '/'} takes {', '.join(methods)}.", {"Allow": ", ".join(methods)})
     elif allowed(service, route, method, caller, profile):
         return None
-    elif caller == "anonymous":
-        status, detail = 401, f"{method} {route or '/'} needs a token: Authorization: Bearer <token>."
     else:
-        status, detail = 403, f"{caller} may not {method} {route or '/'} of {service}."
+        status, detail = _refusal(rule.callers(profile), caller, where, service)
     return Refusal(status, detail, {"WWW-Authenticate": SCHEME} if status == 401 else {})
+
+
+def _refusal(callers: frozenset[Caller], caller: Caller, where: str, service: str) -> tuple[int, str]:
+    """The status and detail for ``caller``, whom a rule allowing ``callers`` refuses."""
+    by_token = bool(callers & set(TOKEN_CALLERS))
+    by_login = "staff" in callers
+    if caller == "anonymous" and by_token:
+        login = "a staff login or " if by_login else ""
+        return 401, f"{where} needs {login}a token: Authorization: Bearer <token>."
+    if caller in ("anonymous", "user") and by_login:
+        return 403, "Log in as a staff user to do this."
+    return 403, f"{caller} may not {where} of {service}."

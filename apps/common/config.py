@@ -20,7 +20,7 @@ checks or shows every service's settings is scripts/config.py (``aetherion-confi
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import EllipsisType
@@ -32,6 +32,7 @@ from environs import Env, EnvError, EnvValidationError
 from marshmallow.validate import OneOf
 
 from apps.common.auth import Tokens, accepted_parse, token_digest
+from apps.common.secret_rules import STRONG_VALUE_COMMAND, secret_problem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = REPO_ROOT / "config"
@@ -40,26 +41,6 @@ FOUND = "found"
 PROFILES = ("dev", "test", "production")
 SERVICES = ("django_core", "fastapi_market", "flask_regime")
 MASK = "********"
-SECRET_MIN_LENGTH = 32
-# Words a value that was never replaced by a real secret gives itself away by.
-PLACEHOLDERS = (
-    "change-me",
-    "changeme",
-    "replace-me",
-    "replaceme",
-    "example",
-    "placeholder",
-    "secret",
-    "password",
-    "your-",
-    "todo",
-    "xxxx",
-    "not-a-",
-    "insecure",
-    "dummy",
-    "sample",
-)
-SECRET_RECIPE = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 # Each caller's token is read from <CALLER>_TOKEN, each process sending its own (scripts: the operator's).
 OWN_TOKEN = {"django_core": "DJANGO_CORE_TOKEN", "fastapi_market": "FASTAPI_MARKET_TOKEN", "flask_regime": ""}
 OPERATOR_TOKEN = "OPERATOR_TOKEN"
@@ -188,7 +169,7 @@ class ServiceConfig:
         if self.profile == "production":
             reason = secret_problem(value, committed_values(name))
             if reason:
-                self.refuse(name, f"{reason}; make one with: {SECRET_RECIPE}")
+                self.refuse(name, f"{reason}; make one with: {STRONG_VALUE_COMMAND}")
         return value
 
     def refuse(self, name: str, reason: str) -> None:
@@ -272,21 +253,6 @@ class ServiceConfig:
 def committed_values(name: str, config_dir: Path = CONFIG_DIR) -> set[str]:
     """Every value a committed config file (``config/*.env``: the dev and test ones) gives ``name``."""
     return {value for path in config_dir.glob("*.env") if (value := dotenv_values(path).get(name))}
-
-
-def secret_problem(value: str, dev_values: Collection[str] = ()) -> str | None:
-    """What makes ``value`` no secret for production, or None."""
-    if not value:
-        return "required in the production profile"
-    if value in dev_values:
-        return "a committed dev or test value"
-    lowered = value.lower().replace("_", "-")
-    placeholder = next((word for word in PLACEHOLDERS if word in lowered), None)
-    if placeholder:
-        return f"looks like a placeholder ({placeholder!r})"
-    if len(value) < SECRET_MIN_LENGTH:
-        return f"{len(value)} characters: a secret has at least {SECRET_MIN_LENGTH}"
-    return None
 
 
 def mask_url_password(value: str) -> str:

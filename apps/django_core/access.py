@@ -48,7 +48,7 @@ def access_middleware(get_response: GetResponse) -> GetResponse:
             request.caller = caller  # type: ignore[attr-defined]  # what the views and DRF read
             return get_response(request)
         rule = rule_for(SERVICE, route, request.method or "GET")
-        if rule is not None and rule.page and caller == "anonymous":
+        if rule is not None and rule.page and caller in ("anonymous", "user"):  # a person: to the login page
             return redirect_to_login(request.get_full_path())
         response = problem_response(request, refused.status, refused.detail)
         for name, value in refused.headers.items():

@@ -11,6 +11,7 @@ from scripts.benchmarks.engine import measure_engine
 from scripts.benchmarks.figures import Figure, Scale, figures_new, rounded, say
 from scripts.benchmarks.footprint import hello_rss, idle_rss, smoke
 from scripts.benchmarks.market import measure_market
+from scripts.benchmarks.polling import measure_polling
 from scripts.benchmarks.relay import measure_relay, measure_relay_dev
 from scripts.benchmarks.stack import DEV_PROCFILE, PROD_PROCFILE, BenchStack, dev_token
 
@@ -35,6 +36,8 @@ def run(scale: Scale, with_dev: bool, workdir: Path, exit_stack: ExitStack) -> t
     measure_engine(f["regime_engine_bars_per_s"], scale)
 
     measure_market(stack, f, REGIME_SYMBOL)
+
+    measure_polling(stack, prod, f["services_poll_calls"], scale.poll_periods)
 
     say("smoke: scripts/smoke.py against the production stack")
     f["smoke_s"].value, f["smoke_s"].baseline = smoke(stack, stack.prod_env)

@@ -72,10 +72,10 @@ def test_show_takes_the_profile_after_the_service(capsys):
 def test_token_makes_a_secret_and_the_digest_services_accept(capsys):
     assert config.main(["token", "django_core"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    name, _, token = lines[0].partition("=")
-    assert name == "DJANGO_CORE_TOKEN" and len(token) >= 48
-    assert lines[1] == f"ACCEPTED_TOKENS entry: django_core:{token_digest(token)}"
-    assert accepted_parse(lines[1].split(": ", 1)[1]) == {token_digest(token): "django_core"}
+    name, _, value = lines[0].partition("=")
+    assert name == "DJANGO_CORE_TOKEN" and len(value) >= 48
+    assert lines[1] == f"ACCEPTED_TOKENS entry: django_core:{token_digest(value)}"
+    assert accepted_parse(lines[1].split(": ", 1)[1]) == {token_digest(value): "django_core"}
 
 
 def test_access_prints_the_table_and_docs_security_md_holds_it(capsys):

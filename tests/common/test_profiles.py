@@ -5,7 +5,8 @@ import subprocess
 
 import pytest
 
-from apps.common.config import REPO_ROOT, SECRET_MIN_LENGTH, SECRET_RECIPE, SERVICES, parse_common, read_unsealed
+from apps.common.config import REPO_ROOT, SERVICES, parse_common, read_unsealed
+from apps.common.secret_rules import SECRET_MIN_LENGTH, STRONG_VALUE_COMMAND
 from scripts.config import inspect
 from scripts.stack_processes import run_module
 from tests.deploy.manifests import production_secrets
@@ -67,7 +68,7 @@ def test_production_refuses_placeholder_secrets_naming_the_variable_and_the_reci
     problems = production_problems(monkeypatch, **{variable: value})
     assert len(problems) == 1, problems
     assert problems[0].startswith(f"{variable}: looks like a placeholder")
-    assert SECRET_RECIPE in problems[0]
+    assert STRONG_VALUE_COMMAND in problems[0]
 
 
 @pytest.mark.parametrize("variable", ["DJANGO_SECRET_KEY", "FASTAPI_MARKET_TOKEN", "OPERATOR_TOKEN"])
@@ -77,7 +78,7 @@ def test_production_refuses_secrets_shorter_than_the_minimum(monkeypatch, variab
     problems = production_problems(monkeypatch, service, **{variable: short})
     assert problems == [
         f"{variable}: {SECRET_MIN_LENGTH - 1} characters: a secret has at least {SECRET_MIN_LENGTH}; "
-        f"make one with: {SECRET_RECIPE} (set it in the environment)"
+        f"make one with: {STRONG_VALUE_COMMAND} (set it in the environment)"
     ]
     assert production_problems(monkeypatch, service, **{variable: short + "Y"}) == []
 
@@ -86,7 +87,7 @@ def test_production_refuses_the_digest_of_a_committed_token(monkeypatch):
     from apps.common.auth import token_digest
 
     accepted = f"{REAL['ACCEPTED_TOKENS']},operator:{token_digest('dev-operator-token')}"
-    problems = production_problems(monkeypatch, "fastapi_market", ACCEPTED_TOKENS=accepted)
+    problems = production_problems(monkeypatch, "fastapi_market", **{"ACCEPTED_TOKENS": accepted})
     assert problems == [
         "ACCEPTED_TOKENS: lists the digest of a committed dev or test token (set it in the environment)"
     ]

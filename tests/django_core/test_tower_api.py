@@ -10,6 +10,7 @@ from apps.django_core.tower.services import instrument_create, regime_snapshot_r
 from tests.django_core.regimes import AS_OF, market_regime
 from tests.problem_checks import problem
 from tests.stack import DJANGO_TOKEN as TOKEN
+from tests.stack import TEST_TOKENS
 
 pytestmark = pytest.mark.django_db
 
@@ -88,12 +89,19 @@ def test_a_page_past_the_end_is_a_404_problem(client, instruments):
 # --- Instruments: writes ----------------------------------------------------------------------
 
 
-def test_creating_needs_the_token(client):
+def test_creating_needs_the_operator_s_token(client):
     missing = client.post("/api/instruments/", APPLE, content_type="application/json")
-    assert "internal token" in problem(missing, 401).detail
+    assert problem(missing, 401).detail == "POST api/instruments/ needs a token: Authorization: Bearer <token>."
     assert missing["WWW-Authenticate"] == "Bearer"
     wrong = client.post("/api/instruments/", APPLE, content_type="application/json", HTTP_AUTHORIZATION="Bearer no")
-    assert problem(wrong, 403).detail == "The internal token is wrong."
+    assert problem(wrong, 403).detail == "This token is not one this service accepts."
+    service = client.post(
+        "/api/instruments/",
+        APPLE,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {TEST_TOKENS['django_core']}",
+    )
+    assert problem(service, 403).detail == "django_core may not POST api/instruments/ of django_core."
     assert not Instrument.objects.exists()
 
 

@@ -1,9 +1,10 @@
 """The stack's health as ``/api/services/`` serves it: checked at most once every CACHE_S seconds by all
 the processes of this server together, however many pages poll it.
 
-The report is kept in a file beside the system's temporary files, one per port; the process that
-finds it stale takes an exclusive lock on a file beside it, looks again (another may have just
-checked), checks the stack and writes the report (a rename: readers see a whole one). So one MySQL
+The report is kept in a file, one per port, in a directory of this user's among the system's
+temporary files (mode 700: no other user can put a report there). The process that finds it stale
+takes an exclusive lock on a file beside it, looks again (another may have just checked), checks
+the stack and writes the report (a rename: readers see a whole one). So at most one MySQL
 connection and one call to each other service per period, whatever the number of tabs, workers and
 threads. Where there is no ``fcntl`` (Windows), the lock is this process's.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 import threading
 import time
@@ -22,14 +24,26 @@ from typing import Any
 
 CACHE_S = 5.0
 _process_lock = threading.Lock()
+_directory: Path | None = None
 
 
 def cache_path(port: int) -> Path:
-    return Path(tempfile.gettempdir()) / f"aetherion-stack-health-{port}.json"
+    """Where the server on ``port`` keeps its report: in this user's own directory (made mode 700);
+    when that name is taken by someone else, in a fresh one of this process's."""
+    global _directory
+    if _directory is None:
+        owner = os.getuid() if hasattr(os, "getuid") else 0
+        directory = Path(tempfile.gettempdir()) / f"aetherion-{owner}"
+        directory.mkdir(mode=0o700, exist_ok=True)
+        found = directory.lstat()
+        mine = found.st_uid == owner and stat.S_ISDIR(found.st_mode) and not found.st_mode & 0o077
+        _directory = directory if mine else Path(tempfile.mkdtemp(prefix="aetherion-"))
+    return _directory / f"stack-health-{port}.json"
 
 
-def cached(path: Path, compute: Callable[[], dict[str, Any]], period_s: float = CACHE_S) -> dict[str, Any]:
-    """The report kept at ``path`` if younger than ``period_s``, else ``compute()``'s, kept there."""
+def cached(path: Path, compute: Callable[[], dict[str, Any]], period_s: float | None = None) -> dict[str, Any]:
+    """The report kept at ``path`` if younger than ``period_s`` (CACHE_S), else ``compute()``'s, kept there."""
+    period_s = CACHE_S if period_s is None else period_s
     fresh = _fresh(path, period_s)
     if fresh is not None:
         return fresh
