@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from apps.common.config import load_common
 from tests.processes import SeparateProcesses
+from tests.production_servers import ProductionServers, production_servers_started
 from tests.session import SESSION_PORTS
 from tests.stack import HonchoStack, clean_env, isolated_ports, port_is_free, remove_private_data
 
@@ -21,7 +23,7 @@ LAYER_PATHS = {
     "bench": TESTS_DIR / "scripts" / "test_bench.py",
 }
 # Fixtures that bring up real servers: a test that uses one (directly or through another) is an integration test.
-SERVER_FIXTURES = {"test_stack", "separate", "separate_stack"}
+SERVER_FIXTURES = {"test_stack", "separate", "separate_stack", "production_servers"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -88,6 +90,13 @@ def developer_mysql(tmp_path_factory):
     ensure(server)
     yield server
     stop(server)
+
+
+@pytest.fixture(scope="session")
+def production_servers(test_stack, tmp_path_factory) -> Iterator[ProductionServers]:
+    """deploy/Procfile.prod's three servers, production profile, on the test stack's databases."""
+    with production_servers_started(tmp_path_factory.mktemp("production")) as servers:
+        yield servers
 
 
 @pytest.fixture
