@@ -131,3 +131,47 @@ def test_every_route_caller_and_method_in_production_is_answered_as_the_table_sa
         wrong += [answer for answer in answers if answer]
     print(f"\naccess sweep: {sent} requests in production, {len(wrong)} not as the table says")
     assert wrong == [], "\n".join(sorted(set(wrong))[:60])
+
+
+def test_public_health_names_no_server_and_no_error_in_production_and_known_callers_see_them(
+    production_servers, caller_headers
+):
+    for service, path in (("django_core", "/health/"), ("fastapi_market", "/health")):
+        url = f"{production_servers.urls[service]}{path}"
+        proxy = {"X-Forwarded-Proto": "https"} if service == "django_core" else {}
+        public = httpx.get(url, headers=proxy, timeout=30).json()
+        assert public["status"] == "ok" and public["checks"]
+        assert all(set(check) <= {"status", "latency_ms"} for check in public["checks"].values()), public
+        known = httpx.get(url, headers={**proxy, **caller_headers["operator"]}, timeout=30).json()
+        assert all("server" in check for check in known["checks"].values()), known
+    # The dashboard's tiles, for staff: django_core's own token shows it fastapi_market's details.
+    tiles = httpx.get(
+        f"{production_servers.urls['django_core']}/api/services/",
+        headers={"X-Forwarded-Proto": "https", **caller_headers["staff"]},
+        timeout=30,
+    ).json()
+    assert tiles["status"] == "ok"
+    assert "server" in tiles["services"]["fastapi_market"]["checks"]["mongodb"]
+
+
+def test_production_django_keeps_its_mysql_connections_between_requests(production_servers, caller_headers):
+    """CONN_MAX_AGE with CONN_HEALTH_CHECKS: once each gunicorn thread has a connection, requests open none."""
+    from scripts.benchmarks.polling import mysql_connections
+
+    url = f"{production_servers.urls['django_core']}/api/instruments/"
+    headers = {"X-Forwarded-Proto": "https", **caller_headers["operator"]}
+
+    def burst() -> None:
+        with ThreadPoolExecutor(8) as pool:
+            assert all(
+                r.status_code == 200 for r in pool.map(lambda _: httpx.get(url, headers=headers, timeout=30), range(40))
+            )
+
+    opened = []
+    for _ in range(5):  # the first bursts connect each gunicorn thread that serves one (once)
+        before = mysql_connections(production_servers.env["MYSQL_URL"])
+        burst()
+        opened.append(mysql_connections(production_servers.env["MYSQL_URL"]) - before - 1)
+        if opened[-1] == 0:
+            break
+    assert opened[-1] == 0, f"connections opened by each burst of 40 requests: {opened}"
