@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from apps.flask_regime.markov import em
-from apps.flask_regime.markov.bfgs import bfgs_minimise
+from apps.flask_regime.markov.bfgs import Minimum, bfgs_minimise
 from apps.flask_regime.markov.hamilton import design_matrix, markov_filter
 from apps.flask_regime.markov.likelihood import Layout, Sample, evaluate, gradient
 from apps.flask_regime.markov.model import MarkovParams, MarkovSpec, regime_residuals
@@ -27,7 +27,7 @@ DISTINCT = 0.02  # starts closer than this (probabilities, coefficients, log var
 AR_BASES = 2  # how many of the best fits without AR lags start the model with them
 POOLED_SPREADS = (0.5, 1.0)  # the regimes' intercepts, apart by this many residual deviations at most
 POOLED_STAYS = (0.5, 0.9)
-PROBE_ITERATIONS = 15  # BFGS iterations from every start of an AR model before the best ones go on
+PROBE_ITERATIONS = 15  # BFGS iterations from every start before the searches that ended apart go on
 AR_FINALISTS = 2  # starts of an AR model whose searches go on to an optimum
 MIN_SCALE = 1e-100
 
@@ -145,7 +145,7 @@ def markov_fit(values: np.ndarray, spec: MarkovSpec, exog: np.ndarray | None = N
         base_starts = _em_starts(base, Layout(base_spec, design.shape[1], VARIANCE_FLOOR))
         starts = [_ar_start(base, start, spec.order) for start in base_starts[:AR_BASES]]
         starts += _pooled_ar_starts(sample)
-    # Without lags the few distinct EM results all go to their optima; with lags, the best of a short search.
+    # Without lags every distinct EM result goes on to its optimum; with lags, the best of a short search.
     finalists = len(starts) if spec.order == 0 else AR_FINALISTS
     best, converged, iterations = _bfgs(sample, layout, starts, finalists)
     params = best.reordered(best.canonical_order(spec.switching_variance))
@@ -235,8 +235,9 @@ def _pooled_ar_starts(sample: Sample) -> list[MarkovParams]:
 
 
 def _bfgs(sample: Sample, layout: Layout, starts: list[MarkovParams], finalists: int) -> tuple[MarkovParams, bool, int]:
-    """BFGS on −llf / n: a short search from every start, then the best ``finalists`` on to their optima.
-    The best optimum, whether the gradient test stopped its search, and the iterations used in all."""
+    """BFGS on −llf / n: a short search from every start, then the best ``finalists`` of those that ended
+    apart on to their optima. The best optimum, whether the gradient test stopped its search, and the
+    iterations used in all."""
     n = sample.n
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -246,12 +247,18 @@ def _bfgs(sample: Sample, layout: Layout, starts: list[MarkovParams], finalists:
         return -evaluation.llf / n, -gradient(sample, layout, evaluation) / n
 
     probes = [bfgs_minimise(objective, layout.pack(start), max_iter=PROBE_ITERATIONS) for start in starts]
-    ranked = sorted(probes, key=lambda result: result.value if np.isfinite(result.value) else np.inf)
-    if not np.isfinite(ranked[0].value):
-        raise MarkovDataError("values", "the likelihood is not finite at any start: the data cannot be fitted")
     iterations = sum(probe.iterations for probe in probes)
+    ranked = sorted((p for p in probes if np.isfinite(p.value)), key=lambda result: result.value)
+    if not ranked:
+        raise MarkovDataError("values", "the likelihood is not finite at any start: the data cannot be fitted")
+    # Searches that have reached the same place go on as one.
+    distinct: list[tuple[np.ndarray, Minimum]] = []
+    for probe in ranked:
+        signature = _signature(layout.unpack(probe.x), sample.spec.switching_variance)
+        if all(np.max(np.abs(signature - seen)) > DISTINCT for seen, _ in distinct):
+            distinct.append((signature, probe))
     finals = []
-    for probe in ranked[:finalists]:
+    for _, probe in distinct[:finalists]:
         final = probe if probe.converged else bfgs_minimise(objective, probe.x)
         iterations += 0 if final is probe else final.iterations
         finals.append(final)
