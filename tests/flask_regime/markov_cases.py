@@ -3,13 +3,10 @@ of the same inputs, for the tests that compare with them."""
 
 from __future__ import annotations
 
-import csv
-import gzip
 import json
 import re
 import warnings
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -65,13 +62,6 @@ def published_case(name: str) -> PublishedCase:
         filtered=np.array(published["filtered"]) if "filtered" in published else None,
         smoothed=np.array(published["smoothed"]) if "smoothed" in published else None,
     )
-
-
-def sp500_closes() -> tuple[list[date], np.ndarray]:
-    """The S&P 500's daily closes, 1999-01-04 to 2018-12-31 (data/sp500_1999_2018.csv.gz)."""
-    with gzip.open(DATA / "sp500_1999_2018.csv.gz", "rt") as handle:
-        rows = list(csv.DictReader(line for line in handle if not line.startswith("#")))
-    return [date.fromisoformat(row["date"]) for row in rows], np.array([float(row["close"]) for row in rows])
 
 
 def n_params(spec: MarkovSpec) -> int:

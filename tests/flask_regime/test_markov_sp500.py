@@ -8,7 +8,8 @@ import pytest
 
 from apps.flask_regime.markov.estimate import markov_fit
 from apps.flask_regime.markov.model import MarkovSpec
-from tests.flask_regime.markov_cases import sp500_closes, statsmodels_fit
+from scripts.benchmarks.markov import sp500_closes
+from tests.flask_regime.markov_cases import statsmodels_fit
 
 SPEC = MarkovSpec(k_regimes=2, switching_variance=True)
 SELL_OFFS = {
