@@ -17,11 +17,9 @@ from apps.flask_regime.markov.model import MarkovParams
 EMPTY_WEIGHT = 1e-8
 
 
-def maximise(
-    sample: Sample, weights: np.ndarray, counts: np.ndarray, floor: float, ar: np.ndarray | None = None
-) -> MarkovParams:
-    """The parameters that maximise the expected complete-data log-likelihood, for regime weights
-    (k × n) and expected transition counts (k × k). Without AR lags (``ar`` only carries them)."""
+def maximise(sample: Sample, weights: np.ndarray, counts: np.ndarray, floor: float) -> MarkovParams:
+    """The parameters (without AR lags) that maximise the expected complete-data log-likelihood, for
+    regime weights (k × n) and expected transition counts (k × k)."""
     spec, y, design = sample.spec, sample.values, sample.design
     k = spec.k_regimes
     totals = weights.sum(axis=1) + EMPTY_WEIGHT
@@ -46,7 +44,7 @@ def maximise(
         mean=gamma[:, 0].copy() if has_mean else None,
         exog=gamma[:, int(has_mean) :].copy(),
         variance=np.maximum(variance, floor * 1.01),
-        ar=np.zeros(0) if ar is None else ar,
+        ar=np.zeros(0),
     )
 
 

@@ -1,11 +1,12 @@
 """Maximum-likelihood fit of a Markov-switching model: ``markov_fit``.
 
 The series (and each exog column) is standardised first, so one set of tolerances fits every
-scale. Without AR lags: EM from several starts (``em.start_assignments``), the best continued, then
-BFGS with the exact gradient to the optimum. With AR lags: the model without them is fitted first;
-its regimes, with AR coefficients from its residuals (and with none), start BFGS on the full model.
-The answer is in the series' units, regimes in canonical order (``MarkovParams.canonical_order``),
-its probabilities those of ``markov_filter`` at the fitted parameters.
+scale. Without AR lags: a few EM iterations from each start (``em.start_assignments``), then BFGS
+with the exact gradient from each distinct result to its optimum. With AR lags: starts from the best
+fits without them and from one pooled least-squares fit; the best two of a short BFGS search go on.
+The best optimum wins. The answer is in the series' units, regimes in canonical order
+(``MarkovParams.canonical_order``), its probabilities those of ``markov_filter`` at the fitted
+parameters. A local optimum remains possible on samples too small to identify the model.
 """
 
 from __future__ import annotations
