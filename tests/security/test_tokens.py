@@ -25,6 +25,8 @@ GUARDED = [
     ("fastapi_market", "GET", "/internal/settings"),
     ("fastapi_market", "PUT", "/internal/log-level"),
     ("flask_regime", "POST", "/regime"),
+    ("flask_regime", "POST", "/regime/markov"),
+    ("flask_regime", "POST", "/regime/markov/filter"),
     ("flask_regime", "GET", "/internal/settings"),
     ("flask_regime", "PUT", "/internal/log-level"),
 ]
