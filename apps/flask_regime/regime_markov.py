@@ -52,12 +52,23 @@ def create_markov_fit() -> Response:
 
 @bp.post("/regime/markov/filter")
 def create_markov_filter() -> Response:
-    """Filtered regime probabilities of the posted series under the posted (fitted) parameters; no fit."""
+    """Filtered regime probabilities of the posted series under the posted (fitted) parameters, the newest
+    ``rows`` of them when asked, and the smoothed ones (hindsight) when asked; no fit."""
     request = parse_body(MarkovFilterRequest)
     params = params_from_document(request.params)
-    result = markov_filter(np.asarray(request.values, dtype=float), params, _exog(request.exog))
-    _require_finite(result.llf, result.filtered)
-    return jsonify(nobs=len(result.filtered), start=params.order, llf=result.llf, filtered=result.filtered.tolist())
+    values = np.asarray(request.values, dtype=float)
+    result = markov_filter(values, params, _exog(request.exog), smooth=request.smoothed)
+    nobs = len(result.filtered)
+    shown = slice(nobs - min(request.rows or nobs, nobs), None)
+    filtered, smoothed = result.filtered[shown], None if result.smoothed is None else result.smoothed[shown]
+    _require_finite(result.llf, filtered, *([] if smoothed is None else [smoothed]))
+    return jsonify(
+        nobs=nobs,
+        start=len(values) - len(filtered),
+        llf=result.llf,
+        filtered=filtered.tolist(),
+        smoothed=None if smoothed is None else smoothed.tolist(),
+    )
 
 
 def params_document(params: MarkovParams) -> dict[str, Any]:

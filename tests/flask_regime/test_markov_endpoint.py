@@ -135,6 +135,19 @@ def test_bad_params_to_filter_are_a_422(client, change, message):
     assert any(message in e["message"] for e in errors), errors
 
 
+def test_the_filter_answers_the_newest_rows_and_the_smoothed_ones_when_asked(client):
+    whole = post(client, "/regime/markov/filter", {"values": NOISE, "params": PARAMS, "smoothed": True}).get_json()
+    assert len(whole["filtered"]) == len(whole["smoothed"]) == 200 and whole["start"] == 0
+    assert whole["smoothed"][-1] == whole["filtered"][-1]  # the last observation has nothing after it
+    assert max(abs(s[1] - f[1]) for s, f in zip(whole["smoothed"], whole["filtered"], strict=True)) > 0.01
+    tail = post(client, "/regime/markov/filter", {"values": NOISE, "params": PARAMS, "rows": 3}).get_json()
+    assert (tail["nobs"], tail["start"], tail["llf"]) == (200, 197, whole["llf"]) and tail["smoothed"] is None
+    np.testing.assert_allclose(tail["filtered"], whole["filtered"][-3:], rtol=0, atol=1e-12)
+    more = post(client, "/regime/markov/filter", {"values": NOISE, "params": PARAMS, "rows": 500}).get_json()
+    assert (more["start"], len(more["filtered"])) == (0, 200)
+    assert errors_of(post(client, "/regime/markov/filter", {"values": NOISE, "params": PARAMS, "rows": 0}))
+
+
 def test_both_need_the_internal_token(client):
     for path, body in (
         ("/regime/markov", {"values": NOISE}),

@@ -193,6 +193,12 @@ class MarkovFilterRequest(BaseModel):
     values: list[float] = Field(min_length=1, max_length=MAX_FILTER_VALUES, description="the series, oldest first")
     exog: list[list[float]] | None = Field(None, description="one row of regressors per value, as in the fit")
     params: MarkovParams
+    rows: int | None = Field(
+        None, ge=1, description="answer only the newest this many rows (all by default); llf still counts every one"
+    )
+    smoothed: bool = Field(
+        False, description="also P(regime j at t | every value): hindsight, each row uses the values after it"
+    )
 
     @field_validator("values")
     @classmethod
@@ -221,7 +227,10 @@ class MarkovFilterRequest(BaseModel):
 class MarkovFilterResponse(BaseModel):
     """Per observation from ``start`` on, P(regime j | values up to it); and the log-likelihood."""
 
-    nobs: int
-    start: int
+    nobs: int = Field(description="observations the likelihood counts: len(values) − order")
+    start: int = Field(description="the index in values of the first row (order, or later when rows was sent)")
     llf: float
     filtered: list[list[float]] = Field(description="one row of k probabilities per observation from start on")
+    smoothed: list[list[float]] | None = Field(
+        None, description="when asked: one row per observation from start on, given every value (hindsight)"
+    )
