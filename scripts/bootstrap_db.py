@@ -1,6 +1,7 @@
 """Prepare the databases: create the MySQL database, apply Django's migrations, check MongoDB, create
-the series store's collections (with their GIN indexes on this project's FerretDB), and move the bars
-an earlier version kept into the store. Safe to run again: it changes only what is missing, and says so.
+the series store's collections and the regime fits' (with their GIN indexes on this project's
+FerretDB), and move the bars an earlier version kept into the store. Safe to run again: it changes
+only what is missing, and says so.
 
     python -m scripts.bootstrap_db [--profile dev]
 
@@ -81,6 +82,14 @@ def django_migrate() -> int:
     return len(plan)
 
 
+def market_collections() -> tuple[str, ...]:
+    """fastapi_market's collections, each read by ``_id`` alone: the series store's and the regime fits'."""
+    from apps.fastapi_market.markov_fits import FITS
+    from apps.fastapi_market.versions import COLLECTIONS
+
+    return (*COLLECTIONS, FITS)
+
+
 def mongo_collections_ensure(target: MongoTarget, timeout_ms: int) -> tuple[str, list[str]]:
     """Ping MongoDB and create the series store's missing collections; return the server's name and
     the collections created."""
@@ -88,13 +97,12 @@ def mongo_collections_ensure(target: MongoTarget, timeout_ms: int) -> tuple[str,
     from pymongo.errors import PyMongoError
 
     from apps.common.database_servers import mongo_server_name_sync
-    from apps.fastapi_market.versions import COLLECTIONS
 
     client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
     try:
         client.admin.command("ping")
         db = client[target.database]
-        missing = [name for name in COLLECTIONS if name not in db.list_collection_names()]
+        missing = [name for name in market_collections() if name not in db.list_collection_names()]
         for name in missing:  # made now, so that FerretDB's tables exist for their GIN indexes
             db.create_collection(name)
         return mongo_server_name_sync(db), missing
@@ -153,12 +161,11 @@ def ferretdb_gin_indexes_ensure(target: MongoTarget) -> tuple[str, bool]:
             "FerretDB's PostgreSQL is not one this project started: its filters are not indexed "
             "(see the README, 'The embedded MongoDB')"
         ), False
-    from apps.fastapi_market.versions import COLLECTIONS
     from scripts.private_db.postgresql import gin_indexes_ensure
 
     created = []
     with cluster.connect(database="ferretdb") as conn:
-        for collection in COLLECTIONS:
+        for collection in market_collections():
             created += [
                 f"{collection}.{field}" for field in gin_indexes_ensure(conn, target.database, collection, ["_id"])
             ]

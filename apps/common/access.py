@@ -111,6 +111,9 @@ TABLE: tuple[Rule, ...] = tuple([
     *_rules(MARKET, ["/bars/{symbol}", "/regime/{symbol}", "/series", "/series/{symbol}", "/actions/{symbol}"],
             READ, EVERYONE, MARKET_READERS_PRODUCTION,
             why="market data: the Control Tower reads it to draw and refresh, the operator to check"),
+    *_rules(MARKET, ["/regime/{symbol}/fit"], ("POST",), ["operator", "django_core"],
+            why="a Markov-switching fit made again on demand: refresh_regimes (the Control Tower) and the operator; "
+                "it stores derived parameters, never market data"),
     *_rules(MARKET, ["/internal/settings"], READ, ["operator"], why=INTERNAL),
     *_rules(MARKET, ["/internal/log-level"], ("PUT",), ["operator"], why=INTERNAL),
     *_rules(MARKET, ["/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static-offline-docs"],

@@ -26,6 +26,7 @@ from apps.common.logging import configure_logging
 from apps.common.mongo_advice import mongo_advice
 from apps.common.setting_home import setting_home
 from apps.fastapi_market.auth import AccessMiddleware
+from apps.fastapi_market.markov_fits import RegimeFits
 from apps.fastapi_market.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from apps.fastapi_market.openapi import install_openapi
 from apps.fastapi_market.problems import install_problem_handlers
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, *, warn_if_mongo_is_down: bool 
         )
         app.state.mongo_server = None  # the server's name, learnt by the first health check that reaches it
         app.state.store = SeriesStore(app.state.mongo[settings.mongo.database])
+        app.state.fits = RegimeFits(app.state.mongo[settings.mongo.database])
         # In the background: the server serves (and /health says 503) without waiting for it.
         mongo_check = None
         if warn_if_mongo_is_down:

@@ -41,7 +41,8 @@ def test_show_masks_secrets_and_names_sources():
         assert "********" in rows[secret]
     assert "aetherion-test" not in out and "test-only-django-key" not in out
     assert not any(token in out for token in TEST_TOKENS.values())
-    assert "token DJANGO_CORE_TOKEN (set): django_core may call flask_regime POST /regime" in out
+    assert "token DJANGO_CORE_TOKEN (set): django_core may call fastapi_market POST /regime/{symbol}/fit; " in out
+    assert "; flask_regime POST /regime;" in out
     assert "accepts the tokens of: django_core, fastapi_market, operator (ACCEPTED_TOKENS, as SHA-256 digests)" in out
 
 
