@@ -29,12 +29,14 @@ BATCH = 50
 RESTART_WITHIN_S = 10
 
 
-@pytest.fixture
-def watched_mongo(tmp_path):
+@pytest.fixture(scope="module")
+def watched_mongo(tmp_path_factory):
     """A private FerretDB + PostgreSQL started by `ensure`, `local_db watch` following it, and
-    fastapi_market on it; everything stopped and removed afterwards."""
+    fastapi_market on it, for the module's tests (each kills a program, and waits for it to answer
+    again); everything stopped and removed afterwards."""
     from apps.common.databases import MongoTarget
 
+    tmp_path = tmp_path_factory.mktemp("watched-mongo")
     port, api_port = free_port(), free_port()
     url = f"mongodb://127.0.0.1:{port}/"
     server = MongoServer(MongoTarget(url, "aetherion_market_test"), "test")
