@@ -33,9 +33,9 @@ LAYER_PATHS = {
     "browser": TESTS_DIR / "browser",
     "bench": TESTS_DIR / "scripts" / "test_bench.py",
 }
-# Fixtures that start or use real database servers: a test that uses one (directly or through another)
-# is an integration test.
-SERVER_FIXTURES = {"session_databases", "separate", "separate_stack", "developer_mysql"}
+# Fixtures that start or use real servers (database servers; Flask served from a thread): a test that uses
+# one (directly or through another) is an integration test.
+SERVER_FIXTURES = {"session_databases", "separate", "separate_stack", "developer_mysql", "flask_regime_http"}
 # The live test stack: a test that drives it is an end-to-end test, wherever it lives.
 STACK_FIXTURES = {"test_stack"}
 # Under pytest-xdist (`make test` runs a worker per core) the tests of one group run on one worker, one
