@@ -22,7 +22,15 @@ from apps.common.config import SERVICES, load_common
 from scripts.stack_processes import DATABASES, STARTS_RECORD
 from tests.processes import SeparateProcesses
 from tests.session import OWNS_SESSION_DIR, SESSION_DIR, SESSION_PORTS
-from tests.stack import LIVE_PROCESSES, HonchoStack, clean_env, isolated_ports, port_is_free
+from tests.stack import (
+    LIVE_PROCESSES,
+    SESSION_STACK,
+    HonchoStack,
+    clean_env,
+    isolated_ports,
+    port_is_free,
+    wait_until,
+)
 
 TESTS_DIR = Path(__file__).parent
 WORKER_GROUPS_FILE = Path(SESSION_DIR) / "worker-groups.json"
@@ -35,7 +43,14 @@ LAYER_PATHS = {
 }
 # Fixtures that start or use real servers (database servers; Flask served from a thread): a test that uses
 # one (directly or through another) is an integration test.
-SERVER_FIXTURES = {"session_databases", "separate", "separate_stack", "developer_mysql", "flask_regime_http"}
+SERVER_FIXTURES = {
+    "session_databases",
+    "own_mongodb",
+    "separate",
+    "separate_stack",
+    "developer_mysql",
+    "flask_regime_http",
+}
 # The live test stack: a test that drives it is an end-to-end test, wherever it lives.
 STACK_FIXTURES = {"test_stack"}
 # Under pytest-xdist (`make test` runs a worker per core) the tests of one group run on one worker, one
@@ -155,6 +170,36 @@ def session_databases(tmp_path_factory, stack_ports) -> SeparateProcesses:
         raise
     yield databases
     databases.close()
+
+
+@pytest.fixture
+def own_mongodb(tmp_path, monkeypatch) -> str:
+    """A MongoDB of this test's own (Procfile.test's mongo line, fresh, on a free port), which the
+    session's settings name while the test runs (MONGO_URL here and in every child's environment): for
+    a test that kills its server, which the session's stack must never see. Its URL."""
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    processes = SeparateProcesses(isolated_ports(), tmp_path)
+    try:
+        processes.start("mongo", fresh=True)
+        url = processes.env["MONGO_URL"]
+
+        def answers() -> bool:
+            processes.wait_listening("mongo")
+            try:
+                with MongoClient(url, serverSelectionTimeoutMS=1000) as client:
+                    client.admin.command("ping")
+            except PyMongoError:
+                return False
+            return True
+
+        wait_until(answers, 120, "a MongoDB of the test's own answering")
+        monkeypatch.setenv("MONGO_URL", url)
+        monkeypatch.setitem(SESSION_STACK, "MONGO_URL", url)
+        yield url
+    finally:
+        processes.close()
 
 
 @pytest.fixture(scope="session")
