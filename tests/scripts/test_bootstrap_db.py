@@ -162,7 +162,9 @@ def plan_of(mongo_url: str, database: str, query: dict) -> str:
     return json.dumps(answer["queryPlanner"])
 
 
-def test_ferretdb_filters_get_gin_indexes_that_outlive_restarts_and_index_rebuilds(fresh_names, session_databases):
+def test_ferretdb_filters_get_gin_indexes_that_outlive_restarts_and_index_rebuilds(
+    own_mongodb, fresh_names, session_databases
+):
     mysql, mongo, name = fresh_names
     env = {"MYSQL_URL": f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{name}", "MONGO_DB": name}
     first = run_bootstrap(**env)
@@ -187,7 +189,7 @@ def test_ferretdb_filters_get_gin_indexes_that_outlive_restarts_and_index_rebuil
     assert served_by_gin()
     assert "GIN indexes for FerretDB's filters: up to date" in run_bootstrap(**env).stderr  # idempotent
 
-    ferretdb_pid = int(MongoServer(mongo, "test").pid_file.read_text())  # the session's, under `local_db run`
+    ferretdb_pid = int(MongoServer(mongo, "test").pid_file.read_text())  # the test's own, under `local_db run`
     os.kill(ferretdb_pid, signal.SIGKILL)
     wait_until(
         lambda: (
