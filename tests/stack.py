@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import httpx
@@ -20,7 +21,6 @@ from apps.common.health import READINESS_PATHS
 from scripts import process_groups
 from scripts.stack_processes import (
     DATABASES,
-    free_port,
     port_is_free,
     private_data_remove,
     run_module,
@@ -82,9 +82,26 @@ def http_status(url: str, timeout: float = 2.0) -> int | None:
         return None
 
 
+# Stack ports come from below the kernel's ephemeral range (Linux: 32768 and up; Windows: 49152 and up),
+# from which every outgoing connection takes its source port: a port chosen there when the session starts
+# and bound minutes later, when a stack starts lazily, could meanwhile be any connection's source port.
+STACK_PORT_RANGE = range(20000, 27000)  # below MongoDB's 27017 and 27018 too
+
+
+def stack_port(taken: Collection[int] = ()) -> int:
+    """A port nothing listens on now, outside the ephemeral range and not in ``taken``."""
+    while True:
+        port = random.choice(STACK_PORT_RANGE)
+        if port not in taken and port_is_free(port):
+            return port
+
+
 def isolated_ports() -> dict[str, int]:
     """Free ports for every Procfile.test process, for a stack beside the shared one."""
-    return {name: free_port() for name in (*DATABASES, *SERVICES)}
+    ports: dict[str, int] = {}
+    for name in (*DATABASES, *SERVICES):
+        ports[name] = stack_port(ports.values())
+    return ports
 
 
 def stack_variables(ports: dict[str, int]) -> dict[str, str]:
