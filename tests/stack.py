@@ -28,6 +28,9 @@ from scripts.stack_processes import (
     starts_record,
     wait_until,
 )
+from scripts.stack_processes import (
+    free_port as free_port,  # tests take it from here, with the stack's other helpers
+)
 
 VENV_BIN = Path(sys.executable).parent
 # The test stack of a pytest session runs on ports chosen when the session starts (pin_session_stack),
