@@ -37,7 +37,7 @@ def test_show_masks_secrets_and_names_sources():
     assert "aetherion-test" not in out and "test-internal-token" not in out and "test-only-django-key" not in out
 
 
-def test_show_names_the_database_server_that_answers(test_stack, stack_ports):
+def test_show_names_the_database_server_that_answers(session_databases, stack_ports):
     result = run_module("scripts.config", clean_env(COLUMNS="200"), 60, "show")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
