@@ -102,7 +102,9 @@ class SeparateProcesses:
         wait_until(succeeds, timeout, "scripts/bootstrap_db.py succeeding", interval=0.5)
 
     def healthy(self, *names: str) -> bool:
-        return all(http_status(self.health[name]) == 200 for name in names or SERVICES)
+        """Each service answers its /health with 200 (a slow answer on a busy machine still counts: a
+        service that needed a stopped database would answer 503 within its own timeout)."""
+        return all(http_status(self.health[name], timeout=10) == 200 for name in names or SERVICES)
 
     def ensure_up(self) -> None:
         """Every process running and every service healthy (restarting what a failed test left down)."""
