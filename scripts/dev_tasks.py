@@ -18,6 +18,8 @@ from scripts.stack_processes import REPO_ROOT
 
 # The test layers `test-fast` leaves out (markers registered in pyproject.toml, set in tests/conftest.py).
 SLOW_MARKERS = ("e2e", "fuzz", "bench", "browser")
+# pytest-xdist: one worker per core; the tests that share a server run on one worker (tests/conftest.py's scheduler).
+PARALLEL = ("-n", "auto")
 
 
 class TaskError(Exception):
@@ -134,7 +136,7 @@ def pytest_steps(markers: str | None) -> Callable[[Layout, list[str]], list[Step
         # Where a private server cannot be provided, prepare says what to install; the tests that need it then fail.
         return [
             venv_python(layout, "-m", "scripts.local_db", "prepare", advisory=True),
-            venv_python(layout, "-m", "pytest", *select, *args, foreground=True),
+            venv_python(layout, "-m", "pytest", *PARALLEL, *select, *args, foreground=True),
         ]
 
     return steps

@@ -54,7 +54,7 @@ from scripts.private_db.servers import (
 )
 from scripts.private_db.supervisor import Supervisor
 from scripts.profile_option import profile_parser
-from scripts.stack_processes import port_holder
+from scripts.stack_processes import port_holder, starts_record
 
 LocalDbError = ServerError  # the name callers know: a server this launcher cannot provide
 # Where private servers can be started: the launcher relies on Linux (/proc, namespaces, Debian's packages).
@@ -258,6 +258,7 @@ def ensure(server: AnyServer) -> str:
             pid = child.pid
         processes.wait_ready(process, child, pid)
         pids.append(f"{process.name} pid {pid}")
+    starts_record(f"{server.engine()} server")
     return (
         f"{server.describe()}: started a private {server.engine()} ({', '.join(pids)}; "
         f"data {processes.shown(server.data_dir)}){_migrated(server)}"
@@ -281,6 +282,7 @@ def run_foreground(server: AnyServer, fresh: bool) -> int:
     count = len(server.processes())
     supervisor = Supervisor([_definition(server, i) for i in range(count)], owning=True, say=say)
     say(f"{server.describe()}: running a private {server.engine()} with data in {processes.shown(server.data_dir)}")
+    starts_record(f"{server.engine()} server" if fresh else f"{server.engine()} server restarted on its data")
     supervisor.start_all()
     if not fresh:
         report = _migrated(server).strip()

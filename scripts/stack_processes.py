@@ -28,6 +28,8 @@ CONFIG_DIR = REPO_ROOT / "config"
 ALWAYS_SCRUBBED = frozenset({"APP_ENV", "PORT", "DJANGO_SETTINGS_MODULE"})
 # The private database servers of a stack, by the names its Procfiles give them.
 DATABASES = ("mysql", "mongo")
+# A file that names it gets one line per server or stack started (starts_record): the test run counts them.
+STARTS_RECORD = "AETHERION_STARTS_RECORD"
 
 
 # --- ports ------------------------------------------------------------------------------------
@@ -142,6 +144,14 @@ def run_module(
         timeout=timeout,
         check=False,
     )
+
+
+def starts_record(what: str) -> None:
+    """Append ``what`` (a server or stack just started) to the file STARTS_RECORD names, if one does."""
+    path = os.environ.get(STARTS_RECORD)
+    if path:
+        with open(path, "a", encoding="utf-8") as record:  # one short line per write: appends do not interleave
+            record.write(what.replace("\n", " ") + "\n")
 
 
 # --- Procfiles --------------------------------------------------------------------------------

@@ -13,8 +13,16 @@ from pathlib import Path
 
 from apps.common.config import REPO_ROOT, SERVICES
 from scripts import process_groups
-from scripts.stack_processes import DATABASES, command_split, procfile_read, run_module
-from tests.stack import health_urls, http_status, port_is_free, remove_private_data, stack_env, wait_until
+from scripts.stack_processes import DATABASES, command_split, procfile_read, run_module, starts_record
+from tests.stack import (
+    LIVE_PROCESSES,
+    health_urls,
+    http_status,
+    port_is_free,
+    remove_private_data,
+    stack_env,
+    wait_until,
+)
 
 
 def procfile_commands(procfile: str = "Procfile.test") -> dict[str, tuple[dict[str, str], list[str]]]:
@@ -50,6 +58,8 @@ class SeparateProcesses:
     def start(self, name: str, *, fresh: bool = False) -> subprocess.Popen:
         """Start one Procfile line; a database keeps its data unless ``fresh``."""
         assignments, argv = self.commands[name]
+        if name in SERVICES and name not in self.processes:  # a database server records itself (local_db run)
+            starts_record(f"{name} process (no honcho)")
         if not fresh:
             argv = [word for word in argv if word != "--fresh"]
         with self.log_path(name).open("ab") as log:
@@ -62,6 +72,7 @@ class SeparateProcesses:
                 stdin=subprocess.DEVNULL,
             )
         self.processes[name] = process
+        LIVE_PROCESSES.add(self, "separate processes", self.log_paths)
         return process
 
     def stop(self, name: str, sig: int = signal.SIGTERM, timeout: float = 15) -> float:
@@ -91,7 +102,9 @@ class SeparateProcesses:
         wait_until(succeeds, timeout, "scripts/bootstrap_db.py succeeding", interval=0.5)
 
     def healthy(self, *names: str) -> bool:
-        return all(http_status(self.health[name]) == 200 for name in names or SERVICES)
+        """Each service answers its /health with 200 (a slow answer on a busy machine still counts: a
+        service that needed a stopped database would answer 503 within its own timeout)."""
+        return all(http_status(self.health[name], timeout=10) == 200 for name in names or SERVICES)
 
     def ensure_up(self) -> None:
         """Every process running and every service healthy (restarting what a failed test left down)."""
@@ -101,20 +114,29 @@ class SeparateProcesses:
                 self.wait_listening(name)
         wait_until(self.healthy, 60, "all three /health = 200")
 
-    def bring_up(self) -> None:
-        """Fresh databases, bootstrapped, then the three services, healthy."""
+    def databases_up(self) -> None:
+        """Fresh databases, bootstrapped (Procfile.test's two database lines)."""
         for name in DATABASES:
             self.start(name, fresh=True)
         for name in DATABASES:
             self.wait_listening(name)
         self.bootstrap()
+
+    def bring_up(self) -> None:
+        """Fresh databases, bootstrapped, then the three services, healthy."""
+        self.databases_up()
         for name in SERVICES:
             self.start(name)
         wait_until(self.healthy, 60, "all three /health = 200")
+
+    def log_paths(self) -> dict[str, Path]:
+        """Each started process's log, by name."""
+        return {name: self.log_path(name) for name in self.processes}
 
     def close(self) -> None:
         """Stop everything this object started and delete the private data."""
         for name in reversed(list(self.processes)):
             if self.running(name):
                 self.stop(name)
+        LIVE_PROCESSES.discard(self)
         remove_private_data(self.ports)

@@ -71,7 +71,7 @@ def _is_literal_secret(value: str) -> bool:
     if value.lower() in ("none", "true", "false", "null"):
         return False
     if re.fullmatch(r"[A-Za-z_][\w.\[\]()]*", value) and ("." in value or "(" in value or value.isupper()):
-        return False  # a name or call (settings.common.internal_api_token, env.str(...), REAL_VALUE)
+        return False  # a name or call (settings.common.tokens.own, env.str(...), REAL_VALUE)
     return not re.search(r"[{}<>$%*]|\.\.\.", value)  # f-string, template, placeholder or mask
 
 

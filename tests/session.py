@@ -8,9 +8,12 @@ runs on free ports of its own, which every setting (in this process and its chil
 from __future__ import annotations
 
 import os
+import tempfile
 
-from scripts.stack_processes import service_variables
+from scripts.stack_processes import STARTS_RECORD, service_variables
 from tests.stack import pin_session_stack
+
+SESSION_DIR_VARIABLE = "AETHERION_TEST_SESSION_DIR"
 
 for _name in service_variables() | {k for k in os.environ if k.startswith("APP_")}:
     os.environ.pop(_name, None)
@@ -20,3 +23,12 @@ for _name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "ARGS", "BENC
     os.environ.pop(_name, None)
 os.environ["APP_ENV"] = "test"
 SESSION_PORTS: dict[str, int] = pin_session_stack()
+# A directory the whole run shares (xdist's controller makes it; its workers inherit the variable): every
+# server and stack this run starts is recorded there (scripts.stack_processes.starts_record) and counted at
+# the end, and each test's worker group is written there for the controller's scheduler (tests/conftest.py).
+# The children of a test (a pytest it runs, a script) inherit it too and add to the record.
+OWNS_SESSION_DIR = SESSION_DIR_VARIABLE not in os.environ
+if OWNS_SESSION_DIR:
+    os.environ[SESSION_DIR_VARIABLE] = tempfile.mkdtemp(prefix="aetherion-tests-")
+    os.environ[STARTS_RECORD] = os.path.join(os.environ[SESSION_DIR_VARIABLE], "starts.txt")
+SESSION_DIR = os.environ[SESSION_DIR_VARIABLE]

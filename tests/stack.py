@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import httpx
@@ -19,12 +21,15 @@ from apps.common.health import READINESS_PATHS
 from scripts import process_groups
 from scripts.stack_processes import (
     DATABASES,
-    free_port,
     port_is_free,
     private_data_remove,
     run_module,
     scrubbed_env,
+    starts_record,
     wait_until,
+)
+from scripts.stack_processes import (
+    free_port as free_port,  # tests take it from here, with the stack's other helpers
 )
 
 VENV_BIN = Path(sys.executable).parent
@@ -44,10 +49,33 @@ TOKEN = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
 DJANGO_TOKEN = {"HTTP_AUTHORIZATION": TOKEN["Authorization"]}
 
 
+class LiveProcesses:
+    """The process sets the fixtures run at this moment (honcho stacks, separate processes): what a
+    test stopped by its timeout reports the logs of."""
+
+    def __init__(self) -> None:
+        self.running: dict[int, tuple[str, Callable[[], dict[str, Path]]]] = {}
+
+    def add(self, owner: object, title: str, log_paths: Callable[[], dict[str, Path]]) -> None:
+        self.running[id(owner)] = (title, log_paths)
+
+    def discard(self, owner: object) -> None:
+        self.running.pop(id(owner), None)
+
+    def log_paths(self) -> dict[str, Path]:
+        """Every log, titled by its process set and process."""
+        return {f"{title}: {name}": path for title, paths in self.running.values() for name, path in paths().items()}
+
+
+LIVE_PROCESSES = LiveProcesses()
+
+
 def clean_env(**overrides: str) -> dict[str, str]:
     """The environment for a child process: no stray service variables, this session's stack ports,
     the venv first on PATH."""
     env = scrubbed_env(VENV_BIN)
+    for name in [name for name in env if name.startswith("PYTEST_XDIST_")]:  # a pytest it runs is no worker
+        del env[name]
     env["APP_ENV"] = "test"
     env.update(SESSION_STACK)
     env.update(overrides)
@@ -62,9 +90,26 @@ def http_status(url: str, timeout: float = 2.0) -> int | None:
         return None
 
 
+# Stack ports come from below the kernel's ephemeral range (Linux: 32768 and up; Windows: 49152 and up),
+# from which every outgoing connection takes its source port: a port chosen there when the session starts
+# and bound minutes later, when a stack starts lazily, could meanwhile be any connection's source port.
+STACK_PORT_RANGE = range(20000, 27000)  # below MongoDB's 27017 and 27018 too
+
+
+def stack_port(taken: Collection[int] = ()) -> int:
+    """A port nothing listens on now, outside the ephemeral range and not in ``taken``."""
+    while True:
+        port = random.choice(STACK_PORT_RANGE)
+        if port not in taken and port_is_free(port):
+            return port
+
+
 def isolated_ports() -> dict[str, int]:
     """Free ports for every Procfile.test process, for a stack beside the shared one."""
-    return {name: free_port() for name in (*DATABASES, *SERVICES)}
+    ports: dict[str, int] = {}
+    for name in (*DATABASES, *SERVICES):
+        ports[name] = stack_port(ports.values())
+    return ports
 
 
 def stack_variables(ports: dict[str, int]) -> dict[str, str]:
@@ -105,26 +150,33 @@ def health_urls(ports: dict[str, int]) -> list[str]:
 
 
 class HonchoStack:
-    """``honcho -f <procfile> start`` in its own session, its output in a log file."""
+    """``honcho -f <procfile> start [names]`` in its own session, its output in a log file.
+
+    With ``names``, honcho starts only those lines (the shared stack: the three services, on the
+    session's database servers); without, every line.
+    """
 
     _started = re.compile(r"system\s+\| (\S+?)(?:\.\d+)? started \(pid=(\d+)\)")
 
-    def __init__(self, procfile: str, log_path: Path, env: dict[str, str]):
+    def __init__(self, procfile: str, log_path: Path, env: dict[str, str], names: tuple[str, ...] = ()):
         self.procfile = procfile
         self.log_path = log_path
         self.env = env
+        self.names = names
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        starts_record(f"honcho stack: {' '.join(self.names) if self.names else f'every line of {self.procfile}'}")
         with self.log_path.open("wb") as log:
             self.process = process_groups.start(
-                [str(VENV_BIN / "honcho"), "-f", self.procfile, "start"],
+                [str(VENV_BIN / "honcho"), "-f", self.procfile, "start", *self.names],
                 cwd=REPO_ROOT,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )
+        LIVE_PROCESSES.add(self, f"honcho -f {self.procfile}", lambda: {"honcho": self.log_path})
 
     @property
     def running(self) -> bool:
@@ -164,7 +216,8 @@ class HonchoStack:
         process_groups.signal_group(self.pids()[name], sig)
 
     def bring_up(self, ports: dict[str, int], timeout: float = 180) -> float:
-        """Start, wait for the databases, bootstrap them, wait for three healthy services.
+        """Start; when its lines hold the databases, wait for them and bootstrap them; wait for three
+        healthy services.
 
         Returns the seconds from start to healthy; on failure stops the stack and raises
         AssertionError with the end of honcho's log.
@@ -172,15 +225,16 @@ class HonchoStack:
         started = time.monotonic()
         self.start()
         try:
-            wait_until(
-                lambda: self.alive() and not port_is_free(ports["mysql"]) and not port_is_free(ports["mongo"]),
-                timeout,
-                "private MySQL and MongoDB listening",
-            )
-            wait_until(self._bootstrap, 60, "scripts/bootstrap_db.py succeeding", interval=0.5)
+            if not self.names or set(DATABASES) <= set(self.names):
+                wait_until(
+                    lambda: self.alive() and not port_is_free(ports["mysql"]) and not port_is_free(ports["mongo"]),
+                    timeout,
+                    "private MySQL and MongoDB listening",
+                )
+                wait_until(self._bootstrap, 60, "scripts/bootstrap_db.py succeeding", interval=0.5)
             wait_until(
                 lambda: self.alive() and all(http_status(u) == 200 for u in health_urls(ports)),
-                60,
+                timeout,
                 "all three /health = 200",
             )
         except (AssertionError, TimeoutError) as exc:
@@ -210,4 +264,5 @@ class HonchoStack:
             for member in self.group_members():
                 member.kill()
             self.process.wait()
+        LIVE_PROCESSES.discard(self)
         return time.monotonic() - started

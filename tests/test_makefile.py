@@ -51,12 +51,15 @@ def test_make_run_sets_up_then_starts_the_stack_in_order():
 
 def test_make_test_prepares_the_database_programs_then_runs_pytest():
     assert make_dry_run("test") == ["python3 -m scripts.dev test"]
-    assert runner_dry_run("test") == [".venv/bin/python -m scripts.local_db prepare", ".venv/bin/python -m pytest"]
+    assert runner_dry_run("test") == [
+        ".venv/bin/python -m scripts.local_db prepare",
+        ".venv/bin/python -m pytest -n auto",
+    ]
 
 
 def test_make_test_fast_leaves_out_the_slow_layers():
     assert runner_dry_run("test-fast")[-1] == (
-        ".venv/bin/python -m pytest -m 'not e2e and not fuzz and not bench and not browser'"
+        ".venv/bin/python -m pytest -n auto -m 'not e2e and not fuzz and not bench and not browser'"
     )
 
 

@@ -249,6 +249,20 @@ def figures_new() -> dict[str, Figure]:
             check=lambda f: f.measured_ratio <= 3,
         ),
         Figure(
+            "frozen_flask_503_ms",
+            "GET /check-regime until its 503 while Flask is frozen by SIGSTOP (vs FastAPI's read timeout to Flask)",
+            "ms",
+            "ratio ≤ 1.5",
+            check=lambda f: f.measured_ratio <= 1.5,
+        ),
+        Figure(
+            "stack_stop_s",
+            "s from SIGTERM to honcho until every process of the stack exited (vs SERVER_GRACEFUL_TIMEOUT)",
+            "s",
+            "ratio ≤ 1",
+            check=lambda f: f.measured_ratio <= 1,
+        ),
+        Figure(
             "idle_rss_mb",
             "RSS of the idle stack, all processes (vs bare hello apps)",
             "MB",

@@ -15,7 +15,7 @@ from apps.common.config import REPO_ROOT, SERVICES
 from apps.common.health import READINESS_PATHS
 from scripts import process_groups
 from scripts.benchmarks.figures import BenchError, say
-from scripts.stack_processes import free_port
+from scripts.stack_processes import free_port, starts_record
 
 if TYPE_CHECKING:
     import psutil
@@ -48,6 +48,7 @@ class Honcho:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        starts_record(f"bench: honcho stack of {self.procfile.name}")
         with self.log_path.open("ab") as log:
             self.process = process_groups.start(
                 [str(VENV_BIN / "honcho"), "-f", str(self.procfile), "-d", str(REPO_ROOT), "start"],

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from scripts import bench_dashboard
 from scripts.benchmarks.engine import measure_engine
+from scripts.benchmarks.faults import frozen_flask_503_ms, stack_stop_s
 from scripts.benchmarks.figures import Figure, Scale, figures_new, rounded, say
 from scripts.benchmarks.footprint import hello_rss, idle_rss, smoke
 from scripts.benchmarks.market import measure_market
@@ -48,9 +49,13 @@ def run(scale: Scale, with_dev: bool, workdir: Path, exit_stack: ExitStack) -> t
     say("smoke: scripts/smoke.py against the production stack")
     f["smoke_s"].value, f["smoke_s"].baseline = smoke(stack, stack.prod_env)
 
+    say("faults: /check-regime while Flask is frozen")
+    f["frozen_flask_503_ms"].value, f["frozen_flask_503_ms"].baseline = frozen_flask_503_ms(stack, prod)
+
     say("idle_rss: the production stack, then bare hello apps")
     f["idle_rss_mb"].value = idle_rss(prod)
-    prod.stop()
+    say("stack_stop: SIGTERM to the production stack")
+    f["stack_stop_s"].value, f["stack_stop_s"].baseline = stack_stop_s(stack, prod)
     f["idle_rss_mb"].baseline = hello_rss(stack)
 
     if with_dev:

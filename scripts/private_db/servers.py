@@ -144,6 +144,7 @@ class MySQLServer(PrivateServer[MySQLTarget]):
         import subprocess
 
         super().initialize(fresh)
+        self.tmp_dir.mkdir(exist_ok=True)
         if not (self.data_dir / "mysql").is_dir():
             install_db = shutil.which("mariadb-install-db") or shutil.which("mysql_install_db")
             if install_db is None:
@@ -156,6 +157,7 @@ class MySQLServer(PrivateServer[MySQLTarget]):
                         f"--datadir={self.data_dir}",
                         "--skip-test-db",
                         "--auth-root-authentication-method=normal",
+                        f"--tmpdir={self.tmp_dir}",
                         *_run_as_root_flag(),
                     ],
                     stdout=log,
@@ -170,6 +172,11 @@ class MySQLServer(PrivateServer[MySQLTarget]):
     @property
     def init_file(self) -> Path:
         return self.state_dir / f"mysql-{self.port}-init.sql"
+
+    @property
+    def tmp_dir(self) -> Path:
+        """Its temporary tables' directory: its own, not /tmp, where two servers' names can meet."""
+        return self.state_dir / f"mysql-{self.port}-tmp"
 
     def _init_sql(self) -> str:
         """Run by the server at each start: the configured account exists with the configured password."""
@@ -196,6 +203,7 @@ class MySQLServer(PrivateServer[MySQLTarget]):
             f"--socket={self.data_dir / 'mysqld.sock'}",
             f"--pid-file={self.data_dir / 'mysqld.pid'}",
             f"--init-file={self.init_file}",
+            f"--tmpdir={self.tmp_dir}",
             "--skip-name-resolve",
             "--innodb-buffer-pool-size=64M",
             *_run_as_root_flag(),

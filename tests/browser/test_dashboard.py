@@ -2,8 +2,9 @@
 with the real sample prices loaded.
 
 The stack is the Procfile.test processes started separately on ports of their own (the
-``separate_stack`` fixture), not the shared one: these tests load AAPL's bars, which the shared
-stack's tests expect to be absent, and stop and start its MongoDB. The last test does that.
+``separate_stack`` fixture, which the fault tests share), not the shared one: these tests load
+AAPL's bars, which the shared stack's tests expect to be absent, and stop and start its MongoDB.
+The last test does that.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from scripts.stack_processes import run_module
 from tests.ingest import make_bars, post_bars
 from tests.stack import TOKEN, wait_until
 
-pytestmark = pytest.mark.browser
+# The first test's timeout covers its stack's setup: the sample prices loaded (up to 600 s on a busy machine).
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
 STAFF = ("tower-staff", secrets.token_urlsafe(16))  # a staff login of this run's throw-away stack
 # uPlot's canvas holds the bands as drawn: these colours (instrument.js TREND), un-premultiplied.
@@ -35,6 +37,7 @@ BAND_COLOURS = {"bull": (22, 163, 74), "sideways": (148, 163, 184), "bear": (220
 @pytest.fixture(scope="module")
 def stack(separate_stack):
     """The separate stack with the sample prices loaded and their regimes recorded, and a staff user."""
+    separate_stack.ensure_up()  # a fault test may have left a process down
     loaded = run_module("scripts.load_sample_data", separate_stack.env, 600)
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
     created = subprocess.run(

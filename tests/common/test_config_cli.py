@@ -46,7 +46,7 @@ def test_show_masks_secrets_and_names_sources():
     assert "accepts the tokens of: django_core, fastapi_market, operator (ACCEPTED_TOKENS, as SHA-256 digests)" in out
 
 
-def test_show_names_the_database_server_that_answers(test_stack, stack_ports):
+def test_show_names_the_database_server_that_answers(session_databases, stack_ports):
     result = run_module("scripts.config", clean_env(COLUMNS="200"), 60, "show")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

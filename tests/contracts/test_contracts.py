@@ -21,7 +21,7 @@ def test_fastapi_reads_flask_health_with_its_own_client(test_stack):
 
     async def consume() -> HealthReport:
         client = async_service_client(
-            token=settings.common.internal_api_token,
+            token=settings.common.tokens.own,
             connect_timeout=settings.regime_connect_timeout,
             read_timeout=settings.regime_read_timeout,
         )

@@ -1,4 +1,8 @@
-"""`make export`: deploy/Procfile.prod as systemd units and a supervisord config (honcho export)."""
+"""`make export`: deploy/Procfile.prod as systemd units and a supervisord config (honcho export).
+
+Run through the runner that make calls, with the variables make passes on (EXPORT_DIR, EXPORT_ROOT) in
+its environment: no make needed (tests/test_makefile.py checks that `make export` calls this task).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from apps.common.config import REPO_ROOT
-from scripts.stack_processes import procfile_read
+from scripts.stack_processes import procfile_read, run_module
+from tests.stack import clean_env
 
 PROCFILE = REPO_ROOT / "deploy" / "Procfile.prod"
 APP_ROOT = "/srv/aetherion"
@@ -41,13 +46,7 @@ def unit_sections(path: Path) -> dict[str, dict[str, list[str]]]:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("export")
-    result = subprocess.run(
-        ["make", "export", f"EXPORT_DIR={out}", f"EXPORT_ROOT={APP_ROOT}"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_module("scripts.dev", clean_env(EXPORT_DIR=str(out), EXPORT_ROOT=APP_ROOT), 120, "export")
     assert result.returncode == 0, result.stderr
     return out
 
@@ -126,10 +125,15 @@ def test_environment_file_example_gives_every_value_the_production_profile_requi
 
     from apps.common.config import SERVICES
     from scripts.config import inspect
+    from tests.deploy.manifests import with_real_secrets
 
     values = dotenv_values(REPO_ROOT / "deploy" / "production.env.example")
     assert all(value for value in values.values()), values
-    for name, value in values.items():
+    for name, value in values.items():  # as committed: every secret a placeholder, refused
+        monkeypatch.setenv(name, value)
+    refused = {p.split(":")[0] for service in SERVICES for p in inspect(service, "production").problems()}
+    assert refused == {"DJANGO_SECRET_KEY", "DJANGO_CORE_TOKEN", "FASTAPI_MARKET_TOKEN", "ACCEPTED_TOKENS"}
+    for name, value in with_real_secrets(values).items():  # the CHANGE-ME values replaced
         monkeypatch.setenv(name, value)
     assert {service: inspect(service, "production").problems() for service in SERVICES} == {
         service: [] for service in SERVICES

@@ -1,5 +1,5 @@
-"""The dashboard's pages and data through Django's test client, reading the live test stack's
-fastapi_market and flask_regime over HTTP (each test's bars under a symbol of its own)."""
+"""The dashboard's pages and data through Django's test client, reading fastapi_market and flask_regime
+over HTTP (the real apps, served from threads; each test's bars under a symbol of its own)."""
 
 from __future__ import annotations
 
@@ -44,14 +44,14 @@ def dead_url() -> str:
 
 
 @pytest.fixture
-def stored(test_urls):
-    """A symbol of this test's own with ``count`` daily bars posted to the live fastapi_market; an instrument for it."""
+def stored(services_in_threads):
+    """A symbol of this test's own with ``count`` daily bars posted to fastapi_market; an instrument for it."""
 
     def store(count: int) -> tuple[str, list[dict]]:
         symbol = f"DSH{uuid.uuid4().hex[:6].upper()}"
         bars = make_bars(symbol, count)
         if bars:
-            response = post_bars(test_urls["fastapi_market"], bars)
+            response = post_bars(services_in_threads["fastapi_market"], bars)
             assert response.status_code == 200, response.text
         instrument_create(symbol=symbol, name=f"Dashboard test {symbol}", asset_class="equity")
         return symbol, bars

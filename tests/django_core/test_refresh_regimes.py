@@ -1,5 +1,5 @@
-"""``refresh_regimes`` against the real test-stack FastAPI, which has no /regime yet (a 404
-problem for every symbol), and against a stand-in that answers regimes."""
+"""``refresh_regimes`` against the real FastAPI (served from a thread), which has no bars for these
+symbols (a 404 problem for every one), and against a stand-in that answers regimes."""
 
 import dataclasses
 import io
@@ -36,9 +36,9 @@ def instruments():
     instrument_create(symbol="XAU", name="Gold spot", asset_class="commodity", active=False)
 
 
-def test_every_instrument_fails_and_the_command_goes_on_and_exits_1(instruments, test_urls):
+def test_every_instrument_fails_and_the_command_goes_on_and_exits_1(instruments, services_in_threads):
     lines, error = refresh()
-    market = test_urls["fastapi_market"]
+    market = services_in_threads["fastapi_market"]
     assert lines == [
         f"AAPL: failed: fastapi_market answered 404 at {market}/regime/AAPL?timeframe=1d&asset_class=equity",
         f"BTC-USD: failed: fastapi_market answered 404 at {market}/regime/BTC-USD?timeframe=1d&asset_class=crypto",
@@ -48,9 +48,9 @@ def test_every_instrument_fails_and_the_command_goes_on_and_exits_1(instruments,
     assert not RegimeSnapshot.objects.exists()
 
 
-def test_given_symbols_are_refreshed_active_or_not_and_unknown_ones_fail(instruments, test_urls):
+def test_given_symbols_are_refreshed_active_or_not_and_unknown_ones_fail(instruments, services_in_threads):
     lines, error = refresh("--symbol", "xau", "NOPE", "--symbol", "AAPL", "--timeframe", "1h")
-    market = test_urls["fastapi_market"]
+    market = services_in_threads["fastapi_market"]
     assert lines == [
         "NOPE: failed: not a known instrument",
         f"AAPL: failed: fastapi_market answered 404 at {market}/regime/AAPL?timeframe=1h&asset_class=equity",

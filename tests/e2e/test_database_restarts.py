@@ -80,9 +80,11 @@ class WatchedMongo:
         server_files_remove(var_dir() / "test", "mongo", self.port)
 
 
-@pytest.fixture
-def watched_mongo(tmp_path):
-    watched = WatchedMongo(tmp_path)
+@pytest.fixture(scope="module")
+def watched_mongo(tmp_path_factory):
+    """For the module's tests (each kills a program, and waits for it to answer again); everything
+    stopped and removed afterwards."""
+    watched = WatchedMongo(tmp_path_factory.mktemp("watched-mongo"))
     try:
         ensure(watched.server)
         watched.watch = watched.start("watch", [sys.executable, "-m", "scripts.local_db", "watch", "mongo"])

@@ -22,7 +22,7 @@ SERVICES = ("django_core", "fastapi_market", "flask_regime")
 
 
 def test_runner_finds_the_default_servers_brings_the_stack_up_and_sigterm_stops_every_process(
-    test_stack, stack_ports, developer_mysql, tmp_path
+    session_databases, stack_ports, developer_mysql, tmp_path
 ):
     ports = {service: free_port() for service in SERVICES}
     env = clean_env(

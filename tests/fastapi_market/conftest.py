@@ -1,23 +1,17 @@
-import dataclasses
-import uuid
-
 import pytest
 from fastapi.testclient import TestClient
-from pymongo import MongoClient
 
-from apps.common.databases import MongoTarget
 from apps.fastapi_market.main import create_app
-from apps.fastapi_market.settings import Settings, load_settings
+from apps.fastapi_market.settings import Settings
+from tests.market_databases import own_market_database
 
 
-@pytest.fixture(scope="session")
-def market_settings(test_stack) -> Settings:
-    """Test-profile settings on the stack's real MongoDB, in a database of this session's own."""
-    settings = load_settings("test")
-    database = f"aetherion_it_{uuid.uuid4().hex[:8]}"
-    yield dataclasses.replace(settings, mongo=MongoTarget(settings.mongo.url, database))
-    with MongoClient(settings.mongo.url) as client:
-        client.drop_database(database)
+@pytest.fixture(scope="module")
+def market_settings(session_databases, flask_regime_http) -> Settings:
+    """Test-profile settings on the session's real MongoDB, in a database of this module's own, calling
+    the real flask_regime (served from a thread)."""
+    with own_market_database(flask_regime_http) as settings:
+        yield settings
 
 
 @pytest.fixture

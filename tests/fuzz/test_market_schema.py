@@ -87,6 +87,7 @@ def instruments_kept(test_urls):
         ).raise_for_status()
 
 
+@pytest.mark.timeout(1200)  # schemathesis's own limit (900 s) and a margin
 @pytest.mark.parametrize("service", sorted(SCHEMAS))
 def test_every_schemathesis_check_passes(test_urls, instruments_kept, service):
     started = time.monotonic()

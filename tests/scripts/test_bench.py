@@ -31,6 +31,8 @@ KEYS = {
     "read_load_pages_rps",
     "read_load_regime_rps",
     "smoke_s",
+    "frozen_flask_503_ms",
+    "stack_stop_s",
     "idle_rss_mb",
     "series_summary_ms",
     "chart_draw_ms",
@@ -42,6 +44,7 @@ def positive(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
 
 
+@pytest.mark.timeout(900)  # the run's own limit (600 s) and a margin: it starts its servers and two stacks
 def test_quick_run_writes_every_figure_with_value_baseline_ratio_goal_met(tmp_path):
     out = tmp_path / "bench.json"
     result = run_module("scripts.bench", clean_env(COLUMNS="160"), 600, "--quick", "--json", str(out))

@@ -1,4 +1,4 @@
-"""scripts/bootstrap_db.py against the test stack's real MySQL and MongoDB."""
+"""scripts/bootstrap_db.py against the session's real MySQL and MongoDB."""
 
 import json
 import os
@@ -31,7 +31,7 @@ def schemas(target) -> set[str]:
 
 
 @pytest.fixture
-def fresh_names(test_stack):
+def fresh_names(session_databases):
     """A database name of this test's own on each server, dropped afterwards."""
     mysql, mongo = django_settings("test").mysql, market_settings("test").mongo
     name = f"aetherion_boot_{uuid.uuid4().hex[:8]}"
@@ -91,7 +91,9 @@ def mongo_databases() -> set[str]:
 
 
 @pytest.mark.parametrize("name", BAD_NAMES)
-def test_refuses_a_database_name_that_is_not_an_identifier_and_touches_nothing(name, test_stack, monkeypatch, capsys):
+def test_refuses_a_database_name_that_is_not_an_identifier_and_touches_nothing(
+    name, session_databases, monkeypatch, capsys
+):
     mysql = django_settings("test").mysql
     before = schemas(mysql), mongo_databases()
     monkeypatch.setenv("MYSQL_URL", f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{name}")
@@ -102,7 +104,7 @@ def test_refuses_a_database_name_that_is_not_an_identifier_and_touches_nothing(n
     assert (schemas(mysql), mongo_databases()) == before
 
 
-def test_the_real_command_refuses_an_injected_name(test_stack):
+def test_the_real_command_refuses_an_injected_name(session_databases):
     mysql = django_settings("test").mysql
     before = schemas(mysql), mongo_databases()
     result = run_bootstrap(MYSQL_URL=f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{BAD_NAMES[0]}")
@@ -111,7 +113,7 @@ def test_the_real_command_refuses_an_injected_name(test_stack):
     assert (schemas(mysql), mongo_databases()) == before
 
 
-def test_unreachable_mysql_is_one_clear_line_and_mongodb_is_still_prepared(test_stack, monkeypatch, capsys):
+def test_unreachable_mysql_is_one_clear_line_and_mongodb_is_still_prepared(session_databases, monkeypatch, capsys):
     monkeypatch.setenv("MYSQL_URL", "mysql://app:secret@127.0.0.1:1/aetherion_core")
     assert bootstrap_db.main(["--profile", "test"]) == 1
     lines = capsys.readouterr().err.strip().splitlines()
@@ -128,7 +130,7 @@ def plan_of(mongo_url: str, database: str, collection: str, query: dict) -> str:
     return json.dumps(answer["queryPlanner"])
 
 
-def test_ferretdb_lookups_get_gin_indexes_that_outlive_restarts(fresh_names, test_stack):
+def test_ferretdb_lookups_get_gin_indexes_that_outlive_restarts(own_mongodb, fresh_names, session_databases):
     mysql, mongo, name = fresh_names
     env = {"MYSQL_URL": f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/{name}", "MONGO_DB": name}
     first = run_bootstrap(**env)
@@ -145,7 +147,7 @@ def test_ferretdb_lookups_get_gin_indexes_that_outlive_restarts(fresh_names, tes
     assert served_by_gin()
     assert "GIN indexes for FerretDB's filters: up to date" in run_bootstrap(**env).stderr  # idempotent
 
-    ferretdb_pid = int(MongoServer(mongo, "test").pid_file.read_text())  # the test stack's, under `local_db run`
+    ferretdb_pid = int(MongoServer(mongo, "test").pid_file.read_text())  # the test's own, under `local_db run`
     os.kill(ferretdb_pid, signal.SIGKILL)
     wait_until(
         lambda: (

@@ -87,14 +87,22 @@ def test_a_failing_command_gives_its_exit_code_and_one_line(bare_env):
 
 
 def test_test_fast_runs_pytest_with_the_arguments_given(bare_env):
-    # A nested pytest session, on one small module of pure logic.
+    # A nested pytest session, on one small module of pure logic, in one process (-n 0: no xdist workers to start).
     result = runner(
-        "test-fast", "tests/common/test_databases.py", "-q", "-p", "no:cacheprovider", env=bare_env, timeout=300
+        "test-fast",
+        "tests/common/test_databases.py",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "0",
+        env=bare_env,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert " passed" in result.stdout.splitlines()[-1]
     assert "not e2e and not fuzz and not bench and not browser" in result.stderr
-    assert result.stderr.rstrip().endswith("tests/common/test_databases.py -q -p no:cacheprovider")
+    assert result.stderr.rstrip().endswith("tests/common/test_databases.py -q -p no:cacheprovider -n 0")
 
 
 def test_bad_usage_is_one_line_and_exit_2(bare_env):

@@ -49,7 +49,7 @@ def committed(name: str) -> PrivateServer:
 
 
 def test_a_server_at_the_default_address_is_found_and_every_service_then_uses_it(
-    dev_profile, developer_mysql, test_stack, stack_ports, monkeypatch
+    dev_profile, developer_mysql, session_databases, stack_ports, monkeypatch
 ):
     monkeypatch.setenv("MYSQL_DEFAULT_ADDRESS", f"127.0.0.1:{developer_mysql.port}")
     monkeypatch.setenv("MONGO_DEFAULT_ADDRESS", f"127.0.0.1:{stack_ports['mongo']}")  # FerretDB takes any account
@@ -82,9 +82,9 @@ def test_config_show_says_found(dev_profile, developer_mysql, monkeypatch):
 
 
 def test_a_default_server_that_refuses_the_account_is_named_in_one_line_and_a_private_one_starts(
-    dev_profile, test_stack, stack_ports, monkeypatch, capsys
+    dev_profile, session_databases, stack_ports, monkeypatch, capsys
 ):
-    # The test stack's MariaDB has its own account, not the dev profile's.
+    # The session's MariaDB has its own account, not the dev profile's.
     monkeypatch.setenv("MYSQL_DEFAULT_ADDRESS", f"127.0.0.1:{stack_ports['mysql']}")
     server = committed("mysql")
     try:
@@ -116,7 +116,7 @@ def test_nothing_at_the_default_address_starts_a_private_server_and_forgets_what
 
 
 def test_a_server_the_user_chose_wins_and_the_default_address_is_not_looked_at(
-    dev_profile, developer_mysql, test_stack, stack_ports, monkeypatch
+    dev_profile, developer_mysql, session_databases, stack_ports, monkeypatch
 ):
     monkeypatch.setenv("MYSQL_DEFAULT_ADDRESS", f"127.0.0.1:{developer_mysql.port}")
     monkeypatch.setenv("MYSQL_URL", f"mysql://aetherion:aetherion-test@127.0.0.1:{stack_ports['mysql']}/aetherion_core")

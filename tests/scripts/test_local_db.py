@@ -23,9 +23,9 @@ from tests.ingest import stored_bars
 from tests.stack import clean_env, free_port, port_is_free
 
 
-def test_answering_servers_are_used_as_they_are(test_stack):
+def test_answering_servers_are_used_as_they_are(session_databases):
     for server in servers("test", ["mysql", "mongo"]):
-        running = server.pid_file.read_text()  # the test stack's own, started by `local_db run`
+        running = server.pid_file.read_text()  # the session's own, started by `local_db run`
         assert ensure(server) == f"{server.name} at 127.0.0.1:{server.port}: answering"
         assert server.pid_file.read_text() == running  # nothing started
 

@@ -106,7 +106,7 @@ def test_help(script, form, where, tmp_path):
 
 
 # One real run of each script, where one is cheap: (arguments, expected exit code, extra environment, what
-# its output must contain). Each runs in all three forms from another directory, beside the test stack.
+# its output must contain). Each runs in all three forms from another directory.
 def real_run(script: str, stack_ports: dict[str, int]) -> tuple[list[str], int, dict[str, str], str]:
     runs = {
         # The stack down: the chart's instrument cannot be registered, and one line says so.
@@ -148,9 +148,25 @@ def test_each_script_has_a_real_run_or_says_why_not(stack_ports):
             real_run(script, stack_ports)  # a new script needs its entry there (KeyError otherwise)
 
 
+# The real runs that need a database server: the session's (the others run anywhere, beside them).
+ON_THE_DATABASES = {"bootstrap_db", "doctor", "local_db"}
+
+
 @pytest.mark.parametrize("form", FORMS)
-@pytest.mark.parametrize("script", [s for s in SCRIPTS if s not in HELP_ONLY])
-def test_real_run_from_another_directory(script, form, tmp_path, test_stack, stack_ports):
+@pytest.mark.parametrize("script", [s for s in SCRIPTS if s not in HELP_ONLY | ON_THE_DATABASES])
+def test_real_run_from_another_directory(script, form, tmp_path, stack_ports):
+    real_run_check(script, form, tmp_path, stack_ports)
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("script", sorted(ON_THE_DATABASES))
+def test_real_run_on_the_session_databases_from_another_directory(
+    script, form, tmp_path, session_databases, stack_ports
+):
+    real_run_check(script, form, tmp_path, stack_ports)
+
+
+def real_run_check(script: str, form: str, tmp_path: Path, stack_ports: dict[str, int]) -> None:
     args, code, env, expected = real_run(script, stack_ports)
     result = run(form, script, *args, cwd=tmp_path, **env)
     assert result.returncode == code, result.stdout + result.stderr
