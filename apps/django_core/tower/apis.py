@@ -164,26 +164,48 @@ class InstrumentDetailApi(APIView):
         return Response(InstrumentOutputSerializer(instrument).data)
 
 
+class BlankAsNullField(serializers.CharField):
+    """A text the model keeps blank when there is none, answered as null."""
+
+    def to_representation(self, value: str) -> str:
+        # The stubs say a field answers text; the schema says null (allow_null), which is what goes out.
+        return super().to_representation(value) if value else None  # type: ignore[return-value]
+
+
 class SnapshotOutputSerializer(Serializer):
     id = serializers.IntegerField()
     symbol = serializers.CharField(source="instrument.symbol")
     timeframe = serializers.CharField()
     as_of = serializers.DateTimeField()
-    trend = serializers.CharField()
-    volatility = serializers.CharField()
-    features = serializers.DictField(child=serializers.FloatField())
+    method = serializers.ChoiceField(
+        choices=RegimeSnapshot.Method.choices,
+        help_text="rules: trend and volatility by moving averages and volatility bands; markov: volatility "
+        "regimes as probabilities from a Markov-switching model",
+    )
+    trend = BlankAsNullField(allow_null=True, help_text="bull, bear or sideways; null for markov (no trend)")
+    volatility = serializers.CharField(help_text="low, normal or high; for markov, the most probable regime")
+    probabilities = serializers.DictField(
+        child=serializers.FloatField(),
+        help_text="markov: P(regime at as_of | bars up to as_of) by regime name (filtered: no later bar); rules: empty",
+    )
+    features = serializers.DictField(
+        child=serializers.FloatField(),
+        help_text="the numbers behind the regime; markov: high_volatility (its probability), "
+        "annual_volatility_<regime>, expected_duration_bars_<regime>",
+    )
     # DRF's metaclass moves declared fields off the class, so this never shadows Field.source as the stubs fear.
     source = serializers.CharField()  # type: ignore[assignment]
     created = serializers.DateTimeField()
 
 
 class SnapshotListApi(APIView):
-    """``GET /api/snapshots/``: filter by ``symbol``, ``timeframe``, ``trend``, ``volatility``,
+    """``GET /api/snapshots/``: filter by ``symbol``, ``timeframe``, ``method``, ``trend``, ``volatility``,
     ``as_of_after`` / ``as_of_before`` (inclusive); ``ordering`` is ``-as_of`` (default) or ``as_of``."""
 
     class FilterSerializer(Serializer):
         symbol = serializers.CharField(max_length=20, validators=[symbol_validator], required=False)
         timeframe = text_field(max_length=16, required=False)
+        method = serializers.ChoiceField(choices=RegimeSnapshot.Method.choices, required=False)
         trend = serializers.ChoiceField(choices=RegimeSnapshot.Trend.choices, required=False)
         volatility = serializers.ChoiceField(choices=RegimeSnapshot.Volatility.choices, required=False)
         as_of_after = serializers.DateTimeField(
