@@ -97,6 +97,9 @@ TABLE: tuple[Rule, ...] = tuple([
             why="the dashboard's pages: open on a dev machine, staff's in production"),
     *_rules(DJANGO, ["instruments/<str:symbol>/chart/"], READ, EVERYONE, TOWER_READERS_PRODUCTION,
             why="the chart's data, read as its page is"),
+    *_rules(DJANGO, ["instruments/<str:symbol>/markov/"], READ, EVERYONE, TOWER_READERS_PRODUCTION,
+            why="the P(high volatility) band under the chart, read as its page is (fastapi_market fits when no "
+                "stored fit serves)"),
     *_rules(DJANGO, ["instruments/<str:symbol>/refresh/"], ("POST",), ["staff"],
             why="the Refresh regimes button: a staff member's, with Django's CSRF check"),
     *_rules(DJANGO, ["favicon.ico"], READ, EVERYONE, why="the dashboard's icon, asked for by every browser"),

@@ -49,6 +49,7 @@ def test_only_the_operator_writes_market_data_and_services_write_only_computatio
         ("", "api/instruments/"),
         ("", "api/snapshots/"),
         ("instruments/<str:symbol>/", "instruments/<str:symbol>/chart/"),
+        ("instruments/<str:symbol>/", "instruments/<str:symbol>/markov/"),
         ("instruments/<str:symbol>/", "api/instruments/<str:symbol>/"),
     ],
 )

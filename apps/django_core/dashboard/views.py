@@ -16,7 +16,7 @@ from apps.common.contracts.market import Timeframe
 from apps.common.contracts.series import SeriesSummary
 from apps.common.service_calls import ServiceCallError
 from apps.django_core.access import is_staff
-from apps.django_core.dashboard.market_data import chart_data, series_by_symbol
+from apps.django_core.dashboard.market_data import chart_data, markov_band, series_by_symbol
 from apps.django_core.problems import problem_response
 from apps.django_core.tower.models import Instrument
 from apps.django_core.tower.selectors import instruments_with_latest_snapshot, snapshot_list
@@ -89,21 +89,43 @@ def instrument_detail(request: HttpRequest, symbol: str) -> HttpResponse:
     return render(request, "dashboard/instrument.html", context)
 
 
+def _timeframe_problem(request: HttpRequest, timeframe: str) -> JsonResponse | None:
+    """A 400 problem when ``timeframe`` is not one, else None."""
+    if timeframe in get_args(Timeframe):
+        return None
+    return problem_response(
+        request,
+        400,
+        f"timeframe must be one of {', '.join(get_args(Timeframe))}.",
+        errors=[{"field": "timeframe", "message": f"not a timeframe: {timeframe!r}"}],
+    )
+
+
 @require_safe
 def instrument_chart(request: HttpRequest, symbol: str) -> JsonResponse:
     """The chart's data as JSON (see ``market_data.chart_data``); a service failure is its 502/503/504 problem."""
     instrument = get_object_or_404(Instrument, symbol=symbol)
     timeframe = request.GET.get("timeframe", "1d")
-    if timeframe not in get_args(Timeframe):
-        return problem_response(
-            request,
-            400,
-            f"timeframe must be one of {', '.join(get_args(Timeframe))}.",
-            errors=[{"field": "timeframe", "message": f"not a timeframe: {timeframe!r}"}],
-        )
+    if refused := _timeframe_problem(request, timeframe):
+        return refused
     try:
         with service_client() as client:
             return JsonResponse(chart_data(client, instrument, timeframe))
+    except ServiceCallError as exc:
+        return problem_response(request, exc.status, exc.detail)
+
+
+@require_safe
+def instrument_markov(request: HttpRequest, symbol: str) -> JsonResponse:
+    """The band under the chart as JSON (see ``market_data.markov_band``); a service failure is its
+    502/503/504 problem."""
+    instrument = get_object_or_404(Instrument, symbol=symbol)
+    timeframe = request.GET.get("timeframe", "1d")
+    if refused := _timeframe_problem(request, timeframe):
+        return refused
+    try:
+        with service_client() as client:
+            return JsonResponse(markov_band(client, instrument, timeframe))
     except ServiceCallError as exc:
         return problem_response(request, exc.status, exc.detail)
 
