@@ -23,6 +23,7 @@ KEYS = {
     "markov_filter_1m_ms",
     "markov_filter_1m_k3_ms",
     "regime_endpoint_p50_ms",
+    "regime_markov_ms",
     "series_length_scaling",
     "series_page_ms",
     "series_regime_ms",
