@@ -41,8 +41,7 @@ def mysql_connections(mysql_url: str) -> int:
 
 def measure_polling(stack: BenchStack, prod: Honcho, figure: Figure, periods: int) -> None:
     """``periods`` poll periods of TABS tabs, opened at moments spread over one period."""
-    from apps.django_core.dashboard.views import HEALTH_POLL_MS
-    from apps.django_core.tower.health_cache import CACHE_S
+    from apps.django_core.tower.health_cache import CACHE_S, HEALTH_POLL_MS
 
     poll_s = HEALTH_POLL_MS / 1000
     url = f"{stack.ports.url('django_core')}/api/services/"
@@ -55,7 +54,9 @@ def measure_polling(stack: BenchStack, prod: Honcho, figure: Figure, periods: in
     def tab(index: int) -> int:
         time.sleep(index * poll_s / TABS)
         answered = 0
-        with httpx.Client(headers=authorization_header(stack.token), timeout=10) as client:
+        # As from the TLS proxy in front of production Django (DJANGO_BEHIND_PROXY).
+        headers = {**authorization_header(stack.token), "X-Forwarded-Proto": "https"}
+        with httpx.Client(headers=headers, timeout=10) as client:
             while time.monotonic() < stop_at:
                 client.get(url).raise_for_status()
                 answered += 1

@@ -57,6 +57,8 @@ class BenchStack:
             **tokens_environment(self.tokens),
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            # Production Django answers plain HTTP with a redirect to HTTPS; the bench is its TLS proxy.
+            "DJANGO_BEHIND_PROXY": "true",
         }
         self.servers: dict[str, str] = {}
         self.bootstrap_log = ""

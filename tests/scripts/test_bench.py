@@ -36,6 +36,7 @@ KEYS = {
     "stack_stop_s",
     "idle_rss_mb",
     "series_summary_ms",
+    "services_poll_calls",
     "chart_draw_ms",
 }
 NO_BASELINE = {"relay_p99_added_ms", "read_load_pages_rps", "read_load_regime_rps"}

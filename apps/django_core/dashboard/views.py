@@ -18,6 +18,7 @@ from apps.common.service_calls import ServiceCallError
 from apps.django_core.access import is_staff
 from apps.django_core.dashboard.market_data import chart_data, markov_band, series_by_symbol
 from apps.django_core.problems import problem_response
+from apps.django_core.tower.health_cache import HEALTH_POLL_MS
 from apps.django_core.tower.models import Instrument
 from apps.django_core.tower.selectors import instruments_with_latest_snapshot, snapshot_list
 from apps.django_core.tower.service_clients import service_client
@@ -25,10 +26,6 @@ from apps.django_core.tower.services import instrument_regime_refresh
 
 # The overview asks fastapi_market for the bar counts while the page waits: it must not wait long.
 SERIES_READ_TIMEOUT = 3.0
-# How often the overview's tiles ask /api/services/ (ms, after the previous answer), which checks the
-# stack at most once every 5 s for every tab (tower.health_cache): with its 1 s connect and 3 s read
-# timeouts, a service that goes down turns red within 5 + 5 + 4 = 14 s.
-HEALTH_POLL_MS = 5000
 SNAPSHOTS_SHOWN = 100
 
 
