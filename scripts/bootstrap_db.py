@@ -107,6 +107,7 @@ def store_upkeep(target: MongoTarget, timeout_ms: int) -> tuple[str | None, int]
     from pymongo.errors import PyMongoError
 
     from apps.fastapi_market.store import SeriesStore
+    from apps.fastapi_market.store_sweep import store_sweep
     from scripts.legacy_bars import legacy_bars_move
 
     async def upkeep() -> tuple[str | None, int]:
@@ -115,7 +116,7 @@ def store_upkeep(target: MongoTarget, timeout_ms: int) -> tuple[str | None, int]
         )
         try:
             moved = await legacy_bars_move(client[target.database])
-            swept = await SeriesStore(client[target.database]).sweep()
+            swept = await store_sweep(SeriesStore(client[target.database]))
             return (moved.describe() if moved else None), sum(swept.values())
         finally:
             await client.close()

@@ -3,10 +3,12 @@
     python -m scripts.load_sample_data [--symbols AAPL IBM ...] [--batch-size 1000] [--no-refresh]
 
 The prices are the daily OHLCV of AAPL, GOOG, IBM and MSFT from 2000 to 2013 (public domain),
-shipped inside the bokeh_sampledata package: nothing is downloaded. Everything goes through the
-public APIs: instruments are registered in django_core (/api/instruments/), bars are posted to
-fastapi_market (/bars), then `refresh_regimes` records each instrument's regime. Running it
-again changes nothing. Progress goes to stderr, a summary to stdout; exit 1 on any failure.
+shipped inside the bokeh_sampledata package: nothing is downloaded. The bars are the raw prices
+(``Close``); the package's ``Adj Close`` gives their splits and dividends (``sample_actions``).
+Everything goes through the public APIs: instruments are registered in django_core
+(/api/instruments/), actions and bars are posted to fastapi_market (/actions, /bars), then
+`refresh_regimes` records each instrument's regime. Running it again changes nothing. Progress goes
+to stderr, a summary to stdout; exit 1 on any failure.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import functools
 import gzip
 import importlib.resources
 import io
+import itertools
+import math
 import subprocess
 import sys
 from collections import defaultdict
@@ -40,25 +44,54 @@ class LoadError(Exception):
     """A step that failed; the message says which and why."""
 
 
-def read_sample_bars(symbols: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """The package's daily bars for ``symbols``, oldest first, as POST /bars rows."""
+def sample_rows(symbols: list[str]) -> dict[str, list[dict[str, str]]]:
+    """The package's rows of ``symbols``, oldest first."""
     packed = importlib.resources.files("bokeh_sampledata").joinpath("_data/stocks.csv.gz").read_bytes()
-    bars: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    rows: dict[str, list[dict[str, str]]] = defaultdict(list)
     for row in csv.DictReader(io.StringIO(gzip.decompress(packed).decode())):
         if row["Ticker"] in symbols:
-            bars[row["Ticker"]].append(
-                {
-                    "symbol": row["Ticker"],
-                    "timeframe": "1d",
-                    "ts": f"{row['Date']}T00:00:00Z",
-                    "open": float(row["Open"]),
-                    "high": float(row["High"]),
-                    "low": float(row["Low"]),
-                    "close": float(row["Close"]),
-                    "volume": float(row["Volume"]),
-                }
+            rows[row["Ticker"]].append(row)
+    return {symbol: sorted(found, key=lambda r: r["Date"]) for symbol, found in rows.items()}
+
+
+def read_sample_bars(symbols: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The package's daily bars for ``symbols``, as traded (raw), oldest first, as POST /bars rows."""
+    return {
+        symbol: [
+            {
+                "symbol": symbol,
+                "timeframe": "1d",
+                "ts": f"{row['Date']}T00:00:00Z",
+                **{name.lower(): float(row[name]) for name in ("Open", "High", "Low", "Close", "Volume")},
+            }
+            for row in rows
+        ]
+        for symbol, rows in sample_rows(symbols).items()
+    }
+
+
+def sample_actions(symbols: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The splits and dividends behind the package's ``Adj Close``, as POST /actions rows.
+
+    ``Adj Close ÷ Close`` is each day's backward adjustment factor; where it changes from one day to
+    the next, an action took effect that day: a factor of about 1/2 (any far from 1) is a split of
+    its inverse, a factor a little under 1 a dividend of (1 − factor) × the close before it.
+    """
+    actions: dict[str, list[dict[str, Any]]] = {}
+    for symbol, rows in sample_rows(symbols).items():
+        found = actions.setdefault(symbol, [])
+        for before, day in itertools.pairwise(rows):
+            step = (float(before["Adj Close"]) / float(before["Close"])) / (
+                float(day["Adj Close"]) / float(day["Close"])
             )
-    return {symbol: sorted(rows, key=lambda r: r["ts"]) for symbol, rows in bars.items()}
+            if abs(step - 1) < 1e-6:
+                continue
+            action = {"symbol": symbol, "ex_date": day["Date"]}
+            if abs(math.log(step)) > math.log(1.25):
+                found.append({**action, "type": "split", "ratio": round(1 / step, 6)})
+            elif step < 1:
+                found.append({**action, "type": "dividend", "amount": round((1 - step) * float(before["Close"]), 6)})
+    return actions
 
 
 def instrument_register(client: httpx.Client, django_url: str, symbol: str) -> str:
@@ -92,6 +125,16 @@ def bars_post(
             totals[key] += report[key]
         advance(len(batch))
     return totals
+
+
+def actions_post(client: httpx.Client, fastapi_url: str, actions: list[dict[str, Any]]) -> dict[str, int]:
+    """Post one symbol's actions; the counts of the report (nothing when it has none)."""
+    if not actions:
+        return {"inserted": 0, "updated": 0, "unchanged": 0}
+    response = client.post(f"{fastapi_url}/actions", json={"actions": actions})
+    if response.status_code != 200:
+        raise LoadError(f"posting actions to fastapi_market: {response.status_code} {response.text[:200]}")
+    return {key: response.json()[key] for key in ("inserted", "updated", "unchanged")}
 
 
 def latest_snapshot(client: httpx.Client, django_url: str, symbol: str) -> dict[str, Any] | None:
@@ -129,13 +172,15 @@ def main(argv: list[str] | None = None) -> int:
     from rich.table import Table
 
     err = Console(stderr=True)
-    bars = read_sample_bars(args.symbols)
+    bars, actions = read_sample_bars(args.symbols), sample_actions(args.symbols)
     summary: dict[str, dict[str, Any]] = {}
     try:
         with httpx.Client(headers=authorization_header(common.internal_api_token), timeout=60) as client:
             with Progress(console=err, transient=True) as progress:
                 for symbol in args.symbols:
                     registered = instrument_register(client, common.django_core_url, symbol)
+                    posted = actions_post(client, common.fastapi_market_url, actions.get(symbol, []))
+                    err.print(f"{symbol}: actions " + ", ".join(f"{v} {k}" for k, v in posted.items()))
                     task = progress.add_task(f"{symbol} bars", total=len(bars[symbol]))
                     counts = bars_post(
                         client,
@@ -144,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                         args.batch_size,
                         functools.partial(progress.advance, task),
                     )
-                    summary[symbol] = {"instrument": registered, **counts}
+                    summary[symbol] = {"instrument": registered, "actions": len(actions.get(symbol, [])), **counts}
                     err.print(f"{symbol}: {registered}; bars " + ", ".join(f"{v} {k}" for k, v in counts.items()))
             refresh_failed = False
             if not args.no_refresh:
@@ -164,8 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     table = Table(title="Sample data and latest regimes")
-    columns = ("symbol", "instrument", "inserted", "updated", "unchanged", "rejected", "as of", "trend", "volatility")
-    for column in columns:
+    counted = ("inserted", "updated", "unchanged", "rejected")
+    for column in ("symbol", "instrument", "actions", *counted, "as of", "trend", "volatility"):
         table.add_column(column)
     for symbol, row in summary.items():
         regime = row.get("regime") or {}
@@ -173,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         table.add_row(
             symbol,
             row["instrument"],
+            str(row["actions"]),
             *tallies,
             (regime.get("as_of") or "-")[:10],
             regime.get("trend", "-"),

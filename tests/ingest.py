@@ -89,7 +89,7 @@ def stored_bars(mongo_url: str, database: str, symbols: list[str]) -> dict[tuple
             store, found = SeriesStore(client[database]), {}
             for summary in await store.summaries():
                 if summary.symbol in symbols:
-                    columns = await store.page(summary.symbol, summary.timeframe, -(2**62), 2**62, summary.bars + 1)
+                    columns = await store.read(summary.symbol, summary.timeframe, -(2**62), 2**62, summary.bars + 1)
                     for bar in columns.bars(summary.symbol, summary.timeframe):
                         found[(bar.symbol, bar.timeframe, bar.ts)] = bar.close
             return found

@@ -27,7 +27,7 @@ from apps.common.setting_home import setting_home
 from apps.fastapi_market.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from apps.fastapi_market.openapi import install_openapi
 from apps.fastapi_market.problems import install_problem_handlers
-from apps.fastapi_market.routes import bars, check_regime, health, internal, series, symbol_regime
+from apps.fastapi_market.routes import actions, bars, check_regime, health, internal, series, symbol_regime
 from apps.fastapi_market.settings import SERVICE, Settings, load_settings
 from apps.fastapi_market.store import SeriesStore
 from apps.fastapi_market.trailing_slash import install_trailing_slash_rule
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None, *, warn_if_mongo_is_down: bool 
     app.include_router(bars.router)
     app.include_router(symbol_regime.router)
     app.include_router(series.router)
+    app.include_router(actions.router)
     app.include_router(internal.router)
     install_openapi(app)
     return app

@@ -10,7 +10,9 @@ write is lost, and every acknowledged bar is in a commit. Commits are never dele
 found by probing numbers. A reader takes the newest commit, the series' index, then only the chunks
 that cover what it asked: it sees one version whole, and a page costs its chunks, not the series.
 What a commit leaves unreachable is deleted ``grace_s`` seconds after it, when no reader of the
-version before can still be reading; ``sweep`` deletes what a stopped process left behind.
+version before can still be reading; apps/fastapi_market/store_sweep.py deletes what a stopped
+process left behind. Each symbol's corporate actions are a document of the catalog too, and reads
+adjust prices for them as asked (apps/fastapi_market/adjust.py).
 """
 
 from __future__ import annotations
@@ -20,27 +22,30 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 from pymongo import WriteConcern
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from apps.common.contracts import Bar, SeriesSummary
-from apps.common.contracts.market import Timeframe
+from apps.common.contracts.actions import CorporateAction, corporate_action
+from apps.common.contracts.market import Adjust, Timeframe
+from apps.fastapi_market.adjust import Factors, dividend_closes
 from apps.fastapi_market.columns import Columns, from_ms, merge, pack, split, unpack
-from apps.fastapi_market.documents import Document, MarketDatabase
+from apps.fastapi_market.documents import MarketDatabase
 from apps.fastapi_market.versions import (
+    ACTIONS,
     CATALOGS,
     CHUNKS,
     COMMITS,
     INDEXES,
     Catalog,
-    Entry,
     Index,
+    Plan,
     commit_id,
     new_key,
+    series_name,
     stamped,
 )
 
@@ -58,21 +63,6 @@ class _Gone(Exception):
     """A document of the version being read was deleted: that version is long superseded."""
 
 
-def series_name(symbol: str, timeframe: str) -> str:
-    return f"{symbol}:{timeframe}"
-
-
-class _Plan:
-    """A write merged into one version: what to insert, what it leaves unreachable, what it did."""
-
-    def __init__(self) -> None:
-        self.entries: dict[str, Entry] = {}
-        self.documents: dict[str, list[Document]] = {INDEXES: [], CHUNKS: []}
-        self.garbage: dict[str, list[str]] = {INDEXES: [], CHUNKS: []}
-        self.written: dict[str, Columns] = {}  # the new chunks, by key
-        self.counts = np.zeros(3, dtype=int)  # inserted, updated, unchanged
-
-
 class SeriesStore:
     """The store of one market database, as one process reads and writes it (on one event loop)."""
 
@@ -84,6 +74,8 @@ class SeriesStore:
         self._commits = database.get_collection(COMMITS, write_concern=WriteConcern(w=1, j=True))
         self._head: tuple[int, Catalog] = (0, Catalog("", {}))  # the newest commit known, and its catalog
         self._indexes: OrderedDict[str, Index] = OrderedDict()
+        self._actions: OrderedDict[str, list[CorporateAction]] = OrderedDict()  # by document key
+        self._factors: OrderedDict[tuple[str, str], Factors] = OrderedDict()  # by (index, actions) keys
         self._written: dict[str, Columns] = {}  # the chunks this process's last commit wrote: its next merge's base
         self._write_lock = asyncio.Lock()
         self._pending: set[asyncio.Task[None] | asyncio.TimerHandle] = set()
@@ -119,15 +111,13 @@ class SeriesStore:
         return await self._commits.find_one({"_id": commit_id(number)}, {"_id": True}) is not None
 
     async def _index(self, key: str) -> Index:
-        index = self._indexes.get(key)
-        if index is None:
+        async def load() -> Index:
             document = await self.database[INDEXES].find_one({"_id": key})
             if document is None:
                 raise _Gone(key)
-            index = self._indexes[key] = Index.of(document)
-            if len(self._indexes) > 1024:
-                self._indexes.popitem(last=False)
-        self._indexes.move_to_end(key)
+            return Index.of(document)
+
+        index: Index = await self._cached(self._indexes, key, load)
         return index
 
     async def _chunks(self, keys: list[str]) -> list[Columns]:
@@ -136,40 +126,78 @@ class SeriesStore:
             raise _Gone(keys)
         return [unpack(document) for document in documents if document is not None]
 
-    async def _read(self, series: str, pick: Callable[[Index], Awaitable[Columns]]) -> Columns:
-        """What ``pick`` reads of the newest version of ``series`` (none of it when there is none)."""
+    async def _cached(self, cache: OrderedDict[Any, Any], key: Any, load: Callable[[], Awaitable[Any]]) -> Any:
+        """``cache[key]``, loaded once (what it holds is immutable); the 1,024 most recently used kept."""
+        if key not in cache:
+            cache[key] = await load()
+            if len(cache) > 1024:
+                cache.popitem(last=False)
+        cache.move_to_end(key)
+        return cache[key]
+
+    async def _action_list(self, key: str | None) -> list[CorporateAction]:
+        async def load() -> list[CorporateAction]:
+            document = await self.database[ACTIONS].find_one({"_id": key})
+            if document is None:
+                raise _Gone(key)
+            return [corporate_action.validate_python(action) for action in document["actions"]]
+
+        return [] if key is None else list(await self._cached(self._actions, key, load))
+
+    async def actions(self, symbol: str) -> list[CorporateAction]:
+        """The symbol's splits and dividends, by ex-date."""
+        return await self._action_list((await self.head())[1].actions.get(symbol))
+
+    async def read(
+        self,
+        symbol: str,
+        timeframe: str,
+        lo_ms: int,
+        hi_ms: int,
+        limit: int,
+        *,
+        newest: bool = False,
+        adjust: Adjust = "none",
+    ) -> Columns:
+        """The first ``limit`` bars with ``lo_ms <= ts <= hi_ms`` (the last ones when ``newest``), oldest
+        first, their prices adjusted for the symbol's corporate actions as asked."""
         for _ in range(3):
-            entry = (await self.head())[1].entries.get(series)
-            if entry is None:
+            catalog = (await self.head())[1]
+            entry = catalog.entries.get(series_name(symbol, timeframe))
+            if entry is None or lo_ms > hi_ms:
                 return Columns.empty()
             try:
-                return await pick(await self._index(entry.index))
+                index = await self._index(entry.index)
+                columns = await self._pick(index, lo_ms, hi_ms, limit, newest)
+                if adjust == "none" or symbol not in catalog.actions:
+                    return columns
+                return (await self._adjustment(index, catalog.actions[symbol])).apply(columns, adjust)
             except _Gone:
                 continue  # the version was collected while this read waited: read the newest
-        raise StoreBusy(f"{series} changed faster than it could be read")
+        raise StoreBusy(f"{symbol} {timeframe} changed faster than it could be read")
 
-    async def page(self, symbol: str, timeframe: str, lo_ms: int, hi_ms: int, limit: int) -> Columns:
-        """The first ``limit`` bars with ``lo_ms <= ts <= hi_ms``, oldest first."""
+    async def _adjustment(self, index: Index, actions_key: str) -> Factors:
+        """The adjustment factors of a version of a series and of its symbol's actions."""
 
-        async def pick(index: Index) -> Columns:
-            parts: list[Columns] = []
-            for at in range(int(np.searchsorted(index.last, lo_ms)), len(index.chunks)):
-                if index.first[at] > hi_ms or sum(map(len, parts)) >= limit:
-                    break
-                parts += [chunk.between(lo_ms, hi_ms) for chunk in await self._chunks([index.chunks[at]])]
-            return Columns.concat(parts).take(slice(0, limit))
+        async def load() -> Factors:
+            actions = await self._action_list(actions_key)
+            return Factors.of(actions, await dividend_closes(actions, index, self._chunks))
 
-        return Columns.empty() if lo_ms > hi_ms else await self._read(series_name(symbol, timeframe), pick)
+        factors: Factors = await self._cached(self._factors, (index.key, actions_key), load)
+        return factors
 
-    async def latest(self, symbol: str, timeframe: str, count: int) -> Columns:
-        """The newest ``count`` bars, oldest first."""
-
-        async def pick(index: Index) -> Columns:
-            needed = int(np.searchsorted(np.cumsum(index.count[::-1]), count)) + 1
-            newest = Columns.concat(await self._chunks(index.chunks[max(0, len(index.chunks) - needed) :]))
-            return newest.take(slice(max(0, len(newest) - count), None))
-
-        return await self._read(series_name(symbol, timeframe), pick)
+    async def _pick(self, index: Index, lo_ms: int, hi_ms: int, limit: int, newest: bool) -> Columns:
+        """The bars of ``index`` that ``read`` asks for: its chunks in range, as many at once as their
+        counts say may hold ``limit`` bars, then one at a time."""
+        inside = [at for at in range(len(index.chunks)) if index.last[at] >= lo_ms and index.first[at] <= hi_ms]
+        order = inside[::-1] if newest else inside
+        parts: list[Columns] = []
+        while order and sum(map(len, parts)) < limit:
+            wanted = int(np.searchsorted(np.cumsum(index.count[order]), limit - sum(map(len, parts)))) + 1
+            batch, order = order[:wanted], order[wanted:]
+            parts += [chunk.between(lo_ms, hi_ms) for chunk in await self._chunks([index.chunks[at] for at in batch])]
+        found = Columns.concat(parts[::-1] if newest else parts)
+        return found.take(slice(max(0, len(found) - limit), None) if newest else slice(0, limit))
 
     async def summaries(self, symbol: str | None = None, timeframe: str | None = None) -> list[SeriesSummary]:
         """Every series (or those of ``symbol`` and ``timeframe``), by symbol then timeframe."""
@@ -196,32 +224,73 @@ class SeriesStore:
         for bar in bars:
             groups.setdefault(series_name(bar.symbol, bar.timeframe), []).append(bar)
         batches = {name: Columns.of_bars(group) for name, group in groups.items()}
+        return await self._apply(lambda catalog: self._plan(catalog, batches))
+
+    async def write_actions(self, actions: list[CorporateAction]) -> tuple[int, int, int]:
+        """Store corporate actions (one value per symbol, type and ex-date); (inserted, updated, unchanged),
+        with the same promise as ``write``."""
+        groups: dict[str, list[CorporateAction]] = {}
+        for action in actions:
+            groups.setdefault(action.symbol, []).append(action)
+        return await self._apply(lambda catalog: self._plan_actions(catalog, groups))
+
+    async def _apply(self, planner: Callable[[Catalog], Awaitable[Plan]]) -> tuple[int, int, int]:
+        """Plan a write on the newest version and commit it, planning again when another writer changed
+        what it changes first."""
         async with self._write_lock:  # this process's writes take turns; other processes race at the commit
             for _ in range(ATTEMPTS):
                 base = await self.head()
                 try:
-                    plan = await self._plan(base[1], batches)
+                    plan = await planner(base[1])
                 except _Gone:
                     continue
-                done = tuple(int(n) for n in plan.counts)
-                if not plan.entries:
-                    return done[0], done[1], done[2]
+                done = (int(plan.counts[0]), int(plan.counts[1]), int(plan.counts[2]))
+                if not plan.entries and not plan.actions:
+                    return done
                 written = time.monotonic()
                 await asyncio.gather(
-                    *(self.database[name].insert_many(docs, ordered=False) for name, docs in plan.documents.items())
+                    *(
+                        self.database[name].insert_many(docs, ordered=False)
+                        for name, docs in plan.documents.items()
+                        if docs
+                    )
                 )
                 if await self._commit(base, plan, written):
-                    self._written = plan.written
-                    return done[0], done[1], done[2]
-                await self._delete({name: [doc["_id"] for doc in docs] for name, docs in plan.documents.items()})
+                    self._written = plan.written or self._written
+                    return done
+                await self.delete({name: [doc["_id"] for doc in docs] for name, docs in plan.documents.items()})
         raise StoreBusy(f"{ATTEMPTS} other writes changed the same series first")
 
-    async def _plan(self, catalog: Catalog, batches: dict[str, Columns]) -> _Plan:
+    async def _plan_actions(self, catalog: Catalog, groups: dict[str, list[CorporateAction]]) -> Plan:
+        """Each symbol's actions with the new ones in (the latest value of an action wins); unchanged
+        symbols left out."""
+        plan = Plan()
+        for symbol, incoming in groups.items():
+            key = catalog.actions.get(symbol)
+            actions = {(a.type, a.ex_date): a for a in await self._action_list(key)}
+            changed = False
+            for action in incoming:
+                found = actions.get((action.type, action.ex_date))
+                outcome = 0 if found is None else 2 if found.value == action.value else 1
+                plan.counts[outcome] += 1
+                changed |= outcome != 2
+                actions[(action.type, action.ex_date)] = action
+            if changed:
+                plan.actions[symbol] = new_key()
+                ordered = sorted(actions.values(), key=lambda a: (a.ex_date, a.type))
+                listed = [a.model_dump(mode="json", exclude_none=True) for a in ordered]
+                plan.documents[ACTIONS].append(
+                    stamped({"_id": plan.actions[symbol], "symbol": symbol, "actions": listed})
+                )
+                plan.garbage[ACTIONS] += [key] if key else []
+        return plan
+
+    async def _plan(self, catalog: Catalog, batches: dict[str, Columns]) -> Plan:
         """Each batch merged into the chunks of its series that it falls in (a bar between two chunks
         goes to the earlier one; bars after the last chunk start new ones when it is half full or more,
         so an append rewrites at most half a chunk), chunks over ``chunk_bars`` split; unchanged series
         left out."""
-        plan = _Plan()
+        plan = Plan()
         for name, batch in batches.items():
             entry = catalog.entries.get(name)
             index = await self._index(entry.index) if entry else Index.empty()
@@ -257,20 +326,20 @@ class SeriesStore:
             plan.entries[name] = new.entry()
         return plan
 
-    async def _commit(self, base: tuple[int, Catalog], plan: _Plan, written: float) -> bool:
+    async def _commit(self, base: tuple[int, Catalog], plan: Plan, written: float) -> bool:
         """Publish ``plan`` as the commit after ``base``, or after newer commits that left its series as
         they were; False when one changed them (the plan must be merged again)."""
         while time.monotonic() - written < self.grace_s / 2:  # past that, a sweep may take its documents
             number, found = base
-            catalog = Catalog(new_key(), {**found.entries, **plan.entries})
+            catalog = Catalog(new_key(), {**found.entries, **plan.entries}, {**found.actions, **plan.actions})
             await self.database[CATALOGS].insert_one(catalog.document())
             if await self._publish(number + 1, catalog.key):
                 self._head = (number + 1, catalog)
                 self._collect_later({**plan.garbage, CATALOGS: [found.key] if found.key else []})
                 return True
-            await self._delete({CATALOGS: [catalog.key]})
+            await self.delete({CATALOGS: [catalog.key]})
             base = await self.head()
-            if any(base[1].entries.get(name) != found.entries.get(name) for name in plan.entries):
+            if plan.changes(base[1]) != plan.changes(found):
                 return False
         raise StoreBusy("the write took too long to commit")
 
@@ -293,14 +362,14 @@ class SeriesStore:
     def _collect_later(self, garbage: dict[str, list[str]]) -> None:
         def start() -> None:
             self._pending.discard(handle)
-            task = asyncio.ensure_future(self._delete(garbage))
+            task = asyncio.ensure_future(self.delete(garbage))
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
 
         handle = asyncio.get_running_loop().call_later(self.grace_s, start)
         self._pending.add(handle)
 
-    async def _delete(self, garbage: dict[str, list[str]]) -> None:
+    async def delete(self, garbage: dict[str, list[str]]) -> None:
         """Delete documents by key, one command each (an equality filter every server serves by index)."""
         try:
             for collection, keys in garbage.items():
@@ -314,31 +383,3 @@ class SeriesStore:
         for pending in list(self._pending):
             pending.cancel()
         self._pending.clear()
-
-    async def sweep(self) -> dict[str, int]:
-        """Delete the documents that no commit of the last ``grace_s`` seconds (nor the one before
-        them) reaches and that are older than that; how many of each collection."""
-        number, _ = await self.head()
-        since = datetime.now(UTC) - timedelta(seconds=self.grace_s)
-        keep: dict[str, set[str]] = {CATALOGS: set(), INDEXES: set(), CHUNKS: set()}
-        while number > 0:
-            commit = await self._commits.find_one({"_id": commit_id(number)}) or {}
-            keep[CATALOGS].add(commit.get("catalog", ""))
-            if commit.get("created", since).replace(tzinfo=UTC) < since:
-                break
-            number -= 1
-        for key in list(keep[CATALOGS]):
-            document = await self.database[CATALOGS].find_one({"_id": key})
-            if document is not None:
-                keep[INDEXES].update(entry.index for entry in Catalog.of(document).entries.values())
-        for key in keep[INDEXES]:
-            keep[CHUNKS].update((await self.database[INDEXES].find_one({"_id": key}) or {}).get("chunks", []))
-        removed = {}
-        for collection, kept in keep.items():
-            documents = self.database[collection].find({}, {"created": True})
-            stale = [
-                d["_id"] async for d in documents if d["_id"] not in kept and d["created"].replace(tzinfo=UTC) < since
-            ]
-            await self._delete({collection: stale})
-            removed[collection] = len(stale)
-        return removed

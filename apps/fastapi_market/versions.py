@@ -1,25 +1,29 @@
 """The documents that make a version of the series store, and their shapes in MongoDB.
 
 A commit (``series_commits``, ``_id`` its number) names a catalog; a catalog (``series_catalogs``)
-holds each series' index key, bar count, first and last bar; an index (``series_indexes``) holds one
-series' chunks in time order with their bounds and counts; a chunk (``series_chunks``) holds bars
-(apps/fastapi_market/columns.py). Numbers are packed as little-endian int64 arrays, times in epoch ms.
+holds each series' index key, bar count, first and last bar, and each symbol's corporate actions'
+key; an index (``series_indexes``) holds one series' chunks in time order with their bounds and
+counts; a chunk (``series_chunks``) holds bars (apps/fastapi_market/columns.py); an actions document
+(``series_actions``) holds one symbol's splits and dividends. Numbers are packed as little-endian
+int64 arrays, times in epoch ms.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
 from bson.binary import Binary
 
+from apps.fastapi_market.columns import Columns
 from apps.fastapi_market.documents import Document
 
 COMMITS, CATALOGS, INDEXES, CHUNKS = "series_commits", "series_catalogs", "series_indexes", "series_chunks"
-COLLECTIONS = (COMMITS, CATALOGS, INDEXES, CHUNKS)  # each read by ``_id`` alone
+ACTIONS = "series_actions"
+COLLECTIONS = (COMMITS, CATALOGS, INDEXES, CHUNKS, ACTIONS)  # each read by ``_id`` alone
 _MS = np.dtype("<i8")
 
 
@@ -56,10 +60,11 @@ class Entry:
 
 @dataclass(frozen=True)
 class Catalog:
-    """Every series of one version of the store, by name (``AAPL:1d``)."""
+    """Every series of one version of the store, by name (``AAPL:1d``), and every symbol's actions."""
 
     key: str
     entries: dict[str, Entry]
+    actions: dict[str, str] = field(default_factory=dict)  # symbol: its actions document's key
 
     def document(self) -> Document:
         rows = sorted(self.entries.items())
@@ -68,15 +73,18 @@ class Catalog:
                 "_id": self.key,
                 "series": [name for name, _ in rows],
                 "indexes": [entry.index for _, entry in rows],
-                **{field: packed(getattr(e, field) for _, e in rows) for field in ("bars", "first", "last")},
+                **{column: packed(getattr(e, column) for _, e in rows) for column in ("bars", "first", "last")},
+                "action_symbols": sorted(self.actions),
+                "action_keys": [self.actions[symbol] for symbol in sorted(self.actions)],
             }
         )
 
     @classmethod
     def of(cls, document: Document) -> Catalog:
-        numbers = zip(*(unpacked(document[field]).tolist() for field in ("bars", "first", "last")), strict=True)
+        numbers = zip(*(unpacked(document[column]).tolist() for column in ("bars", "first", "last")), strict=True)
         rows = zip(document["series"], document["indexes"], numbers, strict=True)
-        return cls(document["_id"], {name: Entry(index, *row) for name, index, row in rows})
+        actions = dict(zip(document.get("action_symbols", []), document.get("action_keys", []), strict=True))
+        return cls(document["_id"], {name: Entry(index, *row) for name, index, row in rows}, actions)
 
 
 @dataclass(frozen=True)
@@ -102,7 +110,7 @@ class Index:
         return Entry(self.key, int(self.count.sum()), int(self.first[0]), int(self.last[-1]))
 
     def document(self, series: str) -> Document:
-        arrays = {field: Binary(getattr(self, field).astype(_MS).tobytes()) for field in ("first", "last", "count")}
+        arrays = {column: Binary(getattr(self, column).astype(_MS).tobytes()) for column in ("first", "last", "count")}
         return stamped({"_id": self.key, "series": series, "chunks": self.chunks, **arrays})
 
     @classmethod
@@ -110,3 +118,24 @@ class Index:
         return cls(
             document["_id"], list(document["chunks"]), *(unpacked(document[f]) for f in ("first", "last", "count"))
         )
+
+
+def series_name(symbol: str, timeframe: str) -> str:
+    return f"{symbol}:{timeframe}"
+
+
+class Plan:
+    """A write merged into one version: the documents to insert, what they leave unreachable, and
+    what the write did."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, Entry] = {}  # series: its new entry
+        self.actions: dict[str, str] = {}  # symbol: its new actions document
+        self.documents: dict[str, list[Document]] = {INDEXES: [], CHUNKS: [], ACTIONS: []}
+        self.garbage: dict[str, list[str]] = {INDEXES: [], CHUNKS: [], ACTIONS: []}
+        self.written: dict[str, Columns] = {}  # the new chunks, by key
+        self.counts = np.zeros(3, dtype=int)  # inserted, updated, unchanged
+
+    def changes(self, catalog: Catalog) -> list[object]:
+        """What of ``catalog`` this plan replaces: the same in a newer catalog, or the plan is stale."""
+        return [catalog.entries.get(n) for n in self.entries] + [catalog.actions.get(s) for s in self.actions]

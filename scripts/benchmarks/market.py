@@ -216,6 +216,29 @@ def series_list(stack: BenchStack, fig: Figure, symbol: str) -> None:
     fig.notes.update(notes)
 
 
+def adjusted_reads(stack: BenchStack, fig: Figure, symbol: str) -> None:
+    """GET /bars (a page of 100) and GET /regime over regime_bars, adjusted for a split and a dividend
+    a quarter, beside the same reads of the prices as stored."""
+    import httpx
+
+    n = stack.scale.regime_bars
+    days = [bar["ts"][:10] for bar in bars_generate(n, n)]
+    actions = [{"symbol": symbol, "type": "split", "ex_date": days[n // 2], "ratio": 2}]
+    actions += [{"symbol": symbol, "type": "dividend", "ex_date": day, "amount": 0.1} for day in days[63::63]]
+    headers = {"Authorization": f"Bearer {stack.token}"}
+    url = stack.ports.url("fastapi_market")
+    httpx.post(f"{url}/actions", json={"actions": actions}, headers=headers, timeout=60).raise_for_status()
+    reads = {"page": f"{url}/bars/{symbol}?limit=100", "regime": f"{url}/regime/{symbol}?lookback={n}"}
+    p50 = {
+        (name, adjust): p50_ms(f"{read}&adjust={adjust}") for name, read in reads.items() for adjust in ("none", "all")
+    }
+    ratios = {name: p50[(name, "all")] / p50[(name, "none")] for name in reads}
+    fig.value = max(ratios.values())
+    fig.notes.update({f"{name}_ratio": rounded(ratio) for name, ratio in ratios.items()}, actions=len(actions))
+    fig.notes.update({f"{name}_{adjust}_p50_ms": rounded(ms) for (name, adjust), ms in p50.items()})
+    say(f"  adjusted ÷ raw: page {ratios['page']:.2f}, regime {ratios['regime']:.2f} ({len(actions)} actions)")
+
+
 def measure_market(stack: BenchStack, f: dict[str, Figure], symbol: str) -> None:
     """The figures of fastapi_market and its store, in order: each one's data is the last one's."""
     s = stack.scale
@@ -227,5 +250,7 @@ def measure_market(stack: BenchStack, f: dict[str, Figure], symbol: str) -> None
     read_load(stack, f["read_load_pages_rps"], f["read_load_regime_rps"], symbol)
     say(f"series length: one 1-minute series at {s.short_series:,}, {s.long_series:,}, then {s.page_through_bars:,}")
     series_length(stack, f)
+    say(f"adjusted reads: {symbol}'s page and regime adjusted for a split and quarterly dividends, and not")
+    adjusted_reads(stack, f["adjusted_read_ratio"], symbol)
     say(f"series list: GET /series with {s.series_count:,} more series")
     series_list(stack, f["series_summary_ms"], symbol)

@@ -111,7 +111,7 @@ def test_detail_chart_draws_a_point_per_bar_with_the_regime_bands(stack, sample,
     page.goto(f"{stack.url('django_core')}/instruments/IBM/")
     page.wait_for_selector('#chart[data-state="drawn"]', timeout=60_000)
     chart = page.eval_on_selector("#chart", "element => ({...element.dataset})")
-    closes = np.array([bar["close"] for bar in sample["IBM"]])
+    closes = adjusted_closes(stack, "IBM")  # the chart's: adjusted for IBM's dividends
     series = regimes_detect(closes, RegimeParams())
     assert int(chart["points"]) == len(sample["IBM"]) == 3270
     assert int(chart["trendBands"]) == len(regime_runs(list(series.trend))) > 0
@@ -142,6 +142,40 @@ def test_detail_chart_draws_a_point_per_bar_with_the_regime_bands(stack, sample,
         "the 1Y range drawing fewer bands",
     )
     assert page.get_attribute('.ranges button[data-days="365"]', "aria-pressed") == "true"
+    only_here(visit)
+
+
+def adjusted_closes(stack, symbol: str) -> np.ndarray:
+    """The symbol's closes adjusted for splits and dividends, as fastapi_market serves them."""
+    url, closes, params = f"{stack.url('fastapi_market')}/bars/{symbol}", [], {"adjust": "all", "limit": 1000}
+    while True:
+        page = httpx.get(url, params=params, timeout=30).json()
+        closes += [bar["close"] for bar in page["bars"]]
+        if page["next_after"] is None:
+            return np.array(closes)
+        params["after"] = page["next_after"]
+
+
+def test_aapls_chart_shows_no_cliff_on_its_split_dates(stack, sample, visit):
+    """`make demo` loads AAPL's splits (2-for-1 on 2000-06-21 and 2005-02-28) with its raw closes: the
+    chart the page draws, and its regimes, follow the adjusted closes."""
+    page = visit.page
+    django = stack.url("django_core")
+    page.goto(f"{django}/instruments/AAPL/")
+    page.wait_for_selector('#chart[data-state="drawn"]', timeout=60_000)
+    data = httpx.get(f"{django}{page.get_attribute('#chart', 'data-url')}", timeout=60).json()  # what it drew
+    assert int(page.get_attribute("#chart", "data-points")) == len(data["close"]) == len(sample["AAPL"])
+    days = [time.strftime("%Y-%m-%d", time.gmtime(t)) for t in data["time"]]
+    close = np.array(data["close"])
+    change = close[1:] / close[:-1] - 1
+    for split in ("2000-06-21", "2005-02-28"):
+        at = days.index(split)
+        raw = sample["AAPL"][at]["close"] / sample["AAPL"][at - 1]["close"] - 1
+        assert raw < -0.45 and change[at - 1] > -0.1, (split, raw, change[at - 1])  # a cliff as stored, none drawn
+    assert days[int(np.argmin(change)) + 1] == "2000-09-29"  # the largest fall drawn is the real one
+    trend = {day: run["regime"] for run in data["trend"] for day in days[run["start"] : run["end"] + 1]}
+    assert trend["2005-03-10"] == "bull"  # raw closes read bear for weeks after the split
+    visit.screenshot("instrument-aapl.png")
     only_here(visit)
 
 

@@ -7,12 +7,14 @@ import dataclasses
 import secrets
 import uuid
 
+import httpx
 import numpy as np
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
 
 from apps.common.contracts import RegimeParams
+from apps.django_core.dashboard import market_data
 from apps.django_core.dashboard.market_data import regime_runs
 from apps.django_core.dashboard.views import HEALTH_POLL_MS
 from apps.django_core.tower.models import Instrument, RegimeSnapshot
@@ -23,7 +25,7 @@ from apps.flask_regime.engine import regimes_detect
 from tests.django_core.regimes import AS_OF, market_regime
 from tests.ingest import make_bars, post_bars
 from tests.problem_checks import problem
-from tests.stack import free_port
+from tests.stack import TOKEN, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +116,7 @@ def test_the_chart_data_has_every_bar_and_the_regimes_flask_computes(client, sto
     symbol, bars = stored(150)
     data = client.get(f"/instruments/{symbol}/chart/").json()
     assert (data["symbol"], data["timeframe"], data["bars"], data["truncated"]) == (symbol, "1d", 150, False)
+    assert (data["left_out"], data["adjust"], data["params"]["periods_per_year"]) == (0, "all", 252)
     assert data["close"] == [bar["close"] for bar in bars]
     assert data["time"] == sorted(data["time"]) and len(set(data["time"])) == 150
     series = regimes_detect(np.array(data["close"]), RegimeParams())
@@ -126,6 +129,32 @@ def test_more_bars_than_a_page_are_read_page_after_page(client, stored):
     symbol, bars = stored(1_050)  # GET /bars gives at most 1,000 a page
     data = client.get(f"/instruments/{symbol}/chart/").json()
     assert data["bars"] == 1_050 and data["close"] == [bar["close"] for bar in bars] and not data["truncated"]
+
+
+def test_the_chart_shows_the_newest_bars_says_how_many_it_left_out_and_their_regimes(client, stored, monkeypatch):
+    monkeypatch.setattr(market_data, "CHART_MAX_BARS", 1_500)
+    symbol, bars = stored(2_600)
+    data = client.get(f"/instruments/{symbol}/chart/").json()
+    assert (data["bars"], data["left_out"], data["truncated"]) == (1_500, 1_100, True)
+    assert data["close"] == [bar["close"] for bar in bars[-1_500:]]
+    series = regimes_detect(np.array(data["close"]), RegimeParams())  # the regimes of the bars shown
+    assert data["trend"] == regime_runs(list(series.trend)) and data["trend"]
+
+
+def test_the_chart_is_adjusted_for_splits_and_annualised_in_its_instruments_calendar(
+    client, stored, services_in_threads
+):
+    symbol, bars = stored(120)
+    Instrument.objects.filter(symbol=symbol).update(asset_class="crypto")
+    split = {"symbol": symbol, "type": "split", "ex_date": bars[100]["ts"][:10], "ratio": 4}
+    assert httpx.post(
+        f"{services_in_threads['fastapi_market']}/actions", json={"actions": [split]}, headers=TOKEN
+    ).is_success
+    data = client.get(f"/instruments/{symbol}/chart/").json()
+    assert data["close"] == [bar["close"] / 4 for bar in bars[:100]] + [bar["close"] for bar in bars[100:]]
+    assert data["params"]["periods_per_year"] == 365  # a daily bar of crypto, traded every day
+    series = regimes_detect(np.array(data["close"]), RegimeParams(periods_per_year=365))
+    assert data["volatility"] == regime_runs(list(series.volatility))
 
 
 @pytest.mark.parametrize(("count", "note"), [(0, None), (10, "10 bars: too few for regimes (the method needs 50)")])

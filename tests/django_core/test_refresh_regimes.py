@@ -40,8 +40,8 @@ def test_every_instrument_fails_and_the_command_goes_on_and_exits_1(instruments,
     lines, error = refresh()
     market = services_in_threads["fastapi_market"]
     assert lines == [
-        f"AAPL: failed: fastapi_market answered 404 at {market}/regime/AAPL?timeframe=1d",
-        f"BTC-USD: failed: fastapi_market answered 404 at {market}/regime/BTC-USD?timeframe=1d",
+        f"AAPL: failed: fastapi_market answered 404 at {market}/regime/AAPL?timeframe=1d&asset_class=equity",
+        f"BTC-USD: failed: fastapi_market answered 404 at {market}/regime/BTC-USD?timeframe=1d&asset_class=crypto",
         "2 instruments: 0 recorded, 0 unchanged, 2 failed",
     ]
     assert str(error) == "2 of 2 instruments failed" and error.returncode == 1
@@ -53,8 +53,8 @@ def test_given_symbols_are_refreshed_active_or_not_and_unknown_ones_fail(instrum
     market = services_in_threads["fastapi_market"]
     assert lines == [
         "NOPE: failed: not a known instrument",
-        f"AAPL: failed: fastapi_market answered 404 at {market}/regime/AAPL?timeframe=1h",
-        f"XAU: failed: fastapi_market answered 404 at {market}/regime/XAU?timeframe=1h",
+        f"AAPL: failed: fastapi_market answered 404 at {market}/regime/AAPL?timeframe=1h&asset_class=equity",
+        f"XAU: failed: fastapi_market answered 404 at {market}/regime/XAU?timeframe=1h&asset_class=commodity",
         "3 instruments: 0 recorded, 0 unchanged, 3 failed",
     ]
     assert error is not None
@@ -79,7 +79,9 @@ def test_the_real_command_exits_1_on_the_test_stack(test_stack, test_urls):
         assert httpx.delete(f"{django}/api/instruments/ZZTEST/", headers=TOKEN).status_code == 204
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
-    assert f"ZZTEST: failed: fastapi_market answered 404 at {market}/regime/ZZTEST?timeframe=1d" in lines
+    assert (
+        f"ZZTEST: failed: fastapi_market answered 404 at {market}/regime/ZZTEST?timeframe=1d&asset_class=other" in lines
+    )
     assert lines[-1].endswith(" failed") and "0 recorded" in lines[-1]
     assert "CommandError:" in result.stderr and "Traceback" not in result.stderr
 
@@ -87,12 +89,25 @@ def test_the_real_command_exits_1_on_the_test_stack(test_stack, test_urls):
 # --- Against a stand-in for the future GET /regime/{symbol} ----------------------------------
 
 
+class StandInAnswers(dict):
+    """The stand-in's answers by symbol, and every path it was asked."""
+
+    def __init__(self):
+        super().__init__()
+        self.asked: list[str] = []
+
+
 @pytest.fixture
 def regime_server(settings):
     """An HTTP server answering ``GET /regime/<symbol>`` with ``answers[symbol]`` (status, body);
     Django's settings point at it as fastapi_market."""
-    answers: dict[str, tuple[int, bytes]] = {}
-    with json_server(lambda path: answers.get(path.split("/")[-1].split("?")[0], (404, b"{}"))) as url:
+    answers = StandInAnswers()
+
+    def answer(path: str) -> tuple[int, bytes]:
+        answers.asked.append(path)
+        return answers.get(path.split("/")[-1].split("?")[0], (404, b"{}"))
+
+    with json_server(answer) as url:
         common = dataclasses.replace(settings.CONFIG.common, fastapi_market_url=url)
         settings.CONFIG = dataclasses.replace(settings.CONFIG, common=common)
         yield answers
@@ -117,6 +132,9 @@ def test_regimes_are_recorded_then_unchanged(instruments, regime_server):
         "2 instruments: 1 recorded, 1 unchanged, 0 failed",
     ]
     assert RegimeSnapshot.objects.count() == 2
+    # Each asks for the volatility of its own trading calendar: an equity exchange's, crypto's round the clock.
+    assert "/regime/AAPL?timeframe=1d&asset_class=equity" in regime_server.asked
+    assert "/regime/BTC-USD?timeframe=1d&asset_class=crypto" in regime_server.asked
 
 
 def test_a_broken_or_mismatched_answer_fails_that_instrument_only(instruments, regime_server):

@@ -137,15 +137,31 @@ def test_patch_changes_some_fields_and_put_every_field(client, instruments):
     assert patched.json()["name"] == "Apple Inc."
     assert invalid_fields(
         client.put("/api/instruments/AAPL/", {"name": "Apple"}, content_type="application/json", **TOKEN)
-    ) == {"symbol", "asset_class"}
-    renamed = client.put(
-        "/api/instruments/AAPL/",
-        {**APPLE, "symbol": "AAPL.US", "active": True},
-        content_type="application/json",
-        **TOKEN,
+    ) == {"asset_class"}
+    replaced = client.put(
+        "/api/instruments/AAPL/", {**APPLE, "name": "Apple", "active": True}, content_type="application/json", **TOKEN
     )
-    assert renamed.status_code == 200 and renamed.json()["symbol"] == "AAPL.US"
-    assert client.get("/api/instruments/AAPL.US/").status_code == 200
+    assert replaced.status_code == 200 and replaced.json()["name"] == "Apple"
+
+
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_a_symbol_never_changes(client, instruments, method):
+    """The market engine keeps an instrument's bars under its symbol: a new one would lose them."""
+    response = getattr(client, method)(
+        "/api/instruments/AAPL/", {**APPLE, "symbol": "AAPLX"}, content_type="application/json", **TOKEN
+    )
+    assert invalid_fields(response) == {"symbol"}
+    assert "cannot change" in problem(response, 400).extension("errors")[0]["message"]
+    assert Instrument.objects.get(symbol="AAPL").name == "Apple Inc." and not Instrument.objects.filter(symbol="AAPLX")
+    same = getattr(client, method)("/api/instruments/AAPL/", APPLE, content_type="application/json", **TOKEN)
+    assert same.status_code == 200  # its own symbol, sent again, is no change
+
+
+def test_the_schema_says_the_symbol_cannot_change(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    for name in ("InstrumentUpdate", "PatchedInstrumentUpdate"):  # PUT's and PATCH's bodies
+        symbol = schema["components"]["schemas"][name]["properties"]["symbol"]
+        assert symbol["readOnly"] is True and "cannot change" in symbol["description"]
 
 
 def test_deleting_an_instrument(client, instruments):

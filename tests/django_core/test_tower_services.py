@@ -40,6 +40,13 @@ def test_instrument_update_sets_only_the_given_fields(apple):
     with pytest.raises(ValidationError):
         instrument_update(instrument=apple, data={"asset_class": "stocks"})
     assert Instrument.objects.get(pk=apple.pk).asset_class == "equity"
+    with pytest.raises(ValidationError) as caught:
+        instrument_update(instrument=apple, data={"symbol": "AAPLX", "name": "Renamed"})
+    assert "symbol" in caught.value.message_dict
+    assert (
+        Instrument.objects.get(pk=apple.pk).symbol == "AAPL"
+        and Instrument.objects.get(pk=apple.pk).name == "Apple Inc."
+    )
 
 
 def test_instrument_delete(apple):

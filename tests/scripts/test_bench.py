@@ -24,6 +24,7 @@ KEYS = {
     "series_page_ms",
     "series_regime_ms",
     "series_page_through_s",
+    "adjusted_read_ratio",
     "read_load_pages_rps",
     "read_load_regime_rps",
     "smoke_s",
@@ -59,6 +60,9 @@ def test_quick_run_writes_every_figure_with_value_baseline_ratio_goal_met(tmp_pa
         elif key == "series_length_scaling":  # itself the largest of three ratios, each named
             assert positive(entry["value"]) and entry["baseline"] is None
             assert all(positive(entry[f"{read}_ratio"]) for read in ("first_page", "newest_page", "regime"))
+        elif key == "adjusted_read_ratio":  # the larger of two ratios, each named
+            assert positive(entry["value"]) and entry["baseline"] is None
+            assert positive(entry["page_ratio"]) and positive(entry["regime_ratio"])
         elif key in NO_BASELINE:  # a load: req/s, with its timeouts and 5xx counted
             assert positive(entry["value"]) and {"timeouts", "non_2xx"} <= set(entry), key
         else:

@@ -15,14 +15,19 @@ MAX_PAGE = 1_000
 
 
 def _iso_8601(value: object) -> object:
-    """Only ISO 8601 text: pydantic alone would also take a number as Unix seconds, which the schema does not say."""
+    """Only ISO 8601 text (or a datetime, in Python): pydantic alone would also take a number, or text
+    of digits, as Unix seconds, which the schema does not say."""
     if isinstance(value, str):
-        datetime.fromisoformat(value)  # a ValueError is the parameter's 422
+        datetime.fromisoformat(value)  # a ValueError is the field's 422
+    elif not isinstance(value, datetime):
+        raise ValueError("must be ISO 8601 text with a timezone, e.g. 2013-03-01T00:00:00Z")
     return value
 
 
-# A query parameter's date-time: ISO 8601 with a timezone, as the OpenAPI document says (format: date-time).
+# A date-time: ISO 8601 with a timezone, as the OpenAPI document says (format: date-time).
 IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_8601)]
+# How prices are adjusted for corporate actions: none (as stored), splits, or splits and dividends.
+Adjust = Literal["none", "splits", "all"]
 
 
 class Bar(BaseModel):
@@ -32,7 +37,7 @@ class Bar(BaseModel):
 
     symbol: str = Field(pattern=SYMBOL_PATTERN, examples=["AAPL"])
     timeframe: Timeframe = Field(examples=["1d"])
-    ts: AwareDatetime = Field(examples=["2013-03-01T00:00:00Z"])
+    ts: IsoDatetime = Field(examples=["2013-03-01T00:00:00Z"], description="ISO 8601 with a timezone")
     open: float = Field(gt=0, examples=[438.0])
     high: float = Field(gt=0, examples=[438.18])
     low: float = Field(gt=0, examples=[429.98])
@@ -80,5 +85,11 @@ class IngestReport(BaseModel):
 class BarPage(BaseModel):
     symbol: str
     timeframe: Timeframe
+    adjust: Adjust = Field("none", description="how the prices are adjusted for corporate actions")
     bars: list[Bar]
-    next_after: datetime | None = Field(description="pass as `after` for the next page; null on the last page")
+    next_after: datetime | None = Field(
+        None, description="pass as `after` for the next page; null on the last page (and when reading `latest`)"
+    )
+    next_before: datetime | None = Field(
+        None, description="with `latest`: pass as `before` for the page of older bars; null when there are none"
+    )

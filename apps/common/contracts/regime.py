@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from apps.common.contracts.market import Adjust
+
 Trend = Literal["bull", "bear", "sideways"]
 Volatility = Literal["low", "normal", "high"]
 MAX_CLOSES = 200_000
@@ -112,3 +114,5 @@ class MarketRegime(BaseModel):
     bars_used: int
     features: dict[str, float]
     params: RegimeParams
+    adjust: Adjust = Field("none", description="the closes' adjustment for corporate actions")
+    periods_per_year: int = Field(252, description="the bars per year that annualised the volatility")

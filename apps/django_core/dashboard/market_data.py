@@ -4,22 +4,28 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 import httpx
 from django.conf import settings
 
+from apps.common.calendars import periods_per_year
 from apps.common.contracts import Bar, BarPage, RegimeParams, RegimeRequest, RegimeResponse, SeriesList
-from apps.common.contracts.market import MAX_PAGE
+from apps.common.contracts.market import MAX_PAGE, Timeframe
 from apps.common.contracts.series import SeriesSummary
 from apps.common.http_sync import get_contract_sync, send_contract_sync
 from apps.common.service_calls import ContractCall
 
+if TYPE_CHECKING:
+    from apps.django_core.tower.models import Instrument
+
 MARKET = "fastapi_market"
 REGIME = "flask_regime"
-# The most bars one chart reads (20 pages): about 80 years of daily bars.
+# The most bars one chart reads (20 pages, the newest): about 80 years of daily bars.
 CHART_MAX_BARS = 20_000
+# The chart draws prices adjusted for splits and dividends, as its regimes are computed.
+CHART_ADJUST = "all"
 
 
 def series_by_symbol(client: httpx.Client) -> dict[str, list[SeriesSummary]]:
@@ -31,22 +37,28 @@ def series_by_symbol(client: httpx.Client) -> dict[str, list[SeriesSummary]]:
     return dict(grouped)
 
 
-def bars_read(
-    client: httpx.Client, symbol: str, timeframe: str, max_bars: int = CHART_MAX_BARS
-) -> tuple[list[Bar], bool]:
-    """The series' bars, oldest first, page after page of ``GET /bars/{symbol}``; and whether more
-    than ``max_bars`` are stored (then only the first ``max_bars`` are returned)."""
+def bars_read(client: httpx.Client, symbol: str, timeframe: str, max_bars: int | None = None) -> tuple[list[Bar], bool]:
+    """The series' newest ``max_bars`` bars (CHART_MAX_BARS by default), oldest first, adjusted for
+    splits and dividends: pages of ``GET /bars/{symbol}?latest=true`` from the newest back; and whether
+    older bars were left out."""
     url = f"{settings.CONFIG.common.fastapi_market_url}/bars/{quote(symbol, safe='')}"
-    bars: list[Bar] = []
-    params: dict[str, Any] = {"timeframe": timeframe, "limit": MAX_PAGE}
+    max_bars = max_bars or CHART_MAX_BARS
+    pages: list[list[Bar]] = []
+    params: dict[str, Any] = {"timeframe": timeframe, "limit": MAX_PAGE, "latest": "true", "adjust": CHART_ADJUST}
     while True:
         page = get_contract_sync(client, MARKET, str(httpx.URL(url, params=params)), BarPage)
-        bars += page.bars
-        if page.next_after is None:
-            return bars, False
-        if len(bars) >= max_bars:
-            return bars[:max_bars], True
-        params["after"] = page.next_after.isoformat()
+        pages.append(page.bars[-(max_bars - sum(map(len, pages))) :])
+        if page.next_before is None:
+            return [bar for page_bars in reversed(pages) for bar in page_bars], False
+        if sum(map(len, pages)) >= max_bars:
+            return [bar for page_bars in reversed(pages) for bar in page_bars], True
+        params["before"] = page.next_before.isoformat()
+
+
+def series_bars(client: httpx.Client, symbol: str, timeframe: str) -> int:
+    """How many bars the series holds (``GET /series/{symbol}``, of a series that has some)."""
+    url = f"{settings.CONFIG.common.fastapi_market_url}/series/{quote(symbol, safe='')}"
+    return get_contract_sync(client, MARKET, str(httpx.URL(url, params={"timeframe": timeframe})), SeriesSummary).bars
 
 
 def regimes_read(client: httpx.Client, bars: list[Bar], params: RegimeParams) -> RegimeResponse:
@@ -70,15 +82,20 @@ def regime_runs(labels: list[str | None]) -> list[dict[str, Any]]:
     return runs
 
 
-def chart_data(client: httpx.Client, symbol: str, timeframe: str) -> dict[str, Any]:
-    """What the instrument page draws: every bar's time (epoch seconds) and close, and the trend
-    and volatility regimes as runs of bars. Raises ServiceCallError when a service fails."""
+def chart_data(client: httpx.Client, instrument: Instrument, timeframe: str) -> dict[str, Any]:
+    """What the instrument page draws: its newest bars' times (epoch seconds) and closes, adjusted for
+    splits and dividends, how many older bars it leaves out, and the trend and volatility regimes of
+    the bars shown as runs of bars (volatility annualised for the timeframe in the instrument's
+    trading calendar). Raises ServiceCallError when a service fails."""
+    symbol = instrument.symbol
     bars, truncated = bars_read(client, symbol, timeframe)
-    params = RegimeParams()
+    params = RegimeParams(periods_per_year=periods_per_year(cast(Timeframe, timeframe), instrument.asset_class))
     data: dict[str, Any] = {
         "symbol": symbol,
         "timeframe": timeframe,
+        "adjust": CHART_ADJUST,
         "bars": len(bars),
+        "left_out": series_bars(client, symbol, timeframe) - len(bars) if truncated else 0,
         "truncated": truncated,
         "time": [int(bar.ts.timestamp()) for bar in bars],
         "close": [bar.close for bar in bars],

@@ -105,7 +105,7 @@ def instrument_chart(request: HttpRequest, symbol: str) -> JsonResponse:
         )
     try:
         with service_client() as client:
-            return JsonResponse(chart_data(client, instrument.symbol, timeframe))
+            return JsonResponse(chart_data(client, instrument, timeframe))
     except ServiceCallError as exc:
         return problem_response(request, exc.status, exc.detail)
 

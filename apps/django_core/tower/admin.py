@@ -21,6 +21,10 @@ class InstrumentAdmin(InstrumentModelAdmin):
     search_fields = ("symbol", "name")
     readonly_fields = ("created", "updated")
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Instrument | None = None) -> tuple[str, ...]:
+        """The symbol is set once, when the instrument is added: its bars are stored under it."""
+        return (*self.readonly_fields, "symbol") if obj is not None else tuple(self.readonly_fields)
+
 
 @admin.register(RegimeSnapshot)
 class RegimeSnapshotAdmin(RegimeSnapshotModelAdmin):

@@ -74,8 +74,7 @@ class InstrumentOutputSerializer(Serializer):
     updated = serializers.DateTimeField()
 
 
-class InstrumentInputSerializer(Serializer):
-    symbol = JsonTextField(SYMBOL_PATTERN, max_length=20, error_messages={"invalid": symbol_validator.message})
+class InstrumentFieldsSerializer(Serializer):
     # At least one letter or digit (so never blank once DRF trims spaces), no NUL (DRF refuses it).
     name = JsonTextField(
         rf"^{NO_NUL}\w{NO_NUL}$",
@@ -86,8 +85,22 @@ class InstrumentInputSerializer(Serializer):
     active = JsonBooleanField(default=True)
 
 
+class InstrumentInputSerializer(InstrumentFieldsSerializer):
+    symbol = JsonTextField(SYMBOL_PATTERN, max_length=20, error_messages={"invalid": symbol_validator.message})
+
+
+SYMBOL_FIXED = "An instrument's symbol cannot change once it is created (its bars are stored under it): create another."
+
+
+class InstrumentUpdateSerializer(InstrumentFieldsSerializer):
+    """PUT and PATCH: the fields an instrument can change. Its symbol is read-only: sent, it must be the
+    instrument's own (a 400 otherwise)."""
+
+    symbol = serializers.CharField(read_only=True, help_text=SYMBOL_FIXED)
+
+
 # PUT and PATCH take an instrument's fields and answer the instrument.
-UPDATE_SCHEMA: dict[str, Any] = {"request": InstrumentInputSerializer, "responses": InstrumentOutputSerializer}
+UPDATE_SCHEMA: dict[str, Any] = {"request": InstrumentUpdateSerializer, "responses": InstrumentOutputSerializer}
 
 
 class InstrumentListApi(APIView):
@@ -143,8 +156,11 @@ class InstrumentDetailApi(APIView):
 
     def _update(self, request: Request, symbol: str, *, partial: bool) -> Response:
         instrument = get_object_or_404(Instrument, symbol=symbol)
-        serializer = InstrumentInputSerializer(data=request.data, partial=partial)
+        serializer = InstrumentUpdateSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
+        sent = request.data.get("symbol", instrument.symbol) if isinstance(request.data, dict) else instrument.symbol
+        if sent != instrument.symbol:
+            raise serializers.ValidationError({"symbol": [SYMBOL_FIXED]})
         instrument = instrument_update(instrument=instrument, data=serializer.validated_data)
         return Response(InstrumentOutputSerializer(instrument).data)
 

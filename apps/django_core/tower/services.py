@@ -31,13 +31,17 @@ def instrument_create(*, symbol: str, name: str, asset_class: str, active: bool 
 
 
 def instrument_update(*, instrument: Instrument, data: dict[str, Any]) -> Instrument:
-    """Set the given fields (any of symbol, name, asset_class, active), validate and save.
+    """Set the given fields (any of name, asset_class, active), validate and save.
 
-    Raises ValidationError, leaving the database unchanged, when the result would be invalid.
+    The symbol never changes: the market engine keeps the instrument's bars under it. Raises
+    ValidationError, leaving the database unchanged, when the result would be invalid or the symbol
+    would change.
     """
     unknown = set(data) - set(INSTRUMENT_FIELDS)
     if unknown:
         raise ValueError(f"not instrument fields: {', '.join(sorted(unknown))}")
+    if data.get("symbol", instrument.symbol) != instrument.symbol:
+        raise ValidationError({"symbol": "An instrument's symbol cannot change once it is created."})
     for field, value in data.items():
         setattr(instrument, field, value)
     instrument.full_clean()
@@ -101,7 +105,8 @@ def instrument_regime_refresh(*, client: httpx.Client, instrument: Instrument, t
     """
     url = f"{settings.CONFIG.common.fastapi_market_url}/regime/{quote(instrument.symbol, safe='')}"
     try:
-        regime = get_contract_sync(client, MARKET, f"{url}?timeframe={quote(timeframe, safe='')}", MarketRegime)
+        query = {"timeframe": timeframe, "asset_class": instrument.asset_class}  # its calendar annualises volatility
+        regime = get_contract_sync(client, MARKET, str(httpx.URL(url, params=query)), MarketRegime)
         snapshot, changed = regime_snapshot_record(instrument=instrument, regime=regime)
     except ServiceCallError as exc:
         return RegimeRefresh(instrument.symbol, "failed", exc.detail)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from apps.common.contracts import BarPage, IngestReport
-from apps.common.contracts.market import MAX_BATCH, MAX_PAGE, SYMBOL_PATTERN, IsoDatetime, Timeframe
+from apps.common.contracts.market import MAX_BATCH, MAX_PAGE, SYMBOL_PATTERN, Adjust, IsoDatetime, Timeframe
 from apps.fastapi_market.auth import require_internal_token
 from apps.fastapi_market.bars import bars_ingest
 from apps.fastapi_market.columns import to_ms
@@ -150,9 +150,15 @@ def _csv_rows(data: bytes) -> list[dict[str, str]]:
     return [{k: v for k, v in row.items() if k in CSV_COLUMNS and v not in ("", None)} for row in rows]
 
 
+AdjustQuery = Annotated[
+    Adjust,
+    Query(description="prices as stored (`none`), adjusted for splits (`splits`), or for splits and dividends (`all`)"),
+]
+
+
 @router.get(
     "/bars/{symbol}",
-    summary="Read bars, oldest first, a page at a time",
+    summary="Read bars, oldest first, a page at a time (or the newest page first, with `latest`)",
     response_model=BarPage,
     responses=problems(422, 503),
 )
@@ -164,11 +170,28 @@ async def read_bars(
     end: Annotated[IsoDatetime | None, Query(description="up to this time, inclusive; before `start`: no bars")] = None,
     after: Annotated[IsoDatetime | None, Query(description="`next_after` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"bars per page, at most {MAX_PAGE}")] = 500,
+    latest: Annotated[
+        bool, Query(description="the newest `limit` bars of the range; older ones with `before`")
+    ] = False,
+    before: Annotated[
+        IsoDatetime | None, Query(description="with `latest`: `next_before` of the previous page")
+    ] = None,
+    adjust: AdjustQuery = "none",
 ) -> BarPage:
-    """Bars of one symbol and timeframe, sorted by time; follow `next_after` for the next page."""
+    """Bars of one symbol and timeframe, sorted by time; follow `next_after` for the next page, or with
+    `latest`, `next_before` for the page of older bars. Prices adjusted for corporate actions as asked
+    (volume for splits); the bars as stored never change."""
     lo = max(to_ms(start) if start else PAGE_FROM, to_ms(after) + 1 if after else PAGE_FROM)
-    hi = to_ms(end) if end else PAGE_TO
-    chosen = await store.page(symbol, timeframe, lo, hi, limit + 1)
-    bars = chosen.take(slice(0, limit)).bars(symbol, timeframe)
-    next_after = bars[-1].ts if len(chosen) > limit else None
-    return BarPage(symbol=symbol, timeframe=timeframe, bars=bars, next_after=next_after)
+    hi = min(to_ms(end) if end else PAGE_TO, to_ms(before) - 1 if before else PAGE_TO)
+    chosen = await store.read(symbol, timeframe, lo, hi, limit + 1, newest=latest, adjust=adjust)
+    more = len(chosen) > limit
+    shown = chosen.take(slice(1, None) if latest and more else slice(0, limit))
+    bars = shown.bars(symbol, timeframe)
+    return BarPage(
+        symbol=symbol,
+        timeframe=timeframe,
+        adjust=adjust,
+        bars=bars,
+        next_after=bars[-1].ts if more and not latest else None,
+        next_before=bars[0].ts if more and latest else None,
+    )

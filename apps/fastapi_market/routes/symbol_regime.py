@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from apps.common.calendars import AssetClass
+from apps.common.calendars import periods_per_year as calendar_periods
 from apps.common.contracts import MarketRegime, RegimeParams, RegimeRequest, RegimeResponse
-from apps.common.contracts.market import SYMBOL_PATTERN, Timeframe
+from apps.common.contracts.market import SYMBOL_PATTERN, Adjust, Timeframe
 from apps.common.contracts.regime import MAX_CLOSES
 from apps.common.http_async import send_contract
 from apps.common.service_calls import ContractCall
@@ -15,6 +17,7 @@ from apps.fastapi_market.columns import CLOSE, from_ms
 from apps.fastapi_market.dependencies import HttpDep, SettingsDep, StoreDep
 from apps.fastapi_market.openapi import problems
 from apps.fastapi_market.problems import ProblemError
+from apps.fastapi_market.routes.bars import PAGE_FROM, PAGE_TO
 
 router = APIRouter(tags=["regime"])
 MIN_CLOSES = RegimeParams().min_closes  # the method's own minimum, with its default parameters
@@ -41,13 +44,22 @@ async def read_regime(
             description=f"newest bars sent to the method; fewer than {MIN_CLOSES} stored is a 409",
         ),
     ] = 1000,
+    adjust: Annotated[Adjust, Query(description="the closes' adjustment for corporate actions")] = "all",
+    asset_class: Annotated[
+        AssetClass, Query(description="the instrument's: its trading calendar gives `periods_per_year`")
+    ] = "equity",
+    periods_per_year: Annotated[
+        int | None, Query(ge=1, le=525_600, description="bars per year, instead of the calendar's")
+    ] = None,
 ) -> MarketRegime:
-    """Read the newest bars from the store and ask flask_regime for their regimes."""
-    newest = await store.latest(symbol, timeframe, lookback)
+    """Read the newest bars from the store, adjusted as asked (for splits and dividends by default),
+    and ask flask_regime for their regimes; volatility annualised by the timeframe's bars per year in
+    the instrument's trading calendar (apps/common/calendars.py), or by ``periods_per_year``."""
+    newest = await store.read(symbol, timeframe, PAGE_FROM, PAGE_TO, lookback, newest=True, adjust=adjust)
     timestamps, closes = [from_ms(ms) for ms in newest.ts.tolist()], newest.values[:, CLOSE].tolist()
     if not closes:
         raise ProblemError(404, f"No {timeframe} bars for {symbol}.")
-    params = RegimeParams()
+    params = RegimeParams(periods_per_year=periods_per_year or calendar_periods(timeframe, asset_class))
     if len(closes) < params.min_closes:
         raise ProblemError(
             409, f"{symbol} has {len(closes)} {timeframe} bars; the method needs at least {params.min_closes}."
@@ -66,4 +78,6 @@ async def read_regime(
         bars_used=len(closes),
         features={name: getattr(latest, name) for name in _FEATURES},
         params=answer.params,
+        adjust=adjust,
+        periods_per_year=answer.params.periods_per_year,
     )

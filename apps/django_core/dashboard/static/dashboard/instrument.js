@@ -1,4 +1,4 @@
-// The instrument page's chart: closes as a line (uPlot), the trend regime as coloured bands behind
+// The instrument page's chart: the newest closes, adjusted for splits and dividends, as a line (uPlot), the trend regime as coloured bands behind
 // it, the volatility regime as a strip under it; a time-range selector and drag-to-zoom.
 // The chart element says what it drew (data-state, data-points, data-trend-bands,
 // data-volatility-bands) and how long drawing took (data-draw-ms: data in hand to chart drawn).
@@ -106,14 +106,14 @@
           const i = u.cursor.idx;
           if (i === null || i === undefined) return;
           const day = new Date(data.time[i] * 1000).toISOString().slice(0, 10);
-          note.textContent = `${day}: close ${data.close[i]} · trend ${trendAt[i] || "—"} · volatility ${volatilityAt[i] || "—"}`;
+          note.textContent = `${day}: close ${data.close[i].toFixed(2)} (adjusted) · trend ${trendAt[i] || "—"} · volatility ${volatilityAt[i] || "—"}`;
         }],
       },
     };
     box.replaceChildren();
     const plot = new uPlot(options, [data.time, data.close], box);
     const notes = [];
-    if (data.truncated) notes.push(`Showing the first ${data.bars.toLocaleString()} bars.`);
+    if (data.left_out) notes.push(`Showing the newest ${data.bars.toLocaleString()} bars; ${data.left_out.toLocaleString()} older ones are left out.`);
     if (data.regimes_note) notes.push(data.regimes_note);
     note.textContent = notes.join(" ") || "Drag across the chart to zoom in; pick a range above.";
     selectRanges(plot, data);
