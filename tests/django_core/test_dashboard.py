@@ -144,11 +144,15 @@ def test_the_chart_shows_the_newest_bars_says_how_many_it_left_out_and_their_reg
     assert data["trend"] == regime_runs(list(series.trend)) and data["trend"]
 
 
-def test_the_chart_is_adjusted_for_splits_and_annualised_in_its_instruments_calendar(client, stored, test_urls):
+def test_the_chart_is_adjusted_for_splits_and_annualised_in_its_instruments_calendar(
+    client, stored, services_in_threads
+):
     symbol, bars = stored(120)
     Instrument.objects.filter(symbol=symbol).update(asset_class="crypto")
     split = {"symbol": symbol, "type": "split", "ex_date": bars[100]["ts"][:10], "ratio": 4}
-    assert httpx.post(f"{test_urls['fastapi_market']}/actions", json={"actions": [split]}, headers=TOKEN).is_success
+    assert httpx.post(
+        f"{services_in_threads['fastapi_market']}/actions", json={"actions": [split]}, headers=TOKEN
+    ).is_success
     data = client.get(f"/instruments/{symbol}/chart/").json()
     assert data["close"] == [bar["close"] / 4 for bar in bars[:100]] + [bar["close"] for bar in bars[100:]]
     assert data["params"]["periods_per_year"] == 365  # a daily bar of crypto, traded every day

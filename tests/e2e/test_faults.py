@@ -119,7 +119,11 @@ def test_flask_killed_and_back(stack):
 def test_sigterm_to_fastapi_mid_ingest_loses_no_acknowledged_bar(stack):
     market = stack.url("fastapi_market")
     symbols = ["FLT.TERM"]
-    batches = [make_bars(symbols[0], 2000)[i : i + 200] for i in range(0, 2000, 200)]
+    # Far more batches than can be acknowledged between the fourth acknowledgement and SIGTERM, on
+    # any machine: 10 batches once all finished in that gap on an idle one. After the stop, each
+    # remaining batch is refused at once, so a long tail costs little.
+    bars = make_bars(symbols[0], 20_000)
+    batches = [bars[i : i + 200] for i in range(0, len(bars), 200)]
     log = BatchLog()
     acknowledged_four = threading.Event()
 
