@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from apps.common.access import granted
 from apps.common.config import var_dir
 from apps.common.databases import MongoTarget
 from scripts import doctor
@@ -252,14 +253,20 @@ def test_a_mongodb_at_the_day_one_address_gets_one_line_on_how_to_use_it(session
 def test_tokens_names_each_scope_and_never_a_token(monkeypatch):
     result = doctor.check_tokens("test")
     assert result.status == doctor.OK
-    assert result.detail.startswith("operator: ") and "fastapi_market: 1 rule on flask_regime" in result.detail
+    market_rules = len(granted("fastapi_market", "test"))  # the access table's: fastapi_market calls Flask only
+    assert {rule.service for rule in granted("fastapi_market", "test")} == {"flask_regime"}
+    assert (
+        result.detail.startswith("operator: ")
+        and f"fastapi_market: {market_rules} rules on flask_regime" in result.detail
+    )
     assert not any(value in result.detail for value in TEST_TOKENS.values())
 
 
 def test_a_token_a_service_does_not_accept_fails_naming_both(monkeypatch):
-    """django_core sends a token flask_regime was not told of: its regime calls would get 403."""
+    """django_core sends a token no service was told of: its calls to the first service it calls would get 403."""
     monkeypatch.setenv("DJANGO_CORE_TOKEN", "a-token-no-service-was-given-its-digest")
     result = doctor.check_tokens("test")
     assert result.status == doctor.FAIL
-    assert result.detail == "django_core's token is not in flask_regime's ACCEPTED_TOKENS: its calls there get 403"
+    first = min(rule.service for rule in granted("django_core", "test"))
+    assert result.detail == f"django_core's token is not in {first}'s ACCEPTED_TOKENS: its calls there get 403"
     assert "a-token-no-service" not in result.detail + result.fix

@@ -37,7 +37,8 @@ AssetClassQuery = Annotated[
 ]
 PeriodsQuery = Annotated[int | None, Query(ge=1, le=525_600, description="bars per year, instead of the calendar's")]
 KRegimesQuery = Annotated[
-    int | None, Query(ge=2, le=3, description="markov: 2 regimes (low, high volatility; the default) or 3")
+    int | None,
+    Query(ge=2, le=3, description="markov: 2 regimes (low, high volatility; the default) or 3 (ignored by rules)"),
 ]
 
 
@@ -67,7 +68,8 @@ async def read_regime(
             ge=1,
             le=MAX_CLOSES,
             description=f"rules: newest bars sent to the method ({RULES_LOOKBACK} by default; fewer than "
-            f"{MIN_CLOSES} stored is a 409); markov: the newest per-bar rows answered with bars=true (default all)",
+            f"{MIN_CLOSES} bars read, stored or asked for, is a 409); markov: the newest per-bar rows answered "
+            "(default all)",
         ),
     ] = None,
     adjust: AdjustQuery = "all",
@@ -75,11 +77,15 @@ async def read_regime(
     periods_per_year: PeriodsQuery = None,
     k_regimes: KRegimesQuery = None,
     bars: Annotated[
-        bool | None, Query(description="markov: also each bar's filtered probabilities, oldest first")
+        bool | None,
+        Query(description="markov: also each bar's filtered probabilities, oldest first (ignored by rules)"),
     ] = None,
     smoothed: Annotated[
         bool | None,
-        Query(description="markov, with bars=true: also each bar's smoothed probabilities, hindsight (later bars)"),
+        Query(
+            description="markov: also each bar's smoothed probabilities, hindsight (later bars); implies bars=true "
+            "(ignored by rules)"
+        ),
     ] = None,
 ) -> MarketRegime | MarkovMarketRegime:
     """Read the newest bars from the store, adjusted as asked (for splits and dividends by default), and
@@ -89,16 +95,11 @@ async def read_regime(
     calendar (apps/common/calendars.py), or by ``periods_per_year``."""
     per_year = periods_per_year or calendar_periods(timeframe, asset_class)
     if method == "markov":
-        if smoothed and not bars:
-            raise _invalid("smoothed", "smoothed probabilities come per bar: send bars=true with it")
         key = FitKey(symbol, timeframe, adjust, k_regimes or 2)
-        query = MarkovQuery(key, per_year, bars=bool(bars), smoothed=bool(smoothed), lookback=lookback)
+        per_bar = bool(bars or smoothed)  # smoothed probabilities come per bar: asking for them asks for the rows
+        query = MarkovQuery(key, per_year, bars=per_bar, smoothed=bool(smoothed), lookback=lookback)
         return await MarkovRegimes(store, fits, http, settings.flask_regime_url).regime(query)
-    for name, value in (("k_regimes", k_regimes), ("bars", bars), ("smoothed", smoothed)):
-        if value is not None:
-            raise _invalid(name, "applies to method=markov only")
-    if lookback is not None and lookback < MIN_CLOSES:
-        raise _invalid("lookback", f"must be at least {MIN_CLOSES} with method=rules")
+    # The rules take no k_regimes, bars or smoothed: every combination the schema allows is answered.
     return await _rules_regime(store, http, settings, symbol, timeframe, lookback or RULES_LOOKBACK, adjust, per_year)
 
 
@@ -127,10 +128,6 @@ async def create_regime_fit(
     return await MarkovRegimes(store, fits, http, settings.flask_regime_url).regime(query, refit=True)
 
 
-def _invalid(field: str, message: str) -> ProblemError:
-    return ProblemError(422, "The request is invalid.", errors=[{"field": f"query.{field}", "message": message}])
-
-
 async def _rules_regime(
     store: SeriesStore,
     http: HttpDep,
@@ -149,7 +146,9 @@ async def _rules_regime(
     params = RegimeParams(periods_per_year=per_year)
     if len(closes) < params.min_closes:
         raise ProblemError(
-            409, f"{symbol} has {len(closes)} {timeframe} bars; the method needs at least {params.min_closes}."
+            409,
+            f"{len(closes)} {timeframe} bars of {symbol} read (lookback {lookback}); the method needs at least "
+            f"{params.min_closes}.",
         )
     # Only the latest bar's regime comes back, and its time is known here: the closes alone go.
     request = RegimeRequest(closes=closes, params=params, include_bars=False)
