@@ -43,14 +43,15 @@ _BARE_DRAW = """async (count) => {
 
 
 def series_summary_ms(
-    market_url: str, symbol: str, timeframe: str = "1d", requests: int = 20
+    market_url: str, symbol: str, token: str, timeframe: str = "1d", requests: int = 20
 ) -> tuple[float, float, dict[str, Any]]:
     """p50 ms of ``GET /series``; and the baseline: ms to count ``symbol``'s bars and find its newest
-    by reading the series whole (``GET /bars`` page after page: what the summary spares a reader)."""
+    by reading the series whole (``GET /bars`` page after page: what the summary spares a reader). Every
+    read carries ``token`` (a production read needs one)."""
     import httpx
 
     times = []
-    with httpx.Client(timeout=60) as client:
+    with httpx.Client(timeout=60, headers={"Authorization": f"Bearer {token}"}) as client:
         client.get(f"{market_url}/series").raise_for_status()  # warms the connection
         for _ in range(requests):
             started = time.perf_counter()
@@ -169,16 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--market-url", help="fastapi_market (default: from config/)")
     parser.add_argument("--bars", type=int, default=3000, help="daily bars on the chart (default 3000)")
     args = parser.parse_args(argv)
-    from apps.common.config import ConfigError
-    from apps.fastapi_market.settings import load_settings
+    from apps.common.config import ConfigError, load_common
 
     try:
-        market = load_settings()
-        market_url = args.market_url or market.common.fastapi_market_url
-        draw = chart_draw_ms(
-            args.django_url or market.common.django_core_url, market_url, market.common.internal_api_token, args.bars
-        )
-        summary = series_summary_ms(market_url, CHART_SYMBOL)
+        common = load_common("bench_dashboard")  # the operator's token: it registers an instrument and its bars
+        market_url = args.market_url or common.fastapi_market_url
+        draw = chart_draw_ms(args.django_url or common.django_core_url, market_url, common.tokens.own, args.bars)
+        summary = series_summary_ms(market_url, CHART_SYMBOL, common.tokens.own)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -1,10 +1,14 @@
 """Prepare the databases: create the MySQL database, apply Django's migrations, check MongoDB, create
-the series store's collections (with their GIN indexes on this project's FerretDB), and move the bars
-an earlier version kept into the store. Safe to run again: it changes only what is missing, and says so.
+the series store's collections and the regime fits' (with their GIN indexes on this project's
+FerretDB), and move the bars an earlier version kept into the store. Safe to run again: it changes
+only what is missing, and says so.
 
     python -m scripts.bootstrap_db [--profile dev]
 
-Progress goes to stderr; the exit code is 0 when every step succeeded, 1 otherwise.
+In the production profile (the migrate job) Django's deploy checks and the project's run first
+(apps/django_core/deploy_checks.py): a warning stops it, exit 2, before any database changes.
+Progress goes to stderr; the exit code is 0 when every step succeeded, 1 when one failed, 2 for the
+configuration.
 """
 
 from __future__ import annotations
@@ -20,11 +24,15 @@ from apps.common.mysql_advice import mysql_advice
 from scripts.profile_option import profile_parser
 
 if TYPE_CHECKING:
-    from apps.fastapi_market.settings import Settings as MarketSettings
+    from apps.fastapi_market.settings import MarketDatabase
 
 
 class BootstrapError(Exception):
     """A failed step; the message names the server and says how to fix it."""
+
+
+class DeployCheckFailed(Exception):
+    """Production's deploy checks reported something: nothing was migrated (the message is the report)."""
 
 
 def say(message: str) -> None:
@@ -74,6 +82,14 @@ def django_migrate() -> int:
     return len(plan)
 
 
+def market_collections() -> tuple[str, ...]:
+    """fastapi_market's collections, each read by ``_id`` alone: the series store's and the regime fits'."""
+    from apps.fastapi_market.markov_fits import FITS
+    from apps.fastapi_market.versions import COLLECTIONS
+
+    return (*COLLECTIONS, FITS)
+
+
 def mongo_collections_ensure(target: MongoTarget, timeout_ms: int) -> tuple[str, list[str]]:
     """Ping MongoDB and create the series store's missing collections; return the server's name and
     the collections created."""
@@ -81,13 +97,12 @@ def mongo_collections_ensure(target: MongoTarget, timeout_ms: int) -> tuple[str,
     from pymongo.errors import PyMongoError
 
     from apps.common.database_servers import mongo_server_name_sync
-    from apps.fastapi_market.versions import COLLECTIONS
 
     client = MongoClient[dict[str, Any]](target.url, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms)
     try:
         client.admin.command("ping")
         db = client[target.database]
-        missing = [name for name in COLLECTIONS if name not in db.list_collection_names()]
+        missing = [name for name in market_collections() if name not in db.list_collection_names()]
         for name in missing:  # made now, so that FerretDB's tables exist for their GIN indexes
             db.create_collection(name)
         return mongo_server_name_sync(db), missing
@@ -146,12 +161,11 @@ def ferretdb_gin_indexes_ensure(target: MongoTarget) -> tuple[str, bool]:
             "FerretDB's PostgreSQL is not one this project started: its filters are not indexed "
             "(see the README, 'The embedded MongoDB')"
         ), False
-    from apps.fastapi_market.versions import COLLECTIONS
     from scripts.private_db.postgresql import gin_indexes_ensure
 
     created = []
     with cluster.connect(database="ferretdb") as conn:
-        for collection in COLLECTIONS:
+        for collection in market_collections():
             created += [
                 f"{collection}.{field}" for field in gin_indexes_ensure(conn, target.database, collection, ["_id"])
             ]
@@ -163,11 +177,18 @@ def bootstrap(profile: str) -> tuple[bool, list[str]]:
     """Run every step of each database, the second even when the first fails; whether anything
     changed, and what failed (one line each)."""
     from apps.django_core.env import load_settings as django_settings
-    from apps.fastapi_market.settings import load_settings as market_settings
+    from apps.fastapi_market.settings import load_database
 
     os.environ["APP_ENV"] = profile  # Django's settings read the same profile
     mysql = django_settings(profile).mysql
-    market = market_settings(profile)
+    market = load_database(profile)  # not fastapi_market's token: the job holds only what it uses
+    if profile == "production":  # the migrate job's first step: nothing changes in a deployment that fails them
+        from apps.django_core.deploy_checks import deploy_check_report
+
+        report = deploy_check_report()
+        if report:
+            raise DeployCheckFailed(report)
+        say("deploy checks (Django's check --deploy and the project's): no issues")
     changed, failures = False, []
     steps: list[Callable[[], bool]] = [lambda: mysql_bootstrap(mysql), lambda: mongo_bootstrap(market)]
     for step in steps:
@@ -186,7 +207,7 @@ def mysql_bootstrap(mysql: MySQLTarget) -> bool:
     return bool(created or applied)
 
 
-def mongo_bootstrap(market: MarketSettings) -> bool:
+def mongo_bootstrap(market: MarketDatabase) -> bool:
     server, created = mongo_collections_ensure(market.mongo, market.mongo_timeout_ms)
     say(
         f"MongoDB {market.mongo.address} ({server}): ping ok; database {market.mongo.database}: "
@@ -211,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
         changed, failures = bootstrap(args.profile or current_profile())
     except ConfigError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    except DeployCheckFailed as exc:
+        print(exc, file=sys.stderr)
+        say("stopped before touching a database: the deploy checks above failed")
         return 2
     for failure in failures:
         say(f"failed: {failure}")

@@ -1,7 +1,10 @@
 """Check or show every service's configuration: each value, where it came from, what is wrong.
 
     python scripts/config.py check [--profile P]            validate every service's settings
-    python scripts/config.py show [SERVICE] [--profile P]   each value and where it came from
+    python scripts/config.py show [SERVICE] [--profile P]   each value and where it came from, and
+                                                            what each token may call (never its value)
+    python scripts/config.py token CALLER                   a new token for a caller, and its digest
+    python scripts/config.py access                         the access table: who may call what
 
 (also ``python -m scripts.config`` and ``aetherion-config``). The precedence of the files is
 described in apps/common/config.py; this script knows which module parses each service's settings.
@@ -14,6 +17,8 @@ import importlib
 import sys
 from urllib.parse import urlsplit
 
+from apps.common.access import TOKEN_CALLERS, table_markdown
+from apps.common.auth import Tokens
 from apps.common.config import PROFILES, SERVICES, ConfigError, ServiceConfig, current_profile, read_unsealed
 
 # Where each service declares its settings: a module with SERVICE and parse_settings(config).
@@ -60,6 +65,46 @@ def show(services: list[str], profile: str) -> int:
             console.print(f"[red]problem[/]: {problem}", highlight=False)
         for line in server_lines(config):
             console.print(line, highlight=False)
+        for line in token_lines(service, profile):
+            console.print(line, highlight=False)
+    return 0
+
+
+def token_lines(service: str, profile: str) -> list[str]:
+    """What the service's own token may call, and whose tokens it accepts: scopes, never values."""
+    from apps.common.access import scope
+    from apps.common.config import OWN_TOKEN
+
+    common = inspect_common(service, profile)
+    lines = []
+    own_name = OWN_TOKEN[service]
+    if own_name:
+        calls = scope(service, profile)  # type: ignore[arg-type]  # a service is a caller
+        lines.append(f"token {own_name} ({'set' if common.own else 'not set'}): {service} may call " + "; ".join(calls))
+    else:
+        lines.append(f"token: none ({service} calls no other service)")
+    accepted = ", ".join(common.callers()) or "no one's (only what needs no token)"
+    lines.append(f"accepts the tokens of: {accepted} (ACCEPTED_TOKENS, as SHA-256 digests)")
+    return lines
+
+
+def inspect_common(service: str, profile: str) -> Tokens:
+    """The tokens ``service`` would have in ``profile`` (its problems are reported with the rest)."""
+    from apps.common.config import ServiceConfig, parse_tokens
+
+    return parse_tokens(ServiceConfig(service, profile))
+
+
+def token(caller: str) -> int:
+    """Print a new token for ``caller``, the variable it goes in, and its line for ACCEPTED_TOKENS."""
+    import secrets
+
+    from apps.common.auth import token_digest
+
+    value = secrets.token_urlsafe(48)
+    print(f"{caller.upper()}_TOKEN={value}")
+    print(f"ACCEPTED_TOKENS entry: {caller}:{token_digest(value)}")
+    print("(to rotate: add the entry beside the old one, deploy the new token, then remove the old entry)")
     return 0
 
 
@@ -94,12 +139,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python scripts/config.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--profile", choices=PROFILES, help="config profile (default: APP_ENV, else dev)")
+    profile_help = "config profile (default: APP_ENV, else dev)"
+    parser.add_argument("--profile", choices=PROFILES, help=profile_help)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("check", help="validate every service's configuration")
+    check_parser = commands.add_parser("check", help="validate every service's configuration")
     show_parser = commands.add_parser("show", help="print resolved settings and their sources")
     show_parser.add_argument("service", nargs="?", choices=SERVICES)
+    for sub in (check_parser, show_parser):  # before the command or after it, as the usage lines write it
+        sub.add_argument("--profile", choices=PROFILES, help=profile_help, default=argparse.SUPPRESS)
+    token_parser = commands.add_parser("token", help="make a new token for a caller, with its digest")
+    token_parser.add_argument("caller", choices=TOKEN_CALLERS)
+    commands.add_parser("access", help="print the access table (apps/common/access.py) as Markdown")
     args = parser.parse_args(argv)
+    if args.command == "token":
+        return token(args.caller)
+    if args.command == "access":
+        print(table_markdown(), end="")
+        return 0
     try:
         profile = args.profile or current_profile()
     except ConfigError as exc:

@@ -2,7 +2,8 @@
 
     python -m scripts.doctor [--profile dev] [--json]
 
-Checks, in order: the Python version, the pinned requirements, the configuration, the three
+Checks, in order: the Python version, the pinned requirements, the configuration, each caller's
+token and what it may call (its scope, never its value: accepted where its rules send it), the three
 service ports, MySQL, MongoDB, and whether Flask answers where FastAPI will call it. Each one
 says ok, warn or FAIL, with one line saying what to do. Prints a table (or JSON with --json) on
 stdout; exits 1 when a check failed, 0 otherwise (warnings do not fail).
@@ -45,6 +46,7 @@ PORT_PROBE_TIMEOUT_S = 1.0
 SHOWN_AT_MOST = 3
 SERVICES = ("django_core", "fastapi_market", "flask_regime")
 CONFIG_FIX = "run `python -m scripts.config check` and fix the lines it prints"
+ACCEPT_FIX = "add its ACCEPTED_TOKENS entry to every service (docs/security.md)"
 
 
 # --- 1. Python ------------------------------------------------------------------------------
@@ -127,6 +129,32 @@ def check_config(profile: str) -> CheckResult:
         return CheckResult("config", OK, f"all {len(SERVICES)} services valid")
     count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
     return CheckResult("config", FAIL, f"{problems[0]} — {count} in all", CONFIG_FIX)
+
+
+def check_tokens(profile: str) -> CheckResult:
+    """Each caller's token is accepted by every service its rules let it call (never printing one)."""
+    from apps.common.access import TOKEN_CALLERS, granted
+    from apps.common.auth import token_digest
+    from scripts.config import inspect, inspect_common
+
+    if any(inspect(service, profile).problems() for service in SERVICES):
+        return skipped("tokens")
+    accepted = {service: inspect_common(service, profile).accepted for service in SERVICES}
+    scopes, refused = [], []
+    for caller in TOKEN_CALLERS:
+        own = inspect_common("scripts" if caller == "operator" else caller, profile).own
+        called = sorted({rule.service for rule in granted(caller, profile)})
+        count = len(granted(caller, profile))
+        scopes.append(f"{caller}: {count} rule{'s' * (count != 1)} on {', '.join(called) or 'nothing'}")
+        refused += [
+            f"{caller}'s token is not in {service}'s ACCEPTED_TOKENS: its calls there get 403"
+            for service in called
+            if not own or accepted[service].get(token_digest(own)) != caller
+        ]
+    detail = "; ".join(scopes) + "; flask_regime: no token (calls no one)"
+    if refused:
+        return CheckResult("tokens", FAIL, refused[0], f"python -m scripts.config token CALLER, then {ACCEPT_FIX}")
+    return CheckResult("tokens", OK, detail)
 
 
 # --- 4. Ports -------------------------------------------------------------------------------
@@ -222,6 +250,7 @@ def resolve_profile(requested: str | None) -> tuple[str, str | None]:
 
 CHECKS: tuple[tuple[str, Callable[[str], CheckResult]], ...] = (
     ("config", check_config),
+    ("tokens", check_tokens),
     ("ports", check_ports),
     ("mysql", check_mysql),
     ("mongo", check_mongo),

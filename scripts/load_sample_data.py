@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     bars, actions = read_sample_bars(args.symbols), sample_actions(args.symbols)
     summary: dict[str, dict[str, Any]] = {}
     try:
-        with httpx.Client(headers=authorization_header(common.internal_api_token), timeout=60) as client:
+        with httpx.Client(headers=authorization_header(common.tokens.own), timeout=60) as client:
             with Progress(console=err, transient=True) as progress:
                 for symbol in args.symbols:
                     registered = instrument_register(client, common.django_core_url, symbol)

@@ -14,6 +14,7 @@ import os
 import shutil
 import socket
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ import pytest
 from apps.common.config import SERVICES, load_common
 from scripts.stack_processes import DATABASES, STARTS_RECORD
 from tests.processes import SeparateProcesses
+from tests.production_servers import ProductionServers, production_servers_started
 from tests.session import OWNS_SESSION_DIR, SESSION_DIR, SESSION_PORTS
 from tests.stack import (
     LIVE_PROCESSES,
@@ -252,6 +254,13 @@ def developer_mysql(tmp_path_factory):
     ensure(server)
     yield server
     stop(server)
+
+
+@pytest.fixture(scope="session")
+def production_servers(session_databases, tmp_path_factory) -> Iterator[ProductionServers]:
+    """deploy/Procfile.prod's three servers, production profile, on the test stack's databases."""
+    with production_servers_started(tmp_path_factory.mktemp("production")) as servers:
+        yield servers
 
 
 @pytest.fixture

@@ -11,9 +11,13 @@ from pathlib import Path
 
 # The documented dev/test defaults (config/*.env, README) and the tests' own made-up values.
 ALLOWED_VALUES = {
-    "dev-internal-token",  # INTERNAL_API_TOKEN, dev profile (config/common.env); production refuses it
+    "dev-operator-token",  # the dev profile's tokens (config/common.env); production refuses them
+    "dev-django-core-token",
+    "dev-fastapi-market-token",
     "dev-insecure-aetherion-change-me",  # DJANGO_SECRET_KEY, dev profile; production refuses it
-    "test-internal-token-not-a-secret",  # config/test.env: loopback-only, throw-away test stack
+    "test-operator-token-not-a-secret",  # config/test.env: loopback-only, throw-away test stack
+    "test-django-core-token-not-a-secret",
+    "test-fastapi-market-token-not-a-secret",
     "test-only-django-key-not-a-secret-loopback-throwaway-stack",  # config/test.env
     "aetherion-dev",  # the dev MySQL password in MYSQL_URL (config/django_core.env)
     "aetherion-test",  # the test stack's MySQL password (config/test.env)
@@ -29,6 +33,8 @@ ALLOWED_VALUES = {
 }
 # The deployment files' placeholders (deploy/, compose.yaml): a value to replace, never a secret.
 PLACEHOLDER = re.compile(r"^(?:CHANGE|REPLACE)-ME\b")
+# ACCEPTED_TOKENS: callers and the SHA-256 digests of their tokens (or placeholders): no token in it.
+DIGESTS = re.compile(r"^(?:\w+:(?:[0-9a-f]{64}|(?:CHANGE|REPLACE)-ME|…),?)+$")
 
 RULES = {
     "private key": re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY(?: BLOCK)?-----"),
@@ -60,12 +66,12 @@ class Finding:
 
 def _is_literal_secret(value: str) -> bool:
     """A literal worth reporting: not empty, not allowed, not a code expression or placeholder."""
-    if len(value) < 6 or value in ALLOWED_VALUES or PLACEHOLDER.match(value):
+    if len(value) < 6 or value in ALLOWED_VALUES or PLACEHOLDER.match(value) or DIGESTS.match(value):
         return False
     if value.lower() in ("none", "true", "false", "null"):
         return False
     if re.fullmatch(r"[A-Za-z_][\w.\[\]()]*", value) and ("." in value or "(" in value or value.isupper()):
-        return False  # a name or call (settings.common.internal_api_token, env.str(...), REAL_VALUE)
+        return False  # a name or call (settings.common.tokens.own, env.str(...), REAL_VALUE)
     return not re.search(r"[{}<>$%*]|\.\.\.", value)  # f-string, template, placeholder or mask
 
 

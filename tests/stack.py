@@ -37,10 +37,15 @@ VENV_BIN = Path(sys.executable).parent
 # so two sessions (two checkouts, or a developer's run beside CI) never meet. config/test.env's ports
 # are for a test stack started by hand with `honcho -f Procfile.test start`.
 SESSION_STACK: dict[str, str] = {}
-# The test profile's internal API token (config/test.env), as a header: for httpx, Flask's and
-# Starlette's test clients; for Django's test client (which takes headers as WSGI variables).
-INTERNAL_TOKEN: str = dotenv_values(CONFIG_DIR / "test.env")["INTERNAL_API_TOKEN"] or ""
-TOKEN = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
+# The test profile's tokens (config/test.env), by caller. TOKEN is the operator's, the caller that
+# may write everything (apps/common/access.py), as a header: for httpx, Flask's and Starlette's test
+# clients; DJANGO_TOKEN the same for Django's test client (which takes headers as WSGI variables).
+TEST_ENV = dotenv_values(CONFIG_DIR / "test.env")
+TEST_TOKENS: dict[str, str] = {
+    caller: TEST_ENV[f"{caller.upper()}_TOKEN"] or "" for caller in ("operator", "django_core", "fastapi_market")
+}
+OPERATOR_TOKEN = TEST_TOKENS["operator"]
+TOKEN = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
 DJANGO_TOKEN = {"HTTP_AUTHORIZATION": TOKEN["Authorization"]}
 
 

@@ -1,7 +1,9 @@
 """Every route of the three services, read from each framework's own URL map (never listed by hand).
 
 Each route is given as one concrete path (path parameters filled with a sample), the form the
-map defines, and with whether a path is in the map (for the other form of a path).
+map defines, and with whether a path is in the map (for the other form of a path). Each path also
+names its route as the access table (apps/common/access.py) does: the pattern the map writes
+(Django's admin, all of it, is the one route ``admin/``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from django.urls.resolvers import RoutePattern
 from fastapi.routing import iter_route_contexts
 from starlette.routing import Match, Mount
 
+from apps.django_core.routes import ADMIN
+
 SAMPLE = "ZZSLASH"  # a path parameter no test stores (a symbol, a file name, an object id)
 SAMPLES_BY_CONVERTER = {"int": "0", "uuid": "00000000-0000-0000-0000-000000000000"}
 _CONVERTER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
@@ -26,22 +30,24 @@ class UrlMap:
     service: str
     paths: list[str]  # one concrete path per route, as its map writes it
     is_route: Callable[[str], bool]  # whether a path is in the map (for some method)
+    routes: dict[str, str]  # each path's route, as the access table names it
 
 
 def django_url_map() -> UrlMap:
     """django_core's URLconf, walked through its includes; the admin's catch-all counts as no route
     (Django marks it ``no_append_slash`` for the same reason)."""
-    paths: list[str] = []
+    routes: dict[str, str] = {}
 
-    def walk(patterns, prefix: str) -> None:
+    def walk(patterns, prefix: str, route_prefix: str, admin: bool) -> None:
         for entry in patterns:
             piece = _django_sample(entry.pattern)
+            route = route_prefix + str(entry.pattern)
             if isinstance(entry, URLResolver):
-                walk(entry.url_patterns, prefix + piece)
+                walk(entry.url_patterns, prefix + piece, route, admin or entry.app_name == "admin")
             elif isinstance(entry, URLPattern):
-                paths.append("/" + prefix + piece)
+                routes["/" + prefix + piece] = ADMIN if admin else route
 
-    walk(get_resolver().url_patterns, "")
+    walk(get_resolver().url_patterns, "", "", False)
 
     def is_route(path: str) -> bool:
         try:
@@ -50,7 +56,7 @@ def django_url_map() -> UrlMap:
             return False
         return getattr(match.func, "should_append_slash", True)
 
-    return UrlMap("django_core", sorted(set(paths)), is_route)
+    return UrlMap("django_core", sorted(routes), is_route, routes)
 
 
 def _django_sample(pattern) -> str:
@@ -75,24 +81,25 @@ def _regex_sample(regex: str) -> str:
 
 def fastapi_url_map(app) -> UrlMap:
     """fastapi_market's routes and mounts, in the app's router."""
-    paths = []
+    routes: dict[str, str] = {}
     for context in iter_route_contexts(app.router.routes):  # included routers' routes too
         if isinstance(context.original_route, Mount):
-            paths.append(f"{context.path}/{SAMPLE}")
+            routes[f"{context.path}/{SAMPLE}"] = str(context.path)
         else:
-            paths.append(re.sub(r"\{[^}]+\}", SAMPLE, context.path))
+            routes[re.sub(r"\{[^}]+\}", SAMPLE, context.path)] = str(context.path)
 
     def is_route(path: str) -> bool:
         scope = {"type": "http", "path": path, "root_path": "", "method": "GET"}
         return any(route.matches(scope)[0] is not Match.NONE for route in app.router.routes)
 
-    return UrlMap("fastapi_market", sorted(set(paths)), is_route)
+    return UrlMap("fastapi_market", sorted(routes), is_route, routes)
 
 
 def flask_url_map(app) -> UrlMap:
     """flask_regime's URL map (Werkzeug rules)."""
     adapter = app.url_map.bind("127.0.0.1")
-    paths = [
-        adapter.build(rule.endpoint, {name: SAMPLE for name in rule.arguments}) for rule in app.url_map.iter_rules()
-    ]
-    return UrlMap("flask_regime", sorted(set(paths)), lambda path: bool(adapter.allowed_methods(path)))
+    routes = {
+        adapter.build(rule.endpoint, {name: SAMPLE for name in rule.arguments}): rule.rule
+        for rule in app.url_map.iter_rules()
+    }
+    return UrlMap("flask_regime", sorted(routes), lambda path: bool(adapter.allowed_methods(path)), routes)

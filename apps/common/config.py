@@ -31,14 +31,19 @@ from dotenv import dotenv_values
 from environs import Env, EnvError, EnvValidationError
 from marshmallow.validate import OneOf
 
+from apps.common.auth import Tokens, accepted_parse, token_digest
+from apps.common.secret_rules import STRONG_VALUE_COMMAND, secret_problem
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = REPO_ROOT / "config"
 # Where a value found by scripts/local_db.py is shown as coming from, in `config show`.
 FOUND = "found"
 PROFILES = ("dev", "test", "production")
 SERVICES = ("django_core", "fastapi_market", "flask_regime")
-DEV_INTERNAL_API_TOKEN = "dev-internal-token"
 MASK = "********"
+# Each caller's token is read from <CALLER>_TOKEN, each process sending its own (scripts: the operator's).
+OWN_TOKEN = {"django_core": "DJANGO_CORE_TOKEN", "fastapi_market": "FASTAPI_MARKET_TOKEN", "flask_regime": ""}
+OPERATOR_TOKEN = "OPERATOR_TOKEN"
 
 T = TypeVar("T")
 
@@ -156,14 +161,15 @@ class ServiceConfig:
         value: T = getattr(self.env, parser)(name, default)
         return value
 
-    def secret(self, name: str, dev_value: str) -> str:
-        """A secret: masked when shown; outside the dev profile it must be set, and not to ``dev_value``."""
+    def secret(self, name: str) -> str:
+        """A secret: masked when shown. In production it must be set, to no value a committed config file
+        gives it, at least SECRET_MIN_LENGTH characters long, and not look like a placeholder (``change-me``…)."""
         self.secrets.add(name)
         value = self.env.str(name, "") or ""
-        if self.profile != "dev" and not value:
-            self.refuse(name, f"required in the {self.profile} profile")
-        elif self.profile != "dev" and value == dev_value:
-            self.refuse(name, f"the dev value is refused in the {self.profile} profile; set a real secret")
+        if self.profile == "production":
+            reason = secret_problem(value, committed_values(name))
+            if reason:
+                self.refuse(name, f"{reason}; make one with: {STRONG_VALUE_COMMAND}")
         return value
 
     def refuse(self, name: str, reason: str) -> None:
@@ -244,6 +250,11 @@ class ServiceConfig:
         return f"fix it in {source}"
 
 
+def committed_values(name: str, config_dir: Path = CONFIG_DIR) -> set[str]:
+    """Every value a committed config file (``config/*.env``: the dev and test ones) gives ``name``."""
+    return {value for path in config_dir.glob("*.env") if (value := dotenv_values(path).get(name))}
+
+
 def mask_url_password(value: str) -> str:
     """``scheme://user:****@host/…`` for a URL with a password; anything else unchanged."""
     if "://" not in value:
@@ -279,13 +290,13 @@ def read_unsealed(service: str, parse: Callable[[ServiceConfig], object], profil
 
 @dataclass(frozen=True)
 class CommonSettings:
-    """What every service knows: its profile, where to bind, and where the others live."""
+    """What every service knows: its profile, where to bind, where the others live, and its tokens."""
 
     profile: str
     bind_host: str
     log_level: str
     log_format: str
-    internal_api_token: str
+    tokens: Tokens
     django_core_url: str
     fastapi_market_url: str
     flask_regime_url: str
@@ -305,11 +316,31 @@ def parse_common(config: ServiceConfig) -> CommonSettings:
         bind_host=env.str("BIND_HOST"),
         log_level=env.str("LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])),
         log_format=env.str("LOG_FORMAT", "plain", validate=OneOf(["plain", "json"])),
-        internal_api_token=config.secret("INTERNAL_API_TOKEN", DEV_INTERNAL_API_TOKEN),
+        tokens=parse_tokens(config),
         django_core_url=_service_url(config, "django_core"),
         fastapi_market_url=_service_url(config, "fastapi_market"),
         flask_regime_url=_service_url(config, "flask_regime"),
     )
+
+
+def parse_tokens(config: ServiceConfig) -> Tokens:
+    """The process's own token (a service's ``<SERVICE>_TOKEN``, a script's ``OPERATOR_TOKEN``) and the
+    digests of the tokens it accepts (``ACCEPTED_TOKENS``, required by a service in production)."""
+    own_name = OWN_TOKEN.get(config.service, OPERATOR_TOKEN)
+    own = config.secret(own_name) if own_name else ""
+    try:
+        accepted = accepted_parse(config.env.str("ACCEPTED_TOKENS", "") or "")
+    except ValueError as exc:
+        config.refuse("ACCEPTED_TOKENS", str(exc))
+        accepted = {}
+    if config.profile == "production" and config.service in SERVICES:
+        config.secrets.add("ACCEPTED_TOKENS")
+        committed = {token_digest(v) for name in (*OWN_TOKEN.values(), OPERATOR_TOKEN) for v in committed_values(name)}
+        if not accepted:
+            config.refuse("ACCEPTED_TOKENS", "required in the production profile: the callers' token digests")
+        elif committed & set(accepted):
+            config.refuse("ACCEPTED_TOKENS", "lists the digest of a committed dev or test token")
+    return Tokens(own, accepted)
 
 
 def load_common(service: str = "config", profile: str | None = None) -> CommonSettings:

@@ -1,6 +1,9 @@
 """One health primitive for every service: named dependency checks, each timed, one verdict.
 
-``/health`` answers 200 when every check is ok and 503 naming the failing checks otherwise.
+``/health`` answers 200 when every check is ok and 503 naming the failing checks otherwise. In
+production a caller with no credential (a load balancer, a visitor) gets each check's status and
+latency alone: no server version, no database error text; staff, the operator and the services get
+them (``shows_details``).
 """
 
 from __future__ import annotations
@@ -27,11 +30,11 @@ class CheckResult:
     error: str | None = None
     server: str | None = None  # the server that answered, named (apps.common.database_servers)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, detailed: bool = True) -> dict[str, Any]:
         body: dict[str, Any] = {"status": self.status, "latency_ms": self.latency_ms}
-        if self.error:
+        if self.error and detailed:
             body["error"] = self.error
-        if self.server:
+        if self.server and detailed:
             body["server"] = self.server
         return body
 
@@ -68,13 +71,20 @@ async def run_check_async(probe: Callable[[], Awaitable[str | None]], timeout: f
     return CheckResult(OK, _elapsed_ms(started), server=server)
 
 
-def health_report(service: str, checks: Mapping[str, CheckResult]) -> tuple[int, dict[str, Any]]:
-    """HTTP status and body (the HealthReport contract) for ``/health``: 200 if all checks pass, else 503."""
+def shows_details(caller: str, profile: str) -> bool:
+    """Whether a health answer to ``caller`` names servers and errors: not to a caller with no
+    credential in production."""
+    return profile != "production" or caller not in ("anonymous", "user")
+
+
+def health_report(service: str, checks: Mapping[str, CheckResult], detailed: bool = True) -> tuple[int, dict[str, Any]]:
+    """HTTP status and body (the HealthReport contract) for ``/health``: 200 if all checks pass, else 503;
+    without the checks' servers and errors unless ``detailed``."""
     failing = [name for name, result in checks.items() if result.status != OK]
     report = HealthReport(
         service=service,
         status=UNAVAILABLE if failing else OK,
-        checks={name: result.as_dict() for name, result in checks.items()} or None,
+        checks={name: result.as_dict(detailed) for name, result in checks.items()} or None,
         failing=failing or None,
     )
     return (503 if failing else 200), report.model_dump(exclude_none=True)

@@ -63,9 +63,14 @@ async def send_contract(client: aiohttp.ClientSession, call: ContractCall[M]) ->
     """Make ``call`` and parse the answer as its model."""
     content, headers = call.content()
     headers |= request_id_header()  # the session carries the token
+    timeout = client.timeout
+    if call.read_timeout is not None:
+        timeout = aiohttp.ClientTimeout(
+            total=timeout.total, connect=timeout.connect, sock_connect=timeout.sock_connect, sock_read=call.read_timeout
+        )
     try:
-        async with client.request(call.method, call.url, data=content, headers=headers) as response:
+        async with client.request(call.method, call.url, data=content, headers=headers, timeout=timeout) as response:
             status, answer = response.status, await response.read()
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise call_error(exc, call.service, call.url) from None
-    return answer_contract(status, answer, call.url, call.model, call.service, call.ok_statuses)
+    return answer_contract(status, answer, call.url, call.model, call.service, call.ok_statuses, call.passed_on)

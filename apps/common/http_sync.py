@@ -55,8 +55,14 @@ def get_contract_sync(
 def send_contract_sync(client: httpx.Client, call: ContractCall[M]) -> M:
     """Make ``call`` and parse the answer as its model (the client carries the token and request ID)."""
     content, headers = call.content()
+    timeout = client.timeout
+    if call.read_timeout is not None:
+        timeout = httpx.Timeout(connect=timeout.connect, read=call.read_timeout, write=timeout.write, pool=timeout.pool)
     try:
-        response = client.request(call.method, call.url, content=content, headers=headers)
+        response = client.request(call.method, call.url, content=content, headers=headers, timeout=timeout)
     except httpx.HTTPError as exc:
         raise call_error(exc, call.service, call.url) from None
-    return parse_contract(response, call.model, call.service, call.ok_statuses)
+    url = str(response.request.url)
+    return answer_contract(
+        response.status_code, response.content, url, call.model, call.service, call.ok_statuses, call.passed_on
+    )

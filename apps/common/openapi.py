@@ -33,10 +33,10 @@ PROBLEM_RESPONSES: dict[int, ProblemResponse] = {
     ),
     401: ProblemResponse(
         "Unauthorized",
-        "No internal token: send `Authorization: Bearer <INTERNAL_API_TOKEN>`.",
+        "No token: this operation needs a caller's own, `Authorization: Bearer <token>` (docs/security.md).",
         headers=("WWW-Authenticate",),
     ),
-    403: ProblemResponse("Forbidden", "The internal token is wrong."),
+    403: ProblemResponse("Forbidden", "The token is not accepted here, or its caller may not do this."),
     404: ProblemResponse("NotFound", "Nothing is there."),
     406: ProblemResponse("NotAcceptable", "The `Accept` header allows no media type this service sends."),
     409: ProblemResponse("Conflict", "The request conflicts with what is stored."),
@@ -102,7 +102,7 @@ def add_problem_components(document: dict[str, Any]) -> None:
     components.setdefault("securitySchemes", {})[SECURITY_SCHEME] = {
         "type": "http",
         "scheme": "bearer",
-        "description": "the shared INTERNAL_API_TOKEN",
+        "description": "a caller's own token (OPERATOR_TOKEN, DJANGO_CORE_TOKEN, FASTAPI_MARKET_TOKEN)",
     }
     components.setdefault("schemas", {}).update(problem_schemas())
     components.setdefault("headers", {}).update({name: dict(header) for name, header in HEADERS.items()})
@@ -119,7 +119,7 @@ def add_problem_components(document: dict[str, Any]) -> None:
 
 def set_problem_responses(operation: dict[str, Any], statuses: Iterable[int]) -> None:
     """Make the operation's answers of ``statuses`` the shared problem responses; one that answers 401
-    needs the internal token, and says so."""
+    needs a token, and says so."""
     responses = operation.setdefault("responses", {})
     for status in sorted(set(statuses)):
         responses[str(status)] = problem_ref(status)
@@ -136,10 +136,16 @@ def add_request_id_headers(document: dict[str, Any]) -> None:
 
 
 def operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for path_item in document.get("paths", {}).values():
+    for _, _, operation in routed_operations(document):
+        yield operation
+
+
+def routed_operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Each operation of ``document`` with its path and method."""
+    for path, path_item in document.get("paths", {}).items():
         for method in HTTP_METHODS:
             if method in path_item:
-                yield path_item[method]
+                yield path, method, path_item[method]
 
 
 def _header_refs(names: Iterable[str]) -> dict[str, dict[str, str]]:

@@ -7,13 +7,14 @@ apps/common/http_async.py (aiohttp: FastAPI), so a service installs only the cli
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from apps.common.auth import authorization_header
+from apps.common.contracts.problem import ValidationProblem
 from apps.common.request_id import REQUEST_ID_HEADER, current_request_id
 
 M = TypeVar("M", bound=BaseModel)
@@ -31,6 +32,10 @@ class ContractCall(Generic[M]):
     model: type[M]
     body: BaseModel | None = None  # a contract model, sent as JSON
     ok_statuses: Collection[int] = (200,)
+    read_timeout: float | None = None  # seconds to wait for the answer, when not the client's (a long computation)
+    # A problem the service answers with a status of these keys becomes a problem of the value's status
+    # here, with its detail (a 422 about data the caller read from its own store is the caller's 409).
+    passed_on: Mapping[int, int] = field(default_factory=dict)
 
     def content(self) -> tuple[bytes | None, dict[str, str]]:
         """The body as bytes, and the header that names its type (none without a body)."""
@@ -68,9 +73,18 @@ def unreachable_error(exc: Exception, service: str, url: str) -> ServiceCallErro
 
 
 def answer_contract(
-    status: int, content: bytes, url: str, model: type[M], service: str, ok_statuses: Collection[int] = (200,)
+    status: int,
+    content: bytes,
+    url: str,
+    model: type[M],
+    service: str,
+    ok_statuses: Collection[int] = (200,),
+    passed_on: Mapping[int, int] | None = None,
 ) -> M:
-    """An answer's body as ``model``; a bad status or a broken contract is a 502."""
+    """An answer's body as ``model``; a problem whose status ``passed_on`` names is passed on with its
+    detail; any other bad status, or a broken contract, is a 502."""
+    if passed_on and status in passed_on:
+        raise ServiceCallError(passed_on[status], f"{service}: {problem_detail(content, status)}")
     if status not in ok_statuses:
         raise ServiceCallError(502, f"{service} answered {status} at {url}")
     try:
@@ -79,3 +93,13 @@ def answer_contract(
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
         raise ServiceCallError(502, f"{service} broke its contract at {url}: {where}: {first['msg']}") from None
+
+
+def problem_detail(content: bytes, status: int) -> str:
+    """A problem document's detail, with each invalid field's message; the status when it is no problem."""
+    try:
+        problem = ValidationProblem.model_validate_json(content)
+    except ValidationError:
+        return f"answered {status}"
+    fields = "; ".join(f"{error.field}: {error.message}" for error in problem.errors or [])
+    return f"{problem.detail} {fields}".strip() if fields else problem.detail

@@ -9,7 +9,6 @@ from apps.common.databases import MySQLTarget
 from apps.common.server import ServerSettings, parse_server
 
 SERVICE = "django_core"
-DEV_SECRET_KEY = "dev-insecure-aetherion-change-me"
 
 
 @dataclass(frozen=True)
@@ -23,6 +22,9 @@ class DjangoCoreSettings:
     mysql: MySQLTarget
     mysql_connect_timeout: int
     mysql_read_timeout: int
+    behind_proxy: bool  # a TLS proxy in front says X-Forwarded-Proto (and strips a client's own)
+    hsts_include_subdomains: bool
+    hsts_preload: bool
 
 
 def parse_settings(config: ServiceConfig) -> DjangoCoreSettings:
@@ -38,12 +40,15 @@ def parse_settings(config: ServiceConfig) -> DjangoCoreSettings:
         common=parse_common(config),
         port=env.int("DJANGO_CORE_PORT"),
         server=parse_server(config),
-        secret_key=config.secret("DJANGO_SECRET_KEY", DEV_SECRET_KEY),
+        secret_key=config.secret("DJANGO_SECRET_KEY"),
         debug=debug,
         allowed_hosts=allowed_hosts,
         mysql=config.converted("MYSQL_URL", MySQLTarget.from_url),
         mysql_connect_timeout=env.int("MYSQL_CONNECT_TIMEOUT", 2),
         mysql_read_timeout=env.int("MYSQL_READ_TIMEOUT", 5),
+        behind_proxy=env.bool("DJANGO_BEHIND_PROXY", False),
+        hsts_include_subdomains=env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False),
+        hsts_preload=env.bool("DJANGO_HSTS_PRELOAD", False),
     )
 
 

@@ -2,20 +2,21 @@
 
 Each operation's problem statuses follow from what DRF and this project's middleware do with it
 (any request: 406 for an ``Accept`` it cannot meet, 413 above the body limit; a body: 400 and
-415; query parameters: 400; a path parameter or a page: 404; a write guarded by the internal
-token: 401 and 403), plus what a view names in ``problem_statuses`` (503 when MySQL is down,
-409 for a taken symbol). The responses themselves are the shared ones of apps.common.openapi.
+415; query parameters: 400; a path parameter or a page: 404; what the access table keeps from
+callers without a token in this profile: 401 and 403), plus what a view names in
+``problem_statuses`` (503 when MySQL is down, 409 for a taken symbol). The responses themselves are
+the shared ones of apps.common.openapi.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.openapi import AutoSchema
-from rest_framework.permissions import SAFE_METHODS
 
+from apps.common.access import refusals
 from apps.common.openapi import add_problem_components, set_problem_responses
-from apps.django_core.tower.permissions import InternalTokenForWrites
 
 EVERY_OPERATION = (406, 413)
 
@@ -37,14 +38,8 @@ class ProblemAutoSchema(AutoSchema):
             statuses.add(400)
         if any(parameter["in"] == "path" or parameter["name"] == "page" for parameter in parameters):
             statuses.add(404)
-        # A composed permission (A & B) is no class: it is not the token check on its own.
-        guarded = any(
-            isinstance(permission, type) and issubclass(permission, InternalTokenForWrites)
-            for permission in self.view.permission_classes
-        )
-        if guarded and self.method not in SAFE_METHODS:
-            statuses |= {401, 403}
-        return statuses
+        route = self.view.request.resolver_match.route if self.view.request.resolver_match else ""
+        return statuses | refusals("django_core", route, self.method, settings.CONFIG.common.profile)
 
     def get_auth(self) -> list[dict[str, list[str]]]:
         # The token is declared per operation, with its 401 (apps.common.openapi), not per authenticator.

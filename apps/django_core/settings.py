@@ -46,6 +46,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who the caller is, and whether the access table lets them call the route (apps/common/access.py).
+    "apps.django_core.access.access_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -84,10 +86,8 @@ STORAGES = {
 # Request bodies above this get a 413 problem (apps.django_core.problems); Django's default, stated.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-# --- Dashboard (apps.django_core.dashboard): who may see it ----------------------------------
-# Production: every page needs a staff login (the admin's login page). Elsewhere they are open to
-# read. Writes (the "refresh regimes" button) need a staff login and the CSRF token everywhere.
-DASHBOARD_LOGIN_REQUIRED = PRODUCTION
+# --- Who may call what: the access table (apps/common/access.py, apps.django_core.access) ----------
+# A page it refuses to a visitor sends them to the admin's login page.
 LOGIN_URL = "admin:login"
 # A refused CSRF check is a 403 problem that says why, like every other error.
 CSRF_FAILURE_VIEW = "apps.django_core.problems.csrf_failure"
@@ -101,8 +101,10 @@ DATABASES = {
         "PASSWORD": CONFIG.mysql.password,
         "HOST": CONFIG.mysql.host,
         "PORT": CONFIG.mysql.port,
-        # A fresh connection per request: a restarted server is picked up with no restart here.
-        "CONN_MAX_AGE": 0,
+        # A connection kept a minute per thread, checked before each request reuses it: a restarted
+        # server is picked up with no restart here, and a poll costs no new connection.
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             "charset": "utf8mb4",
             "connect_timeout": CONFIG.mysql_connect_timeout,
@@ -116,9 +118,10 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only (other bodies are 415): HTML-form parsing reads a missing or odd boolean as false.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    # No session authentication (and so no CSRF check): writes carry the internal token, which
-    # InternalTokenForWrites checks; BearerChallenge only names the scheme in 401 answers.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.django_core.tower.permissions.BearerChallenge"],
+    # No session authentication (and so no CSRF check): writes carry a caller's token. The access table
+    # decides (a view with no rule in it is refused); BearerChallenge names the scheme in 401 answers.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.django_core.api_access.BearerChallenge"],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.django_core.api_access.AccessTablePermission"],
     "EXCEPTION_HANDLER": "apps.django_core.problems.drf_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "apps.django_core.openapi.ProblemAutoSchema",
 }
@@ -151,9 +154,16 @@ quiet_unavailable_health()
 if PRODUCTION:
     SECURE_SSL_REDIRECT = True
     SECURE_REDIRECT_EXEMPT = [r"^health(/|$)"]  # probes from the platform speak plain HTTP inside it
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if CONFIG.behind_proxy:  # only when the deployment says a proxy sets it: else any client could
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Subdomains and the browsers' preload list bind every host of the domain to HTTPS for years:
+    # each is the deployment's choice (DJANGO_HSTS_INCLUDE_SUBDOMAINS, DJANGO_HSTS_PRELOAD), off by default.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = CONFIG.hsts_include_subdomains
+    SECURE_HSTS_PRELOAD = CONFIG.hsts_preload
+    SILENCED_SYSTEM_CHECKS = [
+        *(["security.W005"] if not CONFIG.hsts_include_subdomains else []),  # chosen off, not forgotten
+        *(["security.W021"] if not CONFIG.hsts_preload else []),
+    ]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

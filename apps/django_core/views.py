@@ -9,10 +9,9 @@ from pydantic import ValidationError
 
 from apps.common.contracts import LogLevelChange
 from apps.common.database_servers import mysql_server_name
-from apps.common.health import health_report, liveness_report, run_check
+from apps.common.health import health_report, liveness_report, run_check, shows_details
 from apps.common.internal import log_level_change, settings_report
 from apps.common.problems import invalid_fields
-from apps.django_core.auth import internal_only
 from apps.django_core.env import SERVICE, parse_settings
 from apps.django_core.problems import problem_response
 
@@ -33,7 +32,8 @@ def mysql_ping() -> str:
 @require_safe
 def read_health(request: HttpRequest) -> JsonResponse:
     """Readiness: 200 when MySQL answers, 503 naming it when not."""
-    status, body = health_report(SERVICE, {"mysql": run_check(mysql_ping)})
+    detailed = shows_details(getattr(request, "caller", "anonymous"), settings.CONFIG.common.profile)
+    status, body = health_report(SERVICE, {"mysql": run_check(mysql_ping)}, detailed)
     return JsonResponse(body, status=status)
 
 
@@ -44,7 +44,6 @@ def read_liveness(request: HttpRequest) -> JsonResponse:
 
 
 @require_safe
-@internal_only
 def read_settings(request: HttpRequest) -> JsonResponse:
     """This service's resolved settings and their sources, secrets masked."""
     return JsonResponse(settings_report(SERVICE, parse_settings, settings.CONFIG.common.profile))
@@ -52,7 +51,6 @@ def read_settings(request: HttpRequest) -> JsonResponse:
 
 @csrf_exempt  # a service-to-service call: the token authenticates it, there is no browser session
 @require_http_methods(["PUT"])
-@internal_only
 def update_log_level(request: HttpRequest) -> JsonResponse:
     """Change this process's log level until it restarts."""
     if request.content_type != "application/json":

@@ -12,6 +12,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from apps.fastapi_market.documents import Document
+from apps.fastapi_market.markov_fits import RegimeFits
 from apps.fastapi_market.settings import Settings
 from apps.fastapi_market.store import SeriesStore
 
@@ -47,8 +48,14 @@ async def get_store(request: Request) -> SeriesStore:
     return store
 
 
+async def get_fits(request: Request) -> RegimeFits:
+    fits: RegimeFits = _state(request, "fits", RegimeFits)
+    return fits
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 HttpDep = Annotated[aiohttp.ClientSession, Depends(get_http)]
 MongoDep = Annotated[AsyncMongoClient[Document], Depends(get_mongo)]
 MarketDbDep = Annotated[AsyncDatabase[Document], Depends(get_market_db)]
 StoreDep = Annotated[SeriesStore, Depends(get_store)]
+FitsDep = Annotated[RegimeFits, Depends(get_fits)]

@@ -20,10 +20,13 @@ from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
 from apps.common.config import ConfigError
+from apps.common.contracts.market import MAX_BODY_BYTES
 from apps.common.http_async import async_service_client
 from apps.common.logging import configure_logging
 from apps.common.mongo_advice import mongo_advice
 from apps.common.setting_home import setting_home
+from apps.fastapi_market.auth import AccessMiddleware
+from apps.fastapi_market.markov_fits import RegimeFits
 from apps.fastapi_market.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from apps.fastapi_market.openapi import install_openapi
 from apps.fastapi_market.problems import install_problem_handlers
@@ -54,12 +57,13 @@ def create_app(settings: Settings | None = None, *, warn_if_mongo_is_down: bool 
             tz_aware=True,
         )
         app.state.http = async_service_client(
-            token=settings.common.internal_api_token,
+            token=settings.common.tokens.own,
             connect_timeout=settings.regime_connect_timeout,
             read_timeout=settings.regime_read_timeout,
         )
         app.state.mongo_server = None  # the server's name, learnt by the first health check that reaches it
         app.state.store = SeriesStore(app.state.mongo[settings.mongo.database])
+        app.state.fits = RegimeFits(app.state.mongo[settings.mongo.database])
         # In the background: the server serves (and /health says 503) without waiting for it.
         mongo_check = None
         if warn_if_mongo_is_down:
@@ -86,7 +90,8 @@ def create_app(settings: Settings | None = None, *, warn_if_mongo_is_down: bool 
     )
     install_trailing_slash_rule(app.router)
     app.state.settings = settings
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, limit=MAX_BODY_BYTES)  # follows from the batch cap
+    app.add_middleware(AccessMiddleware, router=app.router, settings=settings)  # before the body is read
     app.add_middleware(RequestContextMiddleware)  # added last, so outermost: the 413 has an ID and a log line
     install_problem_handlers(app)
     app.include_router(health.router)
@@ -96,7 +101,7 @@ def create_app(settings: Settings | None = None, *, warn_if_mongo_is_down: bool 
     app.include_router(series.router)
     app.include_router(actions.router)
     app.include_router(internal.router)
-    install_openapi(app)
+    install_openapi(app, settings.common.profile)
     return app
 
 

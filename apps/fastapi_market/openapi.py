@@ -13,7 +13,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from apps.common.openapi import add_problem_components, operations, problem_ref, set_problem_responses
+from apps.common.access import refusals
+from apps.common.openapi import add_problem_components, problem_ref, routed_operations, set_problem_responses
+from apps.fastapi_market.settings import SERVICE
 
 EVERY_OPERATION = (413,)  # BodyLimitMiddleware answers before any route
 FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
@@ -24,21 +26,22 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: problem_ref(status) for status in statuses}
 
 
-def install_openapi(app: FastAPI) -> None:
+def install_openapi(app: FastAPI, profile: str) -> None:
     """Make ``app.openapi()`` (and so ``/openapi.json``) the truthful document, built once."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            return problem_document(generate())  # generate() keeps it as app.openapi_schema
+            return problem_document(generate(), profile)  # generate() keeps it as app.openapi_schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to change the document
 
 
-def problem_document(document: dict[str, Any]) -> dict[str, Any]:
-    """Rewrite FastAPI's ``document`` in place: every error answer a reference to a shared problem response."""
-    for operation in operations(document):
+def problem_document(document: dict[str, Any], profile: str) -> dict[str, Any]:
+    """Rewrite FastAPI's ``document`` in place: every error answer a reference to a shared problem response,
+    401 and 403 where the access table needs a token in ``profile``."""
+    for route, method, operation in routed_operations(document):
         responses = operation.setdefault("responses", {})
         statuses = {int(code) for code, response in responses.items() if "$ref" in response}
         if "422" in responses:  # FastAPI's own, wherever it validates parameters or a body
@@ -46,6 +49,7 @@ def problem_document(document: dict[str, Any]) -> dict[str, Any]:
         if "requestBody" in operation:  # a body FastAPI cannot parse (not JSON, a broken form)
             statuses.add(400)
         statuses.update(EVERY_OPERATION)
+        statuses.update(refusals(SERVICE, route, method.upper(), profile))
         set_problem_responses(operation, statuses)  # also drops the description FastAPI put beside $ref
     schemas = document.get("components", {}).get("schemas", {})
     for name in FASTAPI_VALIDATION_SCHEMAS:

@@ -43,6 +43,7 @@ from apps.fastapi_market.versions import (
     Catalog,
     Index,
     Plan,
+    SeriesVersion,
     commit_id,
     new_key,
     series_name,
@@ -148,6 +149,12 @@ class SeriesStore:
         """The symbol's splits and dividends, by ex-date."""
         return await self._action_list((await self.head())[1].actions.get(symbol))
 
+    async def version(self, symbol: str, timeframe: str) -> SeriesVersion | None:
+        """The series in the newest commit (None when it has no bars): what a read made now sees."""
+        number, catalog = await self.head()
+        entry = catalog.entries.get(series_name(symbol, timeframe))
+        return None if entry is None else SeriesVersion(number, entry, catalog.actions.get(symbol))
+
     async def read(
         self,
         symbol: str,
@@ -158,21 +165,24 @@ class SeriesStore:
         *,
         newest: bool = False,
         adjust: Adjust = "none",
+        at: SeriesVersion | None = None,
     ) -> Columns:
         """The first ``limit`` bars with ``lo_ms <= ts <= hi_ms`` (the last ones when ``newest``), oldest
-        first, their prices adjusted for the symbol's corporate actions as asked."""
+        first, their prices adjusted for the symbol's corporate actions as asked; of the version ``at``
+        (from ``version``, a few seconds old at most), else of the newest."""
         for _ in range(3):
-            catalog = (await self.head())[1]
-            entry = catalog.entries.get(series_name(symbol, timeframe))
-            if entry is None or lo_ms > hi_ms:
+            version = at or await self.version(symbol, timeframe)
+            if version is None or lo_ms > hi_ms:
                 return Columns.empty()
             try:
-                index = await self._index(entry.index)
+                index = await self._index(version.entry.index)
                 columns = await self._pick(index, lo_ms, hi_ms, limit, newest)
-                if adjust == "none" or symbol not in catalog.actions:
+                if adjust == "none" or version.actions is None:
                     return columns
-                return (await self._adjustment(index, catalog.actions[symbol])).apply(columns, adjust)
+                return (await self._adjustment(index, version.actions)).apply(columns, adjust)
             except _Gone:
+                if at is not None:
+                    break
                 continue  # the version was collected while this read waited: read the newest
         raise StoreBusy(f"{symbol} {timeframe} changed faster than it could be read")
 

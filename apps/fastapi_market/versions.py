@@ -120,6 +120,20 @@ class Index:
         )
 
 
+@dataclass(frozen=True)
+class SeriesVersion:
+    """One series as a commit holds it: the commit's number, the series' entry, and the key of its
+    symbol's actions (None without any). Two versions with the same entry and actions hold the same
+    bars, adjusted the same way."""
+
+    commit: int
+    entry: Entry
+    actions: str | None
+
+    def same_data(self, other: SeriesVersion | None) -> bool:
+        return other is not None and (self.entry, self.actions) == (other.entry, other.actions)
+
+
 def series_name(symbol: str, timeframe: str) -> str:
     return f"{symbol}:{timeframe}"
 

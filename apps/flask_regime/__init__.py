@@ -23,12 +23,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.json.sort_keys = False  # keep documents in the order they are built
     configure_logging(SERVICE, settings.common.log_level, settings.common.log_format)
 
-    from apps.flask_regime import health, internal, problems, regime, request_context, trailing_slash
+    from apps.flask_regime import (
+        auth,
+        health,
+        internal,
+        problems,
+        regime,
+        regime_markov,
+        request_context,
+        trailing_slash,
+    )
 
     request_context.init_app(app)
     problems.init_app(app)
     trailing_slash.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(internal.bp)
     app.register_blueprint(regime.bp)
+    app.register_blueprint(regime_markov.bp)
     return app

@@ -1,15 +1,13 @@
-"""Internal endpoints, behind the shared token."""
+"""Internal endpoints: for whoever runs the service (the access table gives them to the operator)."""
 
 from flask import Blueprint, Response, current_app, jsonify
 
 from apps.common.contracts import LogLevelChange
 from apps.common.internal import log_level_change, settings_report
-from apps.flask_regime.auth import require_internal_token
 from apps.flask_regime.bodies import parse_body
 from apps.flask_regime.settings import SERVICE, parse_settings
 
 bp = Blueprint("internal", __name__, url_prefix="/internal")
-bp.before_request(require_internal_token)
 
 
 @bp.get("/settings")

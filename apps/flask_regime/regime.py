@@ -8,12 +8,10 @@ import numpy as np
 from flask import Blueprint, Response, jsonify
 
 from apps.common.contracts import RegimeRequest
-from apps.flask_regime.auth import require_internal_token
 from apps.flask_regime.bodies import parse_body
 from apps.flask_regime.engine import RegimeSeries, regimes_detect
 
 bp = Blueprint("regime", __name__)
-bp.before_request(require_internal_token)
 
 _FEATURES = ("sma_fast", "sma_slow", "trend_spread", "annual_volatility")
 

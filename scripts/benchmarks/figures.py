@@ -37,15 +37,20 @@ class Scale:
     long_series: int  # ... and again
     page_through_bars: int  # ... then read whole, 1,000 bars a page
     series_count: int  # series stored for GET /series
+    poll_periods: int  # dashboard poll periods of 20 tabs
+    markov_filter_bars: int  # bars the Markov filter figures filter
+    markov_repeat: int  # runs of each Markov figure (each keeps its best)
 
 
 # fmt: off
 FULL = Scale(load_s=4, latency_s=3, ingest_bars=105_000, ingest_budget_s=90, regime_bars=5_000,
              engine_closes=1_000_000, loop_closes=100_000, rounds=3, read_load_s=10,
-             short_series=10_000, long_series=300_000, page_through_bars=500_000, series_count=1_000)
+             short_series=10_000, long_series=300_000, page_through_bars=500_000, series_count=1_000,
+             poll_periods=6, markov_filter_bars=1_000_000, markov_repeat=3)
 QUICK = Scale(load_s=1, latency_s=1, ingest_bars=2_000, ingest_budget_s=20, regime_bars=1_000,
               engine_closes=100_000, loop_closes=10_000, rounds=1, read_load_s=1,
-              short_series=2_000, long_series=6_000, page_through_bars=8_000, series_count=50)
+              short_series=2_000, long_series=6_000, page_through_bars=8_000, series_count=50,
+              poll_periods=2, markov_filter_bars=100_000, markov_repeat=1)
 # fmt: on
 BATCH = 1_000
 INGEST_CLIENTS = 2  # one per FastAPI worker (FASTAPI_MARKET_WORKERS)
@@ -158,11 +163,40 @@ def figures_new() -> dict[str, Figure]:
             check=lambda f: f.measured_ratio >= 100 and f.measured >= 20e6,
         ),
         Figure(
+            "markov_fit_s",
+            "s to fit 2 regimes with switching variance to 5,030 daily S&P 500 returns (vs statsmodels 0.15)",
+            "s",
+            "≤ 1 s",
+            check=lambda f: f.measured <= 1,
+        ),
+        Figure(
+            "markov_filter_1m_ms",
+            "ms to filter 1,000,000 bars, 2 regimes, switching variance, given params (vs statsmodels' filter)",
+            "ms",
+            "≤ 200 ms",
+            check=lambda f: f.measured <= 200,
+        ),
+        Figure(
+            "markov_filter_1m_k3_ms",
+            "the same with 3 regimes (vs statsmodels' filter)",
+            "ms",
+            "≤ 200 ms",
+            check=lambda f: f.measured <= 200,
+        ),
+        Figure(
             "regime_endpoint_p50_ms",
             "GET /regime/{symbol}?lookback=5000 p50, daily bars (vs regime function alone)",
             "ms",
             "p50 ≤ 400 ms",
             check=lambda f: f.measured <= 400,
+        ),
+        Figure(
+            "regime_markov_ms",
+            "GET /regime/{symbol}?method=markov p50, 5,000 daily S&P 500 returns, parameters already fitted "
+            "(vs the filter alone on them)",
+            "ms",
+            "p50 ≤ 50 ms",
+            check=lambda f: f.measured <= 50,
         ),
         Figure(
             "series_length_scaling",
@@ -249,6 +283,13 @@ def figures_new() -> dict[str, Figure]:
             "ms",
             "p50 ≤ 20 ms",
             check=lambda f: f.measured <= 20,
+        ),
+        Figure(
+            "services_poll_calls",
+            "/health calls made for 20 dashboard tabs polling /api/services/ (vs two per answer, uncached)",
+            "calls",
+            "≤ 2 per 5 s cache period (+ the window's edge)",
+            check=lambda f: f.measured <= 2 * (f.notes["cache_periods"] + 1),
         ),
         Figure(
             "chart_draw_ms",

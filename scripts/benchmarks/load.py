@@ -24,13 +24,23 @@ class Load:
 _UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
-def wrk(url: str, seconds: int, connections: int = CONNECTIONS, timeout_s: int = 10, allow_none: bool = False) -> Load:
+def wrk(
+    url: str,
+    seconds: int,
+    connections: int = CONNECTIONS,
+    timeout_s: int = 10,
+    allow_none: bool = False,
+    token: str | None = None,
+) -> Load:
     """Run wrk against ``url`` and read its summary (a request slower than ``timeout_s`` counts as bad).
 
-    With ``allow_none``, a run in which no request completed is a result (0 req/s), not an error.
+    With ``allow_none``, a run in which no request completed is a result (0 req/s), not an error. With
+    ``token``, every request carries it (a production read needs one).
     """
     threads = min(2, connections)
     argv = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout_s}s", url]
+    if token:
+        argv[1:1] = ["-H", f"Authorization: Bearer {token}"]
     result = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=False)
     out = result.stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)

@@ -18,6 +18,7 @@ from scripts.benchmarks.load import wrk
 from scripts.benchmarks.stack import BENCH_MONGO_DB, BenchStack, fastapi_workers
 
 LONG_SYMBOL = "BENCHLONG"  # the 1-minute series grown for the length figures
+MARKOV_SYMBOL = "BENCHMKV"  # the S&P 500's newest daily closes, for the Markov-switching regime
 SERIES_BATCH = 10_000  # bars per POST /bars while it grows
 
 
@@ -73,12 +74,13 @@ def ingest(stack: BenchStack, fig: Figure, regime_symbol: str) -> None:
     say(f"  POST /bars: {sent:,} bars at {fig.value:,.0f}/s; insert_many {fig.baseline:,.0f}/s")
 
 
-def p50_ms(url: str, requests: int = 60) -> float:
-    """p50 (ms) of GET ``url``, one request after another on one connection (the first warms it)."""
+def p50_ms(url: str, token: str, requests: int = 60) -> float:
+    """p50 (ms) of GET ``url`` with ``token`` (production reads need one), one request after another on
+    one connection (the first warms it)."""
     import httpx
 
     times: list[float] = []
-    with httpx.Client(timeout=120) as client:
+    with httpx.Client(timeout=120, headers={"Authorization": f"Bearer {token}"}) as client:
         for _ in range(requests + 1):
             begun = time.perf_counter()
             response = client.get(url)
@@ -95,18 +97,67 @@ def regime_endpoint(stack: BenchStack, fig: Figure, symbol: str) -> None:
     from apps.flask_regime.engine import regimes_detect
 
     n = stack.scale.regime_bars
-    fig.value = p50_ms(f"{stack.ports.url('fastapi_market')}/regime/{symbol}?lookback={n}")
+    fig.value = p50_ms(f"{stack.ports.url('fastapi_market')}/regime/{symbol}?lookback={n}", stack.token)
     closes = np.array([bar["close"] for bar in bars_generate(n, n)], dtype=float)
     fig.baseline = best_seconds(lambda: regimes_detect(closes, RegimeParams()), 20) * 1000
     fig.notes.update(bars=n)
     say(f"  GET /regime/{symbol}?lookback={n}: p50 {fig.value:.1f} ms")
 
 
+def regime_markov(stack: BenchStack, fig: Figure) -> None:
+    """GET /regime/{symbol}?method=markov over the S&P 500's newest ``regime_bars`` returns, its fit made
+    once before (POST /regime/{symbol}/fit), p50: a request that only filters. Beside the filter alone in
+    this process on the same returns with the same parameters."""
+    import httpx
+    import numpy as np
+
+    from apps.common.contracts.market_markov import MarkovMarketRegime
+    from apps.flask_regime.markov.hamilton import markov_filter
+    from apps.flask_regime.markov.model import MarkovParams
+    from scripts.benchmarks.markov import sp500_closes
+
+    n = stack.scale.regime_bars
+    days, closes = sp500_closes()
+    rows = [
+        {"symbol": MARKOV_SYMBOL, "timeframe": "1d", "ts": f"{day.isoformat()}T00:00:00Z", "open": close}
+        | {"high": close, "low": close, "close": close, "volume": 0}
+        for day, close in zip(days[-(n + 1) :], closes[-(n + 1) :].tolist(), strict=True)
+    ]
+    post_all(stack, rows)
+    url = f"{stack.ports.url('fastapi_market')}/regime/{MARKOV_SYMBOL}"
+    with httpx.Client(timeout=120, headers={"Authorization": f"Bearer {stack.token}"}) as client:
+        fitted = client.post(f"{url}/fit")
+        if fitted.status_code != 200:
+            raise BenchError(f"POST /regime/{MARKOV_SYMBOL}/fit answered {fitted.status_code}: {fitted.text[:300]}")
+        fig.value = p50_ms(f"{url}?method=markov", stack.token)
+        answer = MarkovMarketRegime.model_validate_json(client.get(f"{url}?method=markov").content)
+    if answer.fit.refitted or answer.bars_filtered != n:
+        raise BenchError(f"GET /regime/{MARKOV_SYMBOL}?method=markov fitted or filtered {answer.bars_filtered} bars")
+    params = MarkovParams(
+        transition=np.array(answer.fit.transition),
+        mean=np.array([regime.mean_return for regime in answer.regimes]),
+        exog=np.zeros((answer.k_regimes, 0)),
+        variance=np.array([regime.annual_volatility**2 / answer.periods_per_year for regime in answer.regimes]),
+        ar=np.zeros(0),
+    )
+    returns = np.diff(np.log(closes[-(n + 1) :]))
+    fig.baseline = best_seconds(lambda: markov_filter(returns, params), 20) * 1000
+    fig.notes.update(bars=n, llf=rounded(answer.fit.llf))
+    say(f"  GET /regime/{MARKOV_SYMBOL}?method=markov over {n:,} returns, fitted: p50 {fig.value:.1f} ms")
+
+
 def read_load(stack: BenchStack, pages: Figure, regimes: Figure, symbol: str) -> None:
     """wrk at READ_LOAD_CONNECTIONS connections with a 10 s client timeout on a page of bars and on a regime."""
     base = stack.ports.url("fastapi_market")
     for fig, url in ((pages, f"{base}/bars/{symbol}?limit=100"), (regimes, f"{base}/regime/{symbol}")):
-        load = wrk(url, stack.scale.read_load_s, connections=READ_LOAD_CONNECTIONS, timeout_s=10, allow_none=True)
+        load = wrk(
+            url,
+            stack.scale.read_load_s,
+            connections=READ_LOAD_CONNECTIONS,
+            timeout_s=10,
+            allow_none=True,
+            token=stack.token,
+        )
         fig.value = load.rps
         fig.notes.update(
             timeouts=load.timeouts,
@@ -139,7 +190,7 @@ def series_reads(stack: BenchStack, length: int) -> dict[str, float]:
         "newest_page": f"{base}/bars/{LONG_SYMBOL}?timeframe=1m&limit=100&start={newest_first}",
         "regime": f"{base}/regime/{LONG_SYMBOL}?timeframe=1m&lookback={n}",
     }
-    return {name: p50_ms(url) for name, url in reads.items()}
+    return {name: p50_ms(url, stack.token) for name, url in reads.items()}
 
 
 def page_through(stack: BenchStack, length: int) -> tuple[float, list[float]]:
@@ -150,7 +201,7 @@ def page_through(stack: BenchStack, length: int) -> tuple[float, list[float]]:
     times: list[float] = []
     after, read = None, 0
     started = time.perf_counter()
-    with httpx.Client(timeout=120) as client:
+    with httpx.Client(timeout=120, headers={"Authorization": f"Bearer {stack.token}"}) as client:
         while True:
             begun = time.perf_counter()
             page = client.get(url, params={"timeframe": "1m", "limit": 1000, **({"after": after} if after else {})})
@@ -212,7 +263,9 @@ def series_list(stack: BenchStack, fig: Figure, symbol: str) -> None:
     s = stack.scale
     rows = [bar for n in range(s.series_count) for bar in bars_generate(3, 3, f"LIST{n}X")]
     post_all(stack, rows, batch=3_000)
-    fig.value, fig.baseline, notes = bench_dashboard.series_summary_ms(stack.ports.url("fastapi_market"), symbol)
+    fig.value, fig.baseline, notes = bench_dashboard.series_summary_ms(
+        stack.ports.url("fastapi_market"), symbol, stack.token
+    )
     fig.notes.update(notes)
 
 
@@ -230,7 +283,9 @@ def adjusted_reads(stack: BenchStack, fig: Figure, symbol: str) -> None:
     httpx.post(f"{url}/actions", json={"actions": actions}, headers=headers, timeout=60).raise_for_status()
     reads = {"page": f"{url}/bars/{symbol}?limit=100", "regime": f"{url}/regime/{symbol}?lookback={n}"}
     p50 = {
-        (name, adjust): p50_ms(f"{read}&adjust={adjust}") for name, read in reads.items() for adjust in ("none", "all")
+        (name, adjust): p50_ms(f"{read}&adjust={adjust}", stack.token)
+        for name, read in reads.items()
+        for adjust in ("none", "all")
     }
     ratios = {name: p50[(name, "all")] / p50[(name, "none")] for name in reads}
     fig.value = max(ratios.values())
@@ -246,6 +301,8 @@ def measure_market(stack: BenchStack, f: dict[str, Figure], symbol: str) -> None
     ingest(stack, f["ingest_bars_per_s"], symbol)
     say(f"regime endpoint: GET /regime/{symbol} over {s.regime_bars:,} bars")
     regime_endpoint(stack, f["regime_endpoint_p50_ms"], symbol)
+    say(f"markov regime: GET /regime/{MARKOV_SYMBOL}?method=markov over {s.regime_bars:,} bars, fitted once before")
+    regime_markov(stack, f["regime_markov_ms"])
     say("read load: GET /bars and GET /regime under wrk")
     read_load(stack, f["read_load_pages_rps"], f["read_load_regime_rps"], symbol)
     say(f"series length: one 1-minute series at {s.short_series:,}, {s.long_series:,}, then {s.page_through_bars:,}")

@@ -12,6 +12,8 @@ from scripts.benchmarks.faults import frozen_flask_503_ms, stack_stop_s
 from scripts.benchmarks.figures import Figure, Scale, figures_new, rounded, say
 from scripts.benchmarks.footprint import hello_rss, idle_rss, smoke
 from scripts.benchmarks.market import measure_market
+from scripts.benchmarks.markov import measure_markov_filter, measure_markov_fit
+from scripts.benchmarks.polling import measure_polling
 from scripts.benchmarks.relay import measure_relay, measure_relay_dev
 from scripts.benchmarks.stack import DEV_PROCFILE, PROD_PROCFILE, BenchStack, dev_token
 
@@ -35,7 +37,14 @@ def run(scale: Scale, with_dev: bool, workdir: Path, exit_stack: ExitStack) -> t
     say("regime engine: in this process")
     measure_engine(f["regime_engine_bars_per_s"], scale)
 
+    say("Markov-switching fit and filter: in this process, beside statsmodels")
+    measure_markov_fit(f["markov_fit_s"], scale)
+    measure_markov_filter(f["markov_filter_1m_ms"], scale, 2)
+    measure_markov_filter(f["markov_filter_1m_k3_ms"], scale, 3)
+
     measure_market(stack, f, REGIME_SYMBOL)
+
+    measure_polling(stack, prod, f["services_poll_calls"], scale.poll_periods)
 
     say("smoke: scripts/smoke.py against the production stack")
     f["smoke_s"].value, f["smoke_s"].baseline = smoke(stack, stack.prod_env)

@@ -10,6 +10,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TypeVar
 
+from apps.common.access import TOKEN_CALLERS, Caller
+from apps.common.auth import tokens_environment
 from apps.common.config import REPO_ROOT, SERVICES
 from scripts.benchmarks.figures import BenchError, Scale, say
 from scripts.benchmarks.processes import Honcho, Ports, start_ready
@@ -36,7 +38,8 @@ class BenchStack:
     def __init__(self, scale: Scale, workdir: Path, exit_stack: ExitStack):
         self.scale, self.workdir, self.exit = scale, workdir, exit_stack
         self.ports = Ports.free()
-        self.token = secrets.token_urlsafe(32)
+        self.tokens: dict[Caller, str] = {caller: secrets.token_urlsafe(32) for caller in TOKEN_CALLERS}
+        self.token = self.tokens["operator"]  # what the bench itself sends
         self.mysql_password = secrets.token_urlsafe(16)
         self.mysql_url = f"mysql://aetherion:{self.mysql_password}@127.0.0.1:{self.ports.mysql}/aetherion_core"
         self.mongo_url = f"mongodb://127.0.0.1:{self.ports.mongo}/"
@@ -51,9 +54,11 @@ class BenchStack:
         self.prod_env = {
             **self.dev_env,
             "APP_ENV": "production",
-            "INTERNAL_API_TOKEN": self.token,
+            **tokens_environment(self.tokens),
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            # Production Django answers plain HTTP with a redirect to HTTPS; the bench is its TLS proxy.
+            "DJANGO_BEHIND_PROXY": "true",
         }
         self.servers: dict[str, str] = {}
         self.bootstrap_log = ""
@@ -133,9 +138,10 @@ def settings_in(env: dict[str, str], load_settings: Callable[[], S]) -> S:
 
 
 def dev_token(env: dict[str, str]) -> str:
-    from apps.fastapi_market.settings import load_settings
+    """The operator's token in ``env``'s profile (the dev one: its committed value)."""
+    from apps.common.config import load_common
 
-    return settings_in(env, load_settings).common.internal_api_token
+    return settings_in(env, lambda: load_common("bench")).tokens.own
 
 
 def fastapi_workers(env: dict[str, str]) -> int:

@@ -106,16 +106,28 @@ def system_program(name: str) -> str:
 
 
 def can_reach(user: str, directory: Path) -> bool:
-    """True when ``user`` can enter ``directory``: every directory on the way lets it through."""
+    """True when ``user`` can enter ``directory``: every directory on the way lets it through.
+
+    The probe is a forked copy of this process that takes on the user's identity and asks the
+    kernel (``os.access``), so no program is looked up on root's PATH: a PATH entry the user cannot
+    enter (a Nix profile in a mode-700 home) cannot break it. A probe that cannot run at all
+    counts as "cannot reach", the answer that still starts the server (through the mount)."""
     entry = pwd.getpwnam(user)
-    probe = subprocess.run(
-        [system_program("test"), "-x", str(directory)],
-        user=entry.pw_uid,
-        group=entry.pw_gid,
-        extra_groups=[],
-        check=False,
-    )
-    return probe.returncode == 0
+    try:
+        child = os.fork()
+    except OSError:
+        return False
+    if child == 0:  # pragma: no cover - the child's exit status is the answer
+        try:
+            os.setgroups([])
+            os.setgid(entry.pw_gid)
+            os.setuid(entry.pw_uid)
+            reachable = os.access(directory, os.X_OK)
+        except BaseException:
+            os._exit(2)
+        os._exit(0 if reachable else 1)
+    _, status = os.waitpid(child, 0)
+    return os.waitstatus_to_exitcode(status) == 0
 
 
 def _trampoline(argv: list[str]) -> None:

@@ -37,6 +37,11 @@ class Visit:
     def hosts(self) -> set[str]:
         return {urlsplit(url).hostname for url in self.requests}
 
+    def only_here(self) -> None:
+        """Nothing went wrong in the page and it asked nothing of any other machine."""
+        assert self.errors == []
+        assert self.requests and self.hosts() == {"127.0.0.1"}, sorted(set(self.requests))
+
     def screenshot(self, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SCREENSHOTS / name), full_page=True)

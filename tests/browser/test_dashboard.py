@@ -73,12 +73,6 @@ def band_pixel(pixel: tuple[int, ...], colour: tuple[int, int, int]) -> bool:
     return 20 <= alpha <= 80 and all(abs(a - b) <= 8 for a, b in zip(rgb, colour, strict=True))
 
 
-def only_here(visit) -> None:
-    """Nothing went wrong in the page and it asked nothing of any other machine."""
-    assert visit.errors == []
-    assert visit.requests and visit.hosts() == {"127.0.0.1"}, sorted(set(visit.requests))
-
-
 def tile(visit, service: str, status: str, timeout_ms: int = 15_000) -> None:
     visit.page.wait_for_selector(f'.tile[data-service="{service}"][data-status="{status}"]', timeout=timeout_ms)
 
@@ -103,7 +97,7 @@ def test_overview_shows_the_stack_ok_and_every_sample_instrument_with_its_bars_a
         assert page.inner_text(f"{row} .regime.vol-{latest[symbol]['volatility']}") == latest[symbol]["volatility"]
         assert page.get_attribute(f"{row} a", "href") == f"/instruments/{symbol}/"
     visit.screenshot("overview.png")
-    only_here(visit)
+    visit.only_here()
 
 
 def test_detail_chart_draws_a_point_per_bar_with_the_regime_bands(stack, sample, visit):
@@ -142,7 +136,7 @@ def test_detail_chart_draws_a_point_per_bar_with_the_regime_bands(stack, sample,
         "the 1Y range drawing fewer bands",
     )
     assert page.get_attribute('.ranges button[data-days="365"]', "aria-pressed") == "true"
-    only_here(visit)
+    visit.only_here()
 
 
 def adjusted_closes(stack, symbol: str) -> np.ndarray:
@@ -176,7 +170,7 @@ def test_aapls_chart_shows_no_cliff_on_its_split_dates(stack, sample, visit):
     trend = {day: run["regime"] for run in data["trend"] for day in days[run["start"] : run["end"] + 1]}
     assert trend["2005-03-10"] == "bull"  # raw closes read bear for weeks after the split
     visit.screenshot("instrument-aapl.png")
-    only_here(visit)
+    visit.only_here()
 
 
 def test_the_admin_is_styled(stack, visit):
@@ -187,7 +181,7 @@ def test_the_admin_is_styled(stack, visit):
     assert sheets and all(status == 200 for _, status in sheets), sheets
     header = visit.page.eval_on_selector("#header", "e => getComputedStyle(e).backgroundColor")
     assert header not in ("rgba(0, 0, 0, 0)", "transparent")
-    only_here(visit)
+    visit.only_here()
 
 
 def test_staff_refresh_a_regime_from_the_detail_page(stack, visit):
@@ -213,7 +207,7 @@ def test_staff_refresh_a_regime_from_the_detail_page(stack, visit):
     page.wait_for_selector(".message")
     assert page.inner_text(".message").startswith(f"{symbol}: recorded: ")
     assert len(page.query_selector_all(".snapshots tbody tr")) == 1
-    only_here(visit)
+    visit.only_here()
 
 
 def test_stopping_mongodb_turns_the_market_tile_red_with_the_reason_and_starting_it_green(stack, visit):
@@ -237,7 +231,7 @@ def test_stopping_mongodb_turns_the_market_tile_red_with_the_reason_and_starting
     tile(visit, "fastapi_market", "ok", timeout_ms=60_000)
     green_after = time.monotonic() - listening
     assert page.inner_text('.tile[data-service="fastapi_market"] .reason') == ""
-    only_here(visit)
+    visit.only_here()
     print(
         f"\nmarket tile: red {red_after:.1f} s after MongoDB stopped, green {green_after:.1f} s after it listened again"
     )

@@ -8,7 +8,7 @@ import pytest
 
 from apps.common.contracts import HealthReport
 from apps.common.http_async import async_service_client, get_contract
-from apps.common.http_sync import get_contract_sync, parse_contract, sync_service_client
+from apps.common.http_sync import get_contract_sync, parse_contract, send_contract_sync, sync_service_client
 from apps.common.request_id import bind_request_id, reset_request_id
 from apps.common.service_calls import ServiceCallError
 from tests.deadlines import within_promise
@@ -108,3 +108,52 @@ def test_async_client_unreachable_is_503():
     with pytest.raises(ServiceCallError) as caught:
         asyncio.run(call())
     assert caught.value.status == 503 and "svc is unreachable" in caught.value.detail
+
+
+PROBLEM_422 = (
+    b'{"type": "about:blank", "title": "Unprocessable Entity", "status": 422, "detail": "The request body is'
+    b' invalid.", "instance": "/x", "request_id": "r", "errors": [{"field": "values", "message": "too few"}]}'
+)
+
+
+def test_a_problem_named_in_passed_on_keeps_its_detail_under_the_caller_s_status():
+    from apps.common.service_calls import ContractCall
+    from tests.json_server import json_server
+
+    with json_server(lambda path: (422, PROBLEM_422)) as base, sync_service_client(**TIMEOUTS) as client:
+        passed = ContractCall("svc", "GET", f"{base}/x", HealthReport, passed_on={422: 409})
+        with pytest.raises(ServiceCallError) as caught:
+            send_contract_sync(client, passed)
+        assert (caught.value.status, caught.value.detail) == (409, "svc: The request body is invalid. values: too few")
+        with pytest.raises(ServiceCallError) as plain:
+            send_contract_sync(client, ContractCall("svc", "GET", f"{base}/x", HealthReport))
+        assert plain.value.status == 502
+
+
+def test_a_call_s_own_read_timeout_replaces_the_client_s():
+    """An answer 1 s late: past the client's 0.5 s read timeout, within the call's own 10 s."""
+    from apps.common.http_async import send_contract
+    from apps.common.service_calls import ContractCall
+    from tests.json_server import json_server
+
+    def late(path: str) -> tuple[int, bytes]:
+        time.sleep(1.0)
+        return 200, b'{"service": "svc", "status": "ok"}'
+
+    with json_server(late) as base:
+        patient = ContractCall("svc", "GET", f"{base}/health", HealthReport, read_timeout=10)
+        hasty = ContractCall("svc", "GET", f"{base}/health", HealthReport)
+        with sync_service_client(**TIMEOUTS) as client:
+            assert send_contract_sync(client, patient).status == "ok"
+            with pytest.raises(ServiceCallError) as caught:
+                send_contract_sync(client, hasty)
+            assert caught.value.status == 504
+
+        async def call(contract: ContractCall[HealthReport]) -> HealthReport:
+            async with async_service_client(**TIMEOUTS) as client:
+                return await send_contract(client, contract)
+
+        assert asyncio.run(call(patient)).status == "ok"
+        with pytest.raises(ServiceCallError) as caught:
+            asyncio.run(call(hasty))
+        assert caught.value.status == 504

@@ -8,10 +8,11 @@ import asyncio
 import httpx
 import pytest
 
-from apps.common.contracts import CheckRegimeResponse, HealthReport, Problem
+from apps.common.contracts import CheckRegimeResponse, HealthReport, MarkovFilterResponse, MarkovFitResponse, Problem
 from apps.common.health import READINESS_PATHS
 from apps.common.http_async import async_service_client, get_contract
 from apps.fastapi_market.settings import load_settings as market_settings
+from tests.stack import TOKEN
 
 
 def test_fastapi_reads_flask_health_with_its_own_client(test_stack):
@@ -20,7 +21,7 @@ def test_fastapi_reads_flask_health_with_its_own_client(test_stack):
 
     async def consume() -> HealthReport:
         client = async_service_client(
-            token=settings.common.internal_api_token,
+            token=settings.common.tokens.own,
             connect_timeout=settings.regime_connect_timeout,
             read_timeout=settings.regime_read_timeout,
         )
@@ -50,3 +51,17 @@ def test_every_error_keeps_the_problem_contract(test_stack, test_urls, service):
     assert response.headers["content-type"] == "application/problem+json"
     problem = Problem.model_validate_json(response.content)
     assert problem.status == 404 and problem.request_id == f"contract-{service}"
+
+
+def test_the_markov_endpoints_keep_their_contracts(test_stack, test_urls):
+    """fastapi_market will fit regimes once per data version and filter on each read: both answers parse."""
+    values = [0.1 * (i % 7) + (3.0 if 40 <= i < 80 else 0.0) for i in range(120)]
+    fitted = httpx.post(
+        f"{test_urls['flask_regime']}/regime/markov", json={"values": values}, headers=TOKEN, timeout=30
+    )
+    fit = MarkovFitResponse.model_validate_json(fitted.content)
+    assert fit.nobs == len(fit.filtered) == 120 and fit.params.regimes[1].mean > fit.params.regimes[0].mean
+    body = {"values": values, "params": fit.params.model_dump()}
+    filtered = httpx.post(f"{test_urls['flask_regime']}/regime/markov/filter", json=body, headers=TOKEN, timeout=30)
+    rows = MarkovFilterResponse.model_validate_json(filtered.content).filtered
+    assert [p for row in rows for p in row] == pytest.approx([p for row in fit.filtered for p in row], abs=1e-12)

@@ -13,6 +13,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+from importlib import import_module
 
 import httpx
 import psutil
@@ -20,12 +21,19 @@ import pytest
 import yaml
 from dockerfile_parse import DockerfileParser
 
-from apps.common.config import REPO_ROOT, SERVICES
+from apps.common.config import REPO_ROOT, SERVICES, read_unsealed
 from apps.common.health import LIVENESS_PATH
 from scripts import process_groups
-from scripts.config import inspect
+from scripts.config import SETTINGS_MODULES, inspect
 from scripts.stack_processes import procfile_read
-from tests.deploy.manifests import kill_group, production_env
+from tests.deploy.manifests import (
+    BOOTSTRAP_READS,
+    bootstrap_read,
+    kill_group,
+    production_env,
+    production_secrets,
+    secrets_of,
+)
 from tests.stack import clean_env, free_port, http_status, wait_until
 
 DOCKERFILE = REPO_ROOT / "deploy" / "Dockerfile"
@@ -270,9 +278,13 @@ def test_compose_databases_have_healthchecks_and_the_services_wait_for_them():
     assert compose["fastapi-market"]["depends_on"]["mongo"] == {"condition": "service_healthy"}
 
 
+REAL_SECRETS = production_secrets()
+
+
 def interpolate(value: str) -> str:
-    """Compose's ${NAME:?message} and ${NAME:-default}, with a placeholder for required values."""
-    value = re.sub(r"\$\{(\w+):\?[^}]*\}", lambda m: f"placeholder-{m.group(1).lower()}", value)
+    """Compose's ${NAME:?message} and ${NAME:-default}: a required secret as a deployer would give it
+    (generated), any other required value a placeholder."""
+    value = re.sub(r"\$\{(\w+):\?[^}]*\}", lambda m: REAL_SECRETS.get(m[1], f"placeholder-{m[1].lower()}"), value)
     return re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", value)
 
 
@@ -281,6 +293,8 @@ def test_compose_environment_uses_config_names_and_satisfies_the_production_prof
     environment = {k: interpolate(str(v)) for k, v in app_services(load_compose())[service]["environment"].items()}
     read = {view.name for view in inspect(service, "production").views()} | {"APP_ENV"}
     assert set(environment) <= read, f"not read by {service}: {set(environment) - read}"
+    tokens = {name for name in environment if name.endswith("_TOKEN")}
+    assert tokens <= secrets_of(service), f"another caller's token: {tokens - secrets_of(service)}"
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     assert inspect(service, "production").problems() == []
@@ -288,7 +302,11 @@ def test_compose_environment_uses_config_names_and_satisfies_the_production_prof
 
 def test_compose_migrate_environment_satisfies_bootstrap_db(monkeypatch):
     environment = {k: interpolate(str(v)) for k, v in load_compose()["services"]["migrate"]["environment"].items()}
+    assert set(environment) <= bootstrap_read()
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    for service in ("django_core", "fastapi_market"):  # scripts/bootstrap_db.py loads both
-        assert inspect(service, "production").problems() == []
+    for service, parse in BOOTSTRAP_READS:  # what scripts/bootstrap_db.py loads of each
+        assert (
+            read_unsealed(service, getattr(import_module(SETTINGS_MODULES[service]), parse), "production").problems()
+            == []
+        )

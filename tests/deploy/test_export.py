@@ -125,10 +125,15 @@ def test_environment_file_example_gives_every_value_the_production_profile_requi
 
     from apps.common.config import SERVICES
     from scripts.config import inspect
+    from tests.deploy.manifests import with_real_secrets
 
     values = dotenv_values(REPO_ROOT / "deploy" / "production.env.example")
     assert all(value for value in values.values()), values
-    for name, value in values.items():
+    for name, value in values.items():  # as committed: every secret a placeholder, refused
+        monkeypatch.setenv(name, value)
+    refused = {p.split(":")[0] for service in SERVICES for p in inspect(service, "production").problems()}
+    assert refused == {"DJANGO_SECRET_KEY", "DJANGO_CORE_TOKEN", "FASTAPI_MARKET_TOKEN", "ACCEPTED_TOKENS"}
+    for name, value in with_real_secrets(values).items():  # the CHANGE-ME values replaced
         monkeypatch.setenv(name, value)
     assert {service: inspect(service, "production").problems() for service in SERVICES} == {
         service: [] for service in SERVICES

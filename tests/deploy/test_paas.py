@@ -11,6 +11,7 @@ import re
 import shlex
 import signal
 import subprocess
+from importlib import import_module
 
 import httpx
 import psutil
@@ -18,15 +19,17 @@ import pytest
 import yaml
 from dotenv import dotenv_values
 
-from apps.common.config import CONFIG_DIR, REPO_ROOT, SERVICES
+from apps.common.config import CONFIG_DIR, REPO_ROOT, SERVICES, read_unsealed
 from apps.common.health import LIVENESS_PATH, READINESS_PATHS
 from scripts import process_groups
-from scripts.config import inspect
+from scripts.config import SETTINGS_MODULES
 from scripts.stack_processes import procfile_read
 from tests.deploy.manifests import (
+    BOOTSTRAP_READS,
     BOOTSTRAP_SERVICES,
     kill_group,
     production_env,
+    production_secrets,
     read_by,
     secrets_of,
 )
@@ -130,20 +133,22 @@ def test_render_env_vars_are_config_names_with_secrets_never_in_the_file(service
     env_vars = render_env_vars(definition)
     keys = [entry["key"] for entry in env_vars]
     assert len(keys) == len(set(keys)), "a variable set twice"
-    loaded = (BOOTSTRAP_SERVICES if "preDeployCommand" in definition else ()) + (service,)
-    allowed = set().union(*(read_by(s) for s in loaded)) | PLATFORM_VARIABLES
+    # What the service reads, and what its pre-deploy step (scripts/bootstrap_db.py) reads of each service.
+    loaded = (BOOTSTRAP_READS if "preDeployCommand" in definition else ()) + ((service, "parse_settings"),)
+    allowed = set().union(*(read_by(s, parse) for s, parse in loaded)) | PLATFORM_VARIABLES
     assert set(keys) <= allowed, f"not read by {service}: {set(keys) - allowed}"
     for entry in env_vars:
-        if entry["key"] in set().union(*(secrets_of(s) for s in loaded)):
+        if entry["key"] in set().union(*(secrets_of(s, parse) for s, parse in loaded)):
             assert "value" not in entry and (entry.get("sync") is False or entry.get("generateValue") is True), entry
     # With values for what is asked at setup or generated, the production profile is satisfied.
-    environment = {
-        e["key"]: str(e.get("value", ASKED_SAMPLES.get(e["key"], f"sample-{e['key'].lower()}"))) for e in env_vars
-    }
+    # Secrets asked for or generated at setup, as a deployer makes them (python -m scripts.config token).
+    asked = ASKED_SAMPLES | production_secrets()
+    environment = {e["key"]: str(e.get("value", asked.get(e["key"], f"asked-{e['key'].lower()}"))) for e in env_vars}
     for name, value in (environment | {f"{service.upper()}_PORT": "10000"}).items():  # from PORT at start
         monkeypatch.setenv(name, value)
-    for loaded_service in loaded:
-        assert inspect(loaded_service, "production").problems() == []
+    for loaded_service, parse in loaded:
+        parser = getattr(import_module(SETTINGS_MODULES[loaded_service]), parse)
+        assert read_unsealed(loaded_service, parser, "production").problems() == []
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -34,3 +34,11 @@ def calls_to_services_in_threads(request, settings, services_in_threads) -> None
         flask_regime_url=services_in_threads["flask_regime"],
     )
     settings.CONFIG = dataclasses.replace(settings.CONFIG, common=common)
+
+
+@pytest.fixture
+def production_access(settings):
+    """The production profile's access rules (apps/common/access.py), for this test's requests."""
+    settings.CONFIG = dataclasses.replace(
+        settings.CONFIG, common=dataclasses.replace(settings.CONFIG.common, profile="production")
+    )

@@ -6,23 +6,26 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import uuid
+from datetime import datetime
 
 import httpx
 import numpy as np
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client, override_settings
+from django.test import Client
 
 from apps.common.contracts import RegimeParams
 from apps.django_core.dashboard import market_data
 from apps.django_core.dashboard.market_data import regime_runs
 from apps.django_core.dashboard.views import HEALTH_POLL_MS
+from apps.django_core.tower.health_cache import CACHE_S
 from apps.django_core.tower.models import Instrument, RegimeSnapshot
 from apps.django_core.tower.selectors import instruments_with_latest_snapshot
 from apps.django_core.tower.services import instrument_create, regime_snapshot_record
 from apps.django_core.tower.stack_health import CONNECT_TIMEOUT, READ_TIMEOUT
 from apps.flask_regime.engine import regimes_detect
 from tests.django_core.regimes import AS_OF, market_regime
+from tests.fastapi_market.markov_series import bar_rows, calm_then_wild, new_symbol
 from tests.ingest import make_bars, post_bars
 from tests.problem_checks import problem
 from tests.stack import TOKEN, free_port
@@ -68,9 +71,11 @@ def test_with_no_instruments_the_overview_says_to_run_make_demo(client):
     assert f'data-poll-ms="{HEALTH_POLL_MS}"' in text and 'data-url="/api/services/"' in text
 
 
-def test_a_stopped_service_turns_red_within_5_s_by_design():
-    """The tiles ask again HEALTH_POLL_MS after each answer; an answer takes at most the checks' timeouts."""
-    assert HEALTH_POLL_MS / 1000 + CONNECT_TIMEOUT + READ_TIMEOUT <= 5
+def test_the_tiles_poll_every_5_to_10_s_and_a_stopped_service_turns_red_within_15_s_by_design():
+    """The tiles ask again HEALTH_POLL_MS after each answer; the answer is at most CACHE_S old, and a
+    fresh one takes at most the checks' timeouts."""
+    assert 5000 <= HEALTH_POLL_MS <= 10_000 and CACHE_S <= HEALTH_POLL_MS / 1000
+    assert HEALTH_POLL_MS / 1000 + CACHE_S + CONNECT_TIMEOUT + READ_TIMEOUT <= 15
 
 
 def test_the_overview_lists_each_instrument_with_its_bars_and_latest_regime(client, stored):
@@ -147,9 +152,8 @@ def test_the_chart_is_adjusted_for_splits_and_annualised_in_its_instruments_cale
     symbol, bars = stored(120)
     Instrument.objects.filter(symbol=symbol).update(asset_class="crypto")
     split = {"symbol": symbol, "type": "split", "ex_date": bars[100]["ts"][:10], "ratio": 4}
-    assert httpx.post(
-        f"{services_in_threads['fastapi_market']}/actions", json={"actions": [split]}, headers=TOKEN
-    ).is_success
+    market = services_in_threads["fastapi_market"]  # where the chart reads the bars: the split goes there too
+    assert httpx.post(f"{market}/actions", json={"actions": [split]}, headers=TOKEN).is_success
     data = client.get(f"/instruments/{symbol}/chart/").json()
     assert data["close"] == [bar["close"] / 4 for bar in bars[:100]] + [bar["close"] for bar in bars[100:]]
     assert data["params"]["periods_per_year"] == 365  # a daily bar of crypto, traded every day
@@ -192,6 +196,64 @@ def test_the_detail_page_lists_the_recorded_snapshots(client, stored):
     assert "refresh-regimes" not in text and "log in" in text  # no button for a visitor
 
 
+# --- The Markov-switching band under the chart ---------------------------------------------------
+
+
+def test_the_band_is_each_bars_filtered_p_high_as_fastapi_market_answers_it_with_hindsight_apart(
+    client, services_in_threads
+):
+    symbol = new_symbol("DSM")
+    post_bars(services_in_threads["fastapi_market"], bar_rows(symbol, calm_then_wild(600)))
+    instrument_create(symbol=symbol, name="Band test", asset_class="equity")
+    band = client.get(f"/instruments/{symbol}/markov/").json()
+    answer = httpx.get(
+        f"{services_in_threads['fastapi_market']}/regime/{symbol}",
+        params={"method": "markov", "bars": "true", "smoothed": "true"},
+        timeout=60,
+    ).json()  # the stored fit the band's request made serves this one: a filter pass, the same numbers to rounding
+    assert (band["symbol"], band["timeframe"], band["note"]) == (symbol, "1d", None)
+    assert len(band["time"]) == len(band["high"]) == len(band["hindsight"]) == 599  # a row per return
+    assert band["time"] == [int(datetime.fromisoformat(row["ts"]).timestamp()) for row in answer["bars"]]
+    assert band["high"] == pytest.approx([row["filtered"][1] for row in answer["bars"]], abs=1e-9)
+    assert band["hindsight"] == pytest.approx([row["smoothed_hindsight"][1] for row in answer["bars"]], abs=1e-9)
+    assert band["high_volatility"] == band["high"][-1] == pytest.approx(answer["high_volatility"], abs=1e-9)
+    assert [r["name"] for r in band["regimes"]] == ["low", "high"] and band["fit"]["returns"] == 599
+    # Calm, then wild, every 100 days: the band is high in the wild spells, low in the calm ones.
+    high = np.array(band["high"])
+    assert np.mean(high[120:180] > 0.5) > 0.9 and np.mean(high[220:280] < 0.5) > 0.9
+
+
+@pytest.mark.parametrize(
+    ("count", "note"),
+    [
+        (0, "No 1d bars for {symbol}."),
+        (100, "{symbol} has 100 1d bars; the Markov-switching method needs at least 251."),
+    ],
+)
+def test_a_series_the_model_cannot_serve_has_no_band_and_says_why(client, stored, count, note):
+    symbol, _ = stored(count)
+    band = client.get(f"/instruments/{symbol}/markov/").json()
+    assert (band["time"], band["high"], band["note"]) == ([], [], note.format(symbol=symbol))
+
+
+def test_the_bands_failures_are_problems(client, settings, stored):
+    symbol, _ = stored(0)
+    problem(client.get("/instruments/NOSUCH/markov/"), 404)
+    body = problem(client.get(f"/instruments/{symbol}/markov/", {"timeframe": "2d"}), 400)
+    assert body.extension("errors") == [{"field": "timeframe", "message": "not a timeframe: '2d'"}]
+    dead = dead_url()
+    point(settings, fastapi_market_url=dead)
+    body = problem(client.get(f"/instruments/{symbol}/markov/"), 503)
+    assert body.detail.startswith(f"fastapi_market is unreachable at {dead}/regime/{symbol}?method=markov")
+
+
+def test_the_detail_page_has_the_band_and_labels_the_smoothed_probabilities_hindsight(client, stored):
+    symbol, _ = stored(0)
+    text = client.get(f"/instruments/{symbol}/").content.decode()
+    assert f'id="markov-band" class="band" height="56" data-url="/instruments/{symbol}/markov/"' in text
+    assert "smoothed P(high volatility) <em>hindsight: uses later days</em>" in text
+
+
 @pytest.fixture
 def staff_client() -> Client:
     user = User.objects.create_user("tower-staff", password=PASSWORD, is_staff=True)
@@ -200,20 +262,41 @@ def staff_client() -> Client:
     return client
 
 
-def test_in_production_every_page_needs_a_staff_login(client, stored, staff_client):
+def test_the_dev_and_test_profiles_open_every_page_to_read(client, stored):
+    symbol, _ = stored(0)
+    for path in (
+        "/",
+        f"/instruments/{symbol}/",
+        f"/instruments/{symbol}/chart/",
+        f"/instruments/{symbol}/markov/",
+        "/api/services/",
+    ):
+        assert client.get(path).status_code == 200, path
+
+
+def test_in_production_every_page_and_the_data_behind_it_needs_a_staff_login(
+    client, stored, staff_client, production_access
+):
     symbol, _ = stored(0)
     User.objects.create_user("not-staff", password=PASSWORD)
     member = Client()
     member.login(username="not-staff", password=PASSWORD)
-    with override_settings(DASHBOARD_LOGIN_REQUIRED=True):
-        for path in ("/", f"/instruments/{symbol}/"):
-            for visitor in (client, member):
-                answer = visitor.get(path)
-                assert answer.status_code == 302 and answer["Location"] == f"/admin/login/?next={path}"
-            assert staff_client.get(path).status_code == 200
-        assert problem(client.get(f"/instruments/{symbol}/chart/"), 403).detail.startswith("Log in as a staff user")
-        assert staff_client.get(f"/instruments/{symbol}/chart/").status_code == 200
-    assert client.get("/").status_code == 200  # the dev and test profiles: open to read
+    for path in ("/", f"/instruments/{symbol}/"):
+        for visitor in (client, member):
+            answer = visitor.get(path)
+            assert answer.status_code == 302 and answer["Location"] == f"/admin/login/?next={path}"
+        assert staff_client.get(path).status_code == 200
+    for path in (
+        f"/instruments/{symbol}/chart/",
+        f"/instruments/{symbol}/markov/",
+        "/api/services/",
+        "/api/instruments/",
+    ):
+        assert problem(client.get(path), 401).detail.endswith(
+            "needs a staff login or a token: Authorization: Bearer <token>."
+        )
+        assert problem(member.get(path), 403).detail == "Log in as a staff user to do this."
+        assert staff_client.get(path).status_code == 200, path
 
 
 def test_refresh_needs_a_staff_login_and_the_csrf_token_then_records_the_regime(client, stored, staff_client):

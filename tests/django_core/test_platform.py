@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.django_core.urls import urlpatterns as real_patterns
+from tests.access_rules import allow_route
 from tests.problem_checks import problem
 from tests.stack import DJANGO_TOKEN as TOKEN
 
@@ -79,6 +80,13 @@ def test_log_level_changes(client):
     response = client.put("/internal/log-level/", {"level": "ERROR"}, content_type="application/json", **TOKEN)
     assert response.json() == {"service": "django_core", "level": "ERROR"}
     assert logging.getLogger().level == logging.ERROR
+
+
+@pytest.fixture(autouse=True)
+def own_routes_allowed(monkeypatch):
+    """This module's own routes (urlpatterns above) have rules in the access table."""
+    allow_route(monkeypatch, "django_core", "boom/")
+    allow_route(monkeypatch, "django_core", "drf/symbols/", ("POST",))
 
 
 @pytest.mark.urls(__name__)

@@ -9,10 +9,13 @@ import httpx
 import pytest
 from django.core.management import CommandError, call_command
 
+from apps.common.contracts.market_markov import MarkovMarketRegime
 from apps.django_core.tower.models import RegimeSnapshot
 from apps.django_core.tower.services import instrument_create
 from scripts.stack_processes import run_module
 from tests.django_core.regimes import market_regime
+from tests.fastapi_market.markov_series import bar_rows, calm_then_wild, new_symbol
+from tests.ingest import post_bars
 from tests.json_server import json_server
 from tests.stack import TOKEN, clean_env
 
@@ -148,3 +151,79 @@ def test_a_broken_or_mismatched_answer_fails_that_instrument_only(instruments, r
     assert lines[3] == "XAU: failed: timeframe: Ensure this value has at most 16 characters (it has 17)."
     assert lines[4] == "4 instruments: 0 recorded, 0 unchanged, 4 failed"
     assert error is not None and not RegimeSnapshot.objects.exists()
+
+
+# --- --method markov, against the real fastapi_market and flask_regime -----------------------
+
+
+@pytest.fixture
+def markov_instrument(services_in_threads):
+    """An instrument whose 600 daily bars (calm, then wild, every 100 days) are in fastapi_market."""
+    symbol = new_symbol("MKV")
+    response = post_bars(services_in_threads["fastapi_market"], bar_rows(symbol, calm_then_wild(600)))
+    assert response.status_code == 200, response.text
+    return instrument_create(symbol=symbol, name="Markov test", asset_class="equity")
+
+
+def test_markov_refits_and_records_the_filtered_probabilities_beside_the_rules_regime(
+    markov_instrument, services_in_threads
+):
+    symbol = markov_instrument.symbol
+    lines, error = refresh("--symbol", symbol, "--method", "markov")
+    assert error is None, lines
+    assert lines[0].startswith(f"{symbol}: recorded: markov ") and " volatility, P(high) " in lines[0], lines
+    markov = RegimeSnapshot.objects.get(instrument=markov_instrument, method="markov")
+    # What fastapi_market now answers from the fit the command made: the same latest bar, the same numbers.
+    answer = MarkovMarketRegime.model_validate(
+        httpx.get(
+            f"{services_in_threads['fastapi_market']}/regime/{symbol}", params={"method": "markov"}, timeout=60
+        ).json()
+    )
+    assert answer.fit.refitted is False and answer.fit.reason is None  # the command's fit serves
+    assert markov.as_of == answer.as_of and markov.volatility == answer.volatility and markov.trend == ""
+    assert markov.probabilities == {
+        regime.name: pytest.approx(p, abs=1e-9) for regime, p in zip(answer.regimes, answer.probabilities, strict=True)
+    }
+    assert sum(markov.probabilities.values()) == pytest.approx(1)
+    assert markov.features["annual_volatility_high"] > 2 * markov.features["annual_volatility_low"]
+    # The series ends in a wild spell (bars 500-599): the latest bar is in the volatile regime.
+    assert markov.volatility == "high" and markov.features["high_volatility"] > 0.9
+
+    # A fit of the same bars again finds the same maximum: nothing changes. The rules regime is another snapshot.
+    assert refresh("--symbol", symbol, "--method", "markov")[0][0].startswith(f"{symbol}: unchanged: markov ")
+    assert refresh("--symbol", symbol)[0][0].startswith(f"{symbol}: recorded: ")
+    assert sorted(RegimeSnapshot.objects.filter(instrument=markov_instrument).values_list("method", flat=True)) == [
+        "markov",
+        "rules",
+    ]
+
+
+def test_markov_on_too_few_bars_fails_with_fastapi_markets_reason(services_in_threads):
+    symbol = new_symbol("MKS")
+    assert post_bars(services_in_threads["fastapi_market"], bar_rows(symbol, calm_then_wild(100))).status_code == 200
+    instrument_create(symbol=symbol, name="Too short", asset_class="equity")
+    lines, error = refresh("--symbol", symbol, "--method", "markov")
+    assert lines == [
+        f"{symbol}: failed: fastapi_market: {symbol} has 100 1d bars; the Markov-switching method needs at least 251.",
+        "1 instruments: 0 recorded, 0 unchanged, 1 failed",
+    ]
+    assert error is not None and not RegimeSnapshot.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        (("--method", "hmm"), "--method must be rules or markov, not 'hmm'"),
+        (("--timeframe", "2d"), "--timeframe must be one of 1m, 5m, 15m, 1h, 4h, 1d, 1w, not '2d'"),
+    ],
+)
+def test_a_bad_option_is_one_line_before_anything_is_asked(instruments, option, message):
+    lines, error = refresh(*option)
+    assert lines == [] and str(error) == message
+
+
+def test_the_real_command_says_a_bad_method_in_one_line():
+    result = run_module("apps.django_core", clean_env(), 60, "refresh_regimes", "--method", "hmm")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "CommandError: --method must be rules or markov, not 'hmm'", result.stderr
+    assert result.stdout == ""

@@ -7,9 +7,10 @@ from django.test import Client
 
 from apps.django_core.tower.models import Instrument
 from apps.django_core.tower.services import instrument_create, regime_snapshot_record
-from tests.django_core.regimes import AS_OF, market_regime
+from tests.django_core.regimes import AS_OF, market_regime, markov_regime
 from tests.problem_checks import problem
 from tests.stack import DJANGO_TOKEN as TOKEN
+from tests.stack import TEST_TOKENS
 
 pytestmark = pytest.mark.django_db
 
@@ -88,12 +89,19 @@ def test_a_page_past_the_end_is_a_404_problem(client, instruments):
 # --- Instruments: writes ----------------------------------------------------------------------
 
 
-def test_creating_needs_the_token(client):
+def test_creating_needs_the_operator_s_token(client):
     missing = client.post("/api/instruments/", APPLE, content_type="application/json")
-    assert "internal token" in problem(missing, 401).detail
+    assert problem(missing, 401).detail == "POST api/instruments/ needs a token: Authorization: Bearer <token>."
     assert missing["WWW-Authenticate"] == "Bearer"
     wrong = client.post("/api/instruments/", APPLE, content_type="application/json", HTTP_AUTHORIZATION="Bearer no")
-    assert problem(wrong, 403).detail == "The internal token is wrong."
+    assert problem(wrong, 403).detail == "This token is not one this service accepts."
+    service = client.post(
+        "/api/instruments/",
+        APPLE,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {TEST_TOKENS['django_core']}",
+    )
+    assert problem(service, 403).detail == "django_core may not POST api/instruments/ of django_core."
     assert not Instrument.objects.exists()
 
 
@@ -198,13 +206,16 @@ def test_snapshots_are_listed_newest_first(client, snapshots):
         "symbol",
         "timeframe",
         "as_of",
+        "method",
         "trend",
         "volatility",
+        "probabilities",
         "features",
         "source",
         "created",
     }
     assert first["as_of"] == "2026-03-04T21:00:00Z" and first["features"]["trend_spread"] == 0.0213
+    assert (first["method"], first["probabilities"]) == ("rules", {})
     assert [as_of for _, as_of in dates(client.get("/api/snapshots/"))] == [
         "2026-03-04",
         "2026-03-04",
@@ -233,6 +244,26 @@ def test_snapshots_filter(client, snapshots):
     assert dates(client.get("/api/snapshots/?timeframe=1h")) == []
 
 
+def test_a_markov_snapshot_has_its_probabilities_no_trend_and_is_filtered_by_method(client, snapshots, instruments):
+    regime_snapshot_record(instrument=instruments[0], regime=markov_regime(high=0.8, as_of=AS_OF + timedelta(days=2)))
+    listed = client.get("/api/snapshots/?method=markov").json()["results"]
+    assert len(listed) == 1
+    markov = listed[0]
+    assert (markov["symbol"], markov["method"], markov["trend"], markov["volatility"]) == (
+        "AAPL",
+        "markov",
+        None,
+        "high",
+    )
+    assert markov["probabilities"] == {"low": pytest.approx(0.2), "high": 0.8}
+    assert markov["features"]["high_volatility"] == 0.8 and markov["features"]["annual_volatility_high"] == 0.287
+    # The rules snapshot of the same moment is still there, beside it.
+    same_moment = dates(client.get("/api/snapshots/?symbol=AAPL&as_of_after=2026-03-04T00:00:00Z"))
+    assert same_moment == [("AAPL", "2026-03-04"), ("AAPL", "2026-03-04")]
+    assert len(client.get("/api/snapshots/?method=rules").json()["results"]) == 6
+    assert client.get(f"/api/snapshots/{markov['id']}/").json() == markov
+
+
 def test_a_snapshot_is_read_by_id(client, snapshots):
     listed = client.get("/api/snapshots/?symbol=AAPL&page_size=1").json()["results"][0]
     assert client.get(f"/api/snapshots/{listed['id']}/").json() == listed
@@ -248,8 +279,17 @@ def test_snapshot_pages_do_not_overlap(client, snapshots):
 def test_bad_snapshot_query_parameters_are_400_problems(client):
     response = client.get(
         "/api/snapshots/?symbol=a!&trend=up&volatility=wild&as_of_after=yesterday&as_of_before=soon&ordering=trend"
+        "&method=hmm"
     )
-    assert invalid_fields(response) == {"symbol", "trend", "volatility", "as_of_after", "as_of_before", "ordering"}
+    assert invalid_fields(response) == {
+        "symbol",
+        "trend",
+        "volatility",
+        "as_of_after",
+        "as_of_before",
+        "ordering",
+        "method",
+    }
     backwards = client.get("/api/snapshots/?as_of_after=2026-03-04T00:00:00Z&as_of_before=2026-03-02T00:00:00Z")
     assert invalid_fields(backwards) == {"as_of_before"}
 

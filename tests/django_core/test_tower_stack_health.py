@@ -3,10 +3,15 @@ threads; the live test stack for the request ID in its logs), and with services 
 
 import dataclasses
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 
+from apps.django_core.tower import health_cache
 from apps.django_core.tower.stack_health import CONNECT_TIMEOUT, READ_TIMEOUT
+from scripts.benchmarks.polling import HEALTH_CALL, mysql_connections
 from tests.deadlines import within_promise
 from tests.json_server import json_server
 from tests.stack import free_port, wait_until
@@ -14,6 +19,12 @@ from tests.stack import free_port, wait_until
 pytestmark = pytest.mark.django_db
 
 SERVICES = {"django_core", "fastapi_market", "flask_regime"}
+
+
+@pytest.fixture(autouse=True)
+def checked_each_time(monkeypatch):
+    """Each request of these tests checks the stack afresh (the 5 s cache is the last test's)."""
+    monkeypatch.setattr(health_cache, "CACHE_S", 0.0)
 
 
 def point(settings, **urls: str) -> None:
@@ -125,3 +136,34 @@ def test_the_checks_carry_the_request_id(client, test_stack):
         )
 
     wait_until(both_logged, 5, "both services logging the Control Tower's request ID")
+
+
+def test_twenty_tabs_at_once_cost_one_check_of_the_stack(test_stack, test_urls, stack_ports):
+    """The live django_core (its own process, its own cache): 20 polls at the same moment open at most
+    one MySQL connection and call each other service's /health once."""
+    health_cache.cache_path(stack_ports["django_core"]).unlink(missing_ok=True)  # the same user's directory
+    mysql_url = f"mysql://aetherion:aetherion-test@127.0.0.1:{stack_ports['mysql']}/aetherion_core"
+    tag = uuid.uuid4().hex[:8]
+    before = mysql_connections(mysql_url)
+
+    def tab(index: int) -> httpx.Response:
+        headers = {"X-Request-ID": f"poll-{tag}-{index}"}
+        return httpx.get(f"{test_urls['django_core']}/api/services/", headers=headers, timeout=30)
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(tab, range(20)))
+    opened = mysql_connections(mysql_url) - before - 1  # not the second count's own connection
+    assert [a.status_code for a in answers] == [200] * 20
+    assert len({a.content for a in answers}) == 1  # one report, served to all
+    assert opened <= 1
+
+    def calls() -> list[str]:
+        return [
+            line
+            for line in test_stack.log_text().splitlines()
+            if HEALTH_CALL.match(line) and f"rid=poll-{tag}-" in line
+        ]
+
+    wait_until(lambda: len(calls()) >= 2, 5, "the check's two /health calls logged")
+    time.sleep(0.5)  # any later call would be logged by now
+    assert sorted(line.split()[1].split(".")[0] for line in calls()) == ["fastapi_market", "flask_regime"]

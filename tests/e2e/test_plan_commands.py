@@ -19,7 +19,7 @@ import MySQLdb
 import psutil
 import pytest
 
-from apps.common.config import ServiceConfig, found_record
+from apps.common.config import REPO_ROOT, ServiceConfig, found_record
 from apps.common.health import READINESS_PATHS
 from scripts import process_groups
 from tests.plan_commands import MIGRATE, plan_run, plan_start
@@ -28,6 +28,7 @@ from tests.stack import clean_env, free_port, port_is_free, wait_until
 pytestmark = pytest.mark.posix  # SIGTERM to the command, as a supervisor or `kill` sends it
 
 SERVICES = ("flask_regime", "fastapi_market", "django_core")  # Flask first: FastAPI's /check-regime calls it
+TOWER_MIGRATIONS = sorted(path.stem for path in (REPO_ROOT / "apps/django_core/tower/migrations").glob("0*.py"))
 STOPPED = (0, -signal.SIGTERM)  # a clean exit, or SIGTERM's default: never the SIGKILL of the clean-up
 
 
@@ -113,8 +114,10 @@ def test_the_plans_commands_run_from_their_folders_on_the_servers_make_run_uses(
         assert migrated.returncode == 0, migrated.stderr
         assert "Applying tower.0001_initial... OK" in migrated.stdout, migrated.stdout
         cursor = admin.cursor()
-        cursor.execute(f"SELECT name FROM {database}.django_migrations WHERE app = 'tower'")  # written where found
-        assert cursor.fetchall() == (("0001_initial",),)
+        cursor.execute(
+            f"SELECT name FROM {database}.django_migrations WHERE app = 'tower' ORDER BY id"
+        )  # written where found
+        assert cursor.fetchall() == tuple((migration,) for migration in TOWER_MIGRATIONS)
 
         for service in SERVICES:
             commands.append(PlanCommand(service, env, ports[service], tmp_path))

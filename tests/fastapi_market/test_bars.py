@@ -1,5 +1,6 @@
 """POST /bars and GET /bars/{symbol} on the real MongoDB-compatible server of the test stack."""
 
+import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -7,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from apps.common.contracts import BarPage, IngestReport, Problem
+from apps.common.contracts import Bar, BarPage, IngestReport, Problem
+from apps.common.contracts.market import MAX_BATCH, MAX_BODY_BYTES
 from tests.stack import TOKEN
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -111,6 +113,46 @@ def test_malformed_bodies_are_problems(client, content, content_type, status):
 def test_too_many_bars_in_one_request_is_413(client):
     response = client.post("/bars", json={"bars": [{}] * 10_001}, headers=TOKEN)
     assert response.status_code == 413
+    assert response.json()["detail"] == "10001 bars in one request; send at most 10000 per request"
+
+
+# The longest bar the contract takes: a 20-character symbol, microseconds and an offset, 17-digit floats.
+LONGEST_BAR = {
+    "symbol": "A" * 20,
+    "timeframe": "15m",
+    "ts": "2013-03-01T00:00:00.123456+05:30",
+    "open": 1.7976931348623157e308,
+    "high": 1.7976931348623157e308,
+    "low": 2.2250738585072014e-308,
+    "close": 2.2250738585072014e-308,
+    "volume": 1.7976931348623157e308,
+}
+
+
+def test_a_full_batch_of_the_longest_valid_bars_fits_the_body_limit_as_json_csv_or_a_form():
+    Bar.model_validate(LONGEST_BAR)  # valid: the limit must take MAX_BATCH of it
+    batch = [LONGEST_BAR] * MAX_BATCH
+    as_json = json.dumps({"bars": batch}, indent=8).encode()
+    as_csv = (
+        "symbol,timeframe,ts,open,high,low,close,volume\n"
+        + "".join(",".join(repr(v) if isinstance(v, float) else v for v in row.values()) + "\r\n" for row in batch)
+    ).encode()
+    boundary = b"-" * 70
+    as_form = b'--%s\r\nContent-Disposition: form-data; name="file"; filename="%s.csv"\r\n' % (boundary, b"x" * 200)
+    as_form += b"Content-Type: text/csv\r\n\r\n" + as_csv + b"\r\n--%s--\r\n" % boundary
+    for body in (as_json, as_csv, as_form):
+        assert len(body) <= MAX_BODY_BYTES
+
+
+def test_a_body_beyond_what_a_full_batch_needs_is_refused_before_it_is_parsed(client):
+    """40,000 ordinary bars (about 6 MB, under the old 32 MiB limit): refused for its size, unread."""
+    body = json.dumps({"bars": [bar(i) for i in range(4 * MAX_BATCH)]}).encode()
+    assert MAX_BODY_BYTES < len(body) < 32 * 1024 * 1024
+    response = client.post("/bars", content=body, headers={**TOKEN, "Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["detail"] == (
+        f"The request body ({len(body):,} bytes) is larger than this service accepts ({MAX_BODY_BYTES:,} bytes)."
+    )
 
 
 def test_ingest_needs_the_token(client):

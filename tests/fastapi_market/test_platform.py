@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from apps.fastapi_market.main import create_app
+from tests.access_rules import allow_route
 from tests.problem_checks import problem
 from tests.stack import TOKEN
 
@@ -51,7 +52,7 @@ def test_internal_endpoints_need_the_token(client):
     answer = client.get("/internal/settings", headers=TOKEN)
     assert answer.status_code == 200
     names = {s["name"] for s in answer.json()["settings"]}
-    assert {"MONGO_URL", "INTERNAL_API_TOKEN", "REGIME_READ_TIMEOUT"} <= names
+    assert {"MONGO_URL", "FASTAPI_MARKET_TOKEN", "ACCEPTED_TOKENS", "REGIME_READ_TIMEOUT"} <= names
 
 
 def test_bad_body_lists_each_invalid_field(client):
@@ -67,7 +68,9 @@ def test_log_level_changes(client):
     assert logging.getLogger().level == logging.WARNING
 
 
-def test_unexpected_error_is_a_problem_without_a_trace(app):
+def test_unexpected_error_is_a_problem_without_a_trace(app, monkeypatch):
+    allow_route(monkeypatch, "fastapi_market", "/boom")
+
     @app.get("/boom")
     async def boom():
         raise RuntimeError("secret internals")

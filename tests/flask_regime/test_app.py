@@ -4,6 +4,7 @@ import pytest
 
 from apps.flask_regime import create_app
 from apps.flask_regime.settings import Settings
+from tests.access_rules import allow_route
 
 
 @pytest.fixture
@@ -46,7 +47,9 @@ def test_wrong_method_is_a_problem_with_allow(client):
     assert "GET" in response.headers["Allow"]
 
 
-def test_unexpected_error_is_a_problem_without_a_trace(app):
+def test_unexpected_error_is_a_problem_without_a_trace(app, monkeypatch):
+    allow_route(monkeypatch, "flask_regime", "/boom")
+
     @app.get("/boom")
     def boom():
         raise RuntimeError("secret internals")

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apps.common.contracts.market import SYMBOL_PATTERN
+from apps.common.contracts.market import MAX_BODY_BYTES, SYMBOL_PATTERN
 from tests.problem_checks import assert_no_5xx_and_errors_are_problems
 from tests.stack import TOKEN
 
@@ -188,7 +188,7 @@ def oversized(limit: int) -> bytes:
         ("flask_regime", "/regime", 16 * 1024 * 1024),
         ("django_core", "/api/instruments/", 2_621_440),
         ("django_core", "/internal/log-level/", 2_621_440),
-        ("fastapi_market", "/bars", 32 * 1024 * 1024),
+        ("fastapi_market", "/bars", MAX_BODY_BYTES),
     ],
 )
 def test_an_oversized_body_is_a_413_problem(http, test_urls, service, path, limit):
@@ -202,7 +202,7 @@ def test_an_oversized_body_is_a_413_problem(http, test_urls, service, path, limi
 
 def test_an_oversized_body_without_content_length_is_a_413_problem(http, test_urls):
     """Sent chunked, so only counting the body as it arrives can refuse it."""
-    body = oversized(32 * 1024 * 1024)
+    body = oversized(MAX_BODY_BYTES)
 
     def chunks():
         for start in range(0, len(body), 1024 * 1024):

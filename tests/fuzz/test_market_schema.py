@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from apps.common.config import REPO_ROOT
-from tests.stack import INTERNAL_TOKEN, TOKEN
+from tests.stack import OPERATOR_TOKEN, TOKEN
 
 SCHEMAS = {"fastapi_market": "/openapi.json", "django_core": "/api/schema/?format=json"}
 # Per operation and phase (the coverage phase adds its own boundary cases): at least 500 cases each.
@@ -38,7 +38,7 @@ def schemathesis_run(schema_url: str, max_examples: int) -> subprocess.Completed
         "--checks",
         "all",
         "--header",
-        f"Authorization: Bearer {INTERNAL_TOKEN}",
+        f"Authorization: Bearer {OPERATOR_TOKEN}",
         "--max-examples",
         str(max_examples),
         "--seed",

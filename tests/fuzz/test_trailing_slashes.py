@@ -9,34 +9,25 @@ query kept, with no body, so the method and the body survive the redirect.
 
 from __future__ import annotations
 
-import secrets
-import shlex
-import subprocess
 import time
 
 import httpx
 import pytest
 
 from apps.common.auth import authorization_header
-from apps.common.config import REPO_ROOT
-from apps.common.health import LIVENESS_PATH
 from apps.common.problems import PROBLEM_MEDIA_TYPE
 from apps.common.trailing_slash import slash_twin
 from apps.fastapi_market.main import create_app as create_fastapi_app
 from apps.fastapi_market.settings import load_settings as load_fastapi_settings
 from apps.flask_regime import create_app as create_flask_app
-from scripts import process_groups
-from scripts.stack_processes import procfile_read
-from tests.deploy.manifests import kill_group, production_env
 from tests.problem_checks import assert_problem
-from tests.stack import INTERNAL_TOKEN, SESSION_STACK, free_port, http_status, wait_until
+from tests.stack import OPERATOR_TOKEN
 from tests.url_maps import UrlMap, django_url_map, fastapi_url_map, flask_url_map
 
 # Every method RFC 9110 defines but CONNECT, which asks a proxy for a tunnel and names no path.
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
 WITH_BODY = {"POST", "PUT", "PATCH", "DELETE"}
 QUERY = "slash=probe"
-PRODUCTION_TOKEN = secrets.token_urlsafe(32)  # the production profile refuses the test one
 swept: dict[str, int] = {}
 
 
@@ -117,56 +108,25 @@ def answer_problem(url_map: UrlMap, form: str, response: httpx.Response) -> str 
 
 
 def test_every_method_on_every_route_with_and_without_its_slash_on_the_test_stack(test_stack, test_urls, url_maps):
-    assert_swept(url_maps, test_urls, "test stack", INTERNAL_TOKEN)
-
-
-@pytest.fixture(scope="module")
-def production_servers(test_stack, tmp_path_factory):
-    """deploy/Procfile.prod's three servers, production profile, on the test stack's databases."""
-    commands = procfile_read(REPO_ROOT / "deploy" / "Procfile.prod")
-    logs = tmp_path_factory.mktemp("production")
-    ports = {service: free_port() for service in commands}
-    databases = {name: SESSION_STACK[name] for name in ("MYSQL_URL", "MONGO_URL")}
-    urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
-    processes = {}
-    try:
-        for service, command in commands.items():
-            env = production_env(service, ports[service]) | databases | {"INTERNAL_API_TOKEN": PRODUCTION_TOKEN}
-            env |= {f"{name.upper()}_URL": url for name, url in urls.items()}  # FastAPI calls this Flask
-            with (logs / f"{service}.log").open("wb") as log:
-                processes[service] = process_groups.start(
-                    shlex.split(command),
-                    cwd=REPO_ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                )
-        for service, process in processes.items():
-
-            def live(service=service, process=process) -> bool:
-                assert process.poll() is None, (logs / f"{service}.log").read_text()
-                return http_status(f"{urls[service]}{LIVENESS_PATH}") == 200
-
-            wait_until(live, 60, f"production {service} live")
-        yield urls
-    finally:
-        for process in processes.values():
-            kill_group(process)
+    assert_swept(url_maps, test_urls, "test stack", OPERATOR_TOKEN)
 
 
 def test_every_method_on_every_route_with_and_without_its_slash_in_production(production_servers, url_maps):
     started = time.monotonic()
     # Behind the TLS proxy the production profile expects: Django redirects plain HTTP to HTTPS first.
     assert_swept(
-        url_maps, production_servers, "production", PRODUCTION_TOKEN, {"django_core": {"X-Forwarded-Proto": "https"}}
+        url_maps,
+        production_servers.urls,
+        "production",
+        production_servers.tokens["operator"],
+        {"django_core": {"X-Forwarded-Proto": "https"}},
     )
     print(f"\ntrailing slashes: {swept} requests; production sweep {time.monotonic() - started:.1f} s")
 
 
 def test_production_health_without_its_slash_over_plain_http_reaches_readiness(production_servers):
     """A platform probe configured with /health (no slash) over plain HTTP: a 308 to /health/, not to HTTPS."""
-    response = httpx.get(f"{production_servers['django_core']}/health", timeout=10)
+    response = httpx.get(f"{production_servers.urls['django_core']}/health", timeout=10)
     assert response.status_code == 308 and response.headers["location"] == "/health/"
-    followed = httpx.get(f"{production_servers['django_core']}/health", timeout=10, follow_redirects=True)
+    followed = httpx.get(f"{production_servers.urls['django_core']}/health", timeout=10, follow_redirects=True)
     assert followed.status_code == 200

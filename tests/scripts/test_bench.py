@@ -19,7 +19,11 @@ KEYS = {
     "relay_p99_added_ms",
     "ingest_bars_per_s",
     "regime_engine_bars_per_s",
+    "markov_fit_s",
+    "markov_filter_1m_ms",
+    "markov_filter_1m_k3_ms",
     "regime_endpoint_p50_ms",
+    "regime_markov_ms",
     "series_length_scaling",
     "series_page_ms",
     "series_regime_ms",
@@ -32,6 +36,7 @@ KEYS = {
     "stack_stop_s",
     "idle_rss_mb",
     "series_summary_ms",
+    "services_poll_calls",
     "chart_draw_ms",
 }
 NO_BASELINE = {"relay_p99_added_ms", "read_load_pages_rps", "read_load_regime_rps"}

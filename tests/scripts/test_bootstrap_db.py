@@ -13,7 +13,6 @@ from pymongo import MongoClient
 
 from apps.django_core.env import load_settings as django_settings
 from apps.fastapi_market.settings import load_settings as market_settings
-from apps.fastapi_market.versions import COLLECTIONS
 from scripts import bootstrap_db
 from scripts.private_db.servers import MongoServer, private_cluster_of
 from scripts.stack_processes import run_module
@@ -56,10 +55,10 @@ def test_creates_migrates_indexes_then_has_nothing_to_do(fresh_names):
     assert first.returncode == 0, first.stderr
     assert f"database {name} created" in first.stderr
     assert "Django migrations: applied" in first.stderr
-    assert f"created collections {', '.join(COLLECTIONS)}" in first.stderr
+    assert f"created collections {', '.join(bootstrap_db.market_collections())}" in first.stderr
     assert name in schemas(mysql)
     with MongoClient(mongo.url) as client:
-        assert set(client[name].list_collection_names()) == set(COLLECTIONS)
+        assert set(client[name].list_collection_names()) == set(bootstrap_db.market_collections())
 
     second = run_bootstrap(**env)
     assert second.returncode == 0, second.stderr
@@ -137,11 +136,12 @@ def test_ferretdb_lookups_get_gin_indexes_that_outlive_restarts(own_mongodb, fre
     first = run_bootstrap(**env)
     assert first.returncode == 0, first.stderr
     assert f"MongoDB {mongo.address} (FerretDB 1.24.1 + PostgreSQL): ping ok" in first.stderr
-    created = ", ".join(f"{collection}._id" for collection in COLLECTIONS)
+    created = ", ".join(f"{collection}._id" for collection in bootstrap_db.market_collections())
     assert f"GIN indexes for FerretDB's filters: created {created}" in first.stderr
 
     def served_by_gin() -> bool:
-        plans = [plan_of(mongo.url, name, collection, {"_id": "any"}) for collection in COLLECTIONS]
+        collections = bootstrap_db.market_collections()
+        plans = [plan_of(mongo.url, name, collection, {"_id": "any"}) for collection in collections]
         return all("Bitmap Index Scan" in plan and "id_aetherion_gin" in plan for plan in plans)
 
     assert served_by_gin()
@@ -195,7 +195,7 @@ def test_bars_of_an_earlier_version_move_into_the_store_once(fresh_names):
     stored = stored_bars(mongo.url, name, ["OLD1", "OLD2"])
     assert stored == {(d["symbol"], d["timeframe"], d["ts"]): d["close"] for d in old}
     with MongoClient(mongo.url) as client:
-        assert set(client[name].list_collection_names()) == {*COLLECTIONS, "legacy_bars"}
+        assert set(client[name].list_collection_names()) == {*bootstrap_db.market_collections(), "legacy_bars"}
         assert client[name].legacy_bars.count_documents({}) == 123  # kept whole, the documents left out too
     second = run_bootstrap(**env)
     assert "moved" not in second.stderr  # once

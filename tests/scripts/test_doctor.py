@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from apps.common.access import granted
 from apps.common.config import var_dir
 from apps.common.databases import MongoTarget
 from scripts import doctor
@@ -15,9 +16,9 @@ from scripts.preflight import servers as preflight_servers
 from scripts.private_db.servers import MongoServer, server_files_remove
 from scripts.stack_processes import run_module
 from tests.deadlines import within_promise
-from tests.stack import clean_env, free_port
+from tests.stack import TEST_TOKENS, clean_env, free_port
 
-CHECK_NAMES = ["python", "requirements", "config", "ports", "mysql", "mongo", "flask"]
+CHECK_NAMES = ["python", "requirements", "config", "tokens", "ports", "mysql", "mongo", "flask"]
 
 
 @pytest.fixture
@@ -172,7 +173,7 @@ def test_invalid_config_fails_once_and_skips_what_needs_it(capsys, monkeypatch):
     )
     assert config["detail"].endswith("— 3 problems in all")  # every service reads every port
     assert config["fix"] == "run `python -m scripts.config check` and fix the lines it prints"
-    for name in ("ports", "mysql", "mongo", "flask"):
+    for name in ("tokens", "ports", "mysql", "mongo", "flask"):
         assert (checks[name]["status"], checks[name]["detail"]) == ("warn", "config invalid")
 
 
@@ -181,7 +182,7 @@ def test_unknown_app_env_is_a_config_failure(capsys, monkeypatch):
     code, checks = run_json(capsys)
     assert code == 1
     assert checks["config"]["status"] == "fail" and "APP_ENV='staging'" in checks["config"]["detail"]
-    assert all(checks[name]["detail"] == "config invalid" for name in ("ports", "mysql", "mongo", "flask"))
+    assert all(checks[name]["detail"] == "config invalid" for name in ("tokens", "ports", "mysql", "mongo", "flask"))
 
 
 def test_pins_are_read_through_includes():
@@ -247,3 +248,25 @@ def test_a_mongodb_at_the_day_one_address_gets_one_line_on_how_to_use_it(session
         f"a MongoDB (FerretDB 1.24.1 + PostgreSQL) also answers at 127.0.0.1:{stack_ports['mongo']}: "
         f"to use it, set MONGO_URL=mongodb://127.0.0.1:{stack_ports['mongo']}/ in the environment"
     )
+
+
+def test_tokens_names_each_scope_and_never_a_token(monkeypatch):
+    result = doctor.check_tokens("test")
+    assert result.status == doctor.OK
+    market_rules = len(granted("fastapi_market", "test"))  # the access table's: fastapi_market calls Flask only
+    assert {rule.service for rule in granted("fastapi_market", "test")} == {"flask_regime"}
+    assert (
+        result.detail.startswith("operator: ")
+        and f"fastapi_market: {market_rules} rules on flask_regime" in result.detail
+    )
+    assert not any(value in result.detail for value in TEST_TOKENS.values())
+
+
+def test_a_token_a_service_does_not_accept_fails_naming_both(monkeypatch):
+    """django_core sends a token no service was told of: its calls to the first service it calls would get 403."""
+    monkeypatch.setenv("DJANGO_CORE_TOKEN", "a-token-no-service-was-given-its-digest")
+    result = doctor.check_tokens("test")
+    assert result.status == doctor.FAIL
+    first = min(rule.service for rule in granted("django_core", "test"))
+    assert result.detail == f"django_core's token is not in {first}'s ACCEPTED_TOKENS: its calls there get 403"
+    assert "a-token-no-service" not in result.detail + result.fix

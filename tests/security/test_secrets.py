@@ -50,7 +50,7 @@ def test_a_secret_setting_with_an_undocumented_value_is_found(tmp_path, line):
 
 def test_the_documented_defaults_and_code_pass(tmp_path):
     lines = [f'INTERNAL_API_TOKEN="{value}"' for value in sorted(ALLOWED_VALUES)] + [
-        "token = settings.common.internal_api_token",
+        "token = settings.common.tokens.own",
         'url = f"mysql://{mysql.user}:{mysql.password}@{mysql.address}/db"',
         "shown = 'mysql://aetherion:********@127.0.0.1:3308'",
         "DJANGO_SECRET_KEY=CHANGE-ME-django-secret-key",

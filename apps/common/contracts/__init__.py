@@ -2,6 +2,14 @@
 
 from apps.common.contracts.health import CheckReport, HealthReport
 from apps.common.contracts.market import Bar, BarPage, IngestReport, RejectedBar
+from apps.common.contracts.markov import (
+    MarkovFilterRequest,
+    MarkovFilterResponse,
+    MarkovFitRequest,
+    MarkovFitResponse,
+    MarkovParams,
+    MarkovRegime,
+)
 from apps.common.contracts.operations import LogLevelChange, LogLevelState
 from apps.common.contracts.problem import FieldError, Problem, ValidationProblem
 from apps.common.contracts.regime import (
@@ -25,6 +33,12 @@ __all__ = [
     "LogLevelChange",
     "LogLevelState",
     "MarketRegime",
+    "MarkovFilterRequest",
+    "MarkovFilterResponse",
+    "MarkovFitRequest",
+    "MarkovFitResponse",
+    "MarkovParams",
+    "MarkovRegime",
     "FieldError",
     "Problem",
     "RegimeBar",

@@ -12,6 +12,13 @@ Timeframe = Literal["1m", "5m", "15m", "1h", "4h", "1d", "1w"]
 SYMBOL_PATTERN = r"^[A-Z0-9][A-Z0-9.\-]{0,19}$"
 MAX_BATCH = 10_000
 MAX_PAGE = 1_000
+# The most bytes one valid bar may take in a request. The longest (a 20-character symbol, a ts with
+# microseconds and an offset, 17-digit floats) is 248 bytes as compact JSON and 491 as JSON indented
+# by 8 spaces; as a CSV row it is shorter. A typical daily bar is about 150 bytes.
+MAX_BAR_BYTES = 512
+# A request body's limit follows from the batch cap: MAX_BATCH of the longest bars and 64 KiB for
+# the rest (the JSON envelope, a multipart form's boundary and part headers). 5,185,536 bytes.
+MAX_BODY_BYTES = MAX_BATCH * MAX_BAR_BYTES + 64 * 1024
 
 
 def _iso_8601(value: object) -> object:

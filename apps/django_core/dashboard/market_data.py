@@ -1,5 +1,6 @@
 """What the dashboard shows from the other services, read over their own HTTP APIs and contracts
-(fastapi_market's ``/series`` and ``/bars``, flask_regime's ``POST /regime``), never their databases."""
+(fastapi_market's ``/series``, ``/bars`` and ``/regime/{symbol}?method=markov``, flask_regime's
+``POST /regime``), never their databases."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from django.conf import settings
 from apps.common.calendars import periods_per_year
 from apps.common.contracts import Bar, BarPage, RegimeParams, RegimeRequest, RegimeResponse, SeriesList
 from apps.common.contracts.market import MAX_PAGE, Timeframe
+from apps.common.contracts.market_markov import MarkovMarketRegime
 from apps.common.contracts.series import SeriesSummary
 from apps.common.http_sync import get_contract_sync, send_contract_sync
-from apps.common.service_calls import ContractCall
+from apps.common.service_calls import ContractCall, ServiceCallError
 
 if TYPE_CHECKING:
     from apps.django_core.tower.models import Instrument
@@ -26,6 +28,9 @@ REGIME = "flask_regime"
 CHART_MAX_BARS = 20_000
 # The chart draws prices adjusted for splits and dividends, as its regimes are computed.
 CHART_ADJUST = "all"
+# fastapi_market fits when no stored fit serves the series (about a second for 10,000 returns; its own
+# wait for flask_regime is 60 s): the band's read waits longer than the chart's.
+MARKOV_READ_TIMEOUT = 90.0
 
 
 def series_by_symbol(client: httpx.Client) -> dict[str, list[SeriesSummary]]:
@@ -113,3 +118,59 @@ def chart_data(client: httpx.Client, instrument: Instrument, timeframe: str) -> 
     data["volatility"] = regime_runs([bar.volatility for bar in regimes.bars or []])
     data["params"] = regimes.params.model_dump()
     return data
+
+
+def markov_band(client: httpx.Client, instrument: Instrument, timeframe: str) -> dict[str, Any]:
+    """What the instrument page draws under its chart: P(high volatility) of each bar (epoch seconds)
+    from fastapi_market's Markov-switching model of the adjusted log returns, filtered (each bar's from
+    the bars up to it, so no later bar changes it), the same smoothed as hindsight (every bar up to the
+    latest), the regimes' annualised volatilities, and the fit it came from. A series the model cannot
+    serve (no bars, too few) is a ``note`` with no rows. Raises ServiceCallError when a service fails."""
+    url = f"{settings.CONFIG.common.fastapi_market_url}/regime/{quote(instrument.symbol, safe='')}"
+    query = {
+        "method": "markov",
+        "timeframe": timeframe,
+        "asset_class": instrument.asset_class,
+        "adjust": CHART_ADJUST,
+        "bars": "true",
+        "smoothed": "true",
+        "lookback": CHART_MAX_BARS,
+    }
+    call = ContractCall(
+        MARKET,
+        "GET",
+        str(httpx.URL(url, params=query)),
+        MarkovMarketRegime,
+        read_timeout=MARKOV_READ_TIMEOUT,
+        passed_on={404: 404, 409: 409},
+    )
+    empty: dict[str, Any] = {
+        "symbol": instrument.symbol,
+        "timeframe": timeframe,
+        "time": [],
+        "high": [],
+        "hindsight": [],
+    }
+    try:
+        answer = send_contract_sync(client, call)
+    except ServiceCallError as exc:
+        if exc.status in (404, 409):  # no bars, too few, no volatility: said under the chart, no band
+            return empty | {"note": exc.detail.removeprefix(f"{MARKET}: ")}
+        raise
+    rows = answer.bars or []
+    return empty | {
+        "as_of": answer.as_of.isoformat(),
+        "volatility": answer.volatility,
+        "high_volatility": answer.high_volatility,
+        "regimes": [regime.model_dump() for regime in answer.regimes],
+        "fit": {
+            "first_ts": answer.fit.first_ts.isoformat(),
+            "last_ts": answer.fit.last_ts.isoformat(),
+            "returns": answer.fit.returns,
+            "fitted_at": answer.fit.fitted_at.isoformat(),
+        },
+        "time": [int(row.ts.timestamp()) for row in rows],
+        "high": [row.filtered[-1] for row in rows],  # the last regime is the most volatile
+        "hindsight": [row.smoothed_hindsight[-1] if row.smoothed_hindsight else None for row in rows],
+        "note": None,
+    }

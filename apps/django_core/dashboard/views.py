@@ -15,9 +15,10 @@ from django.views.decorators.http import require_POST, require_safe
 from apps.common.contracts.market import Timeframe
 from apps.common.contracts.series import SeriesSummary
 from apps.common.service_calls import ServiceCallError
-from apps.django_core.dashboard.access import data_readable, is_staff, page_readable, staff_writes
-from apps.django_core.dashboard.market_data import chart_data, series_by_symbol
+from apps.django_core.access import is_staff
+from apps.django_core.dashboard.market_data import chart_data, markov_band, series_by_symbol
 from apps.django_core.problems import problem_response
+from apps.django_core.tower.health_cache import HEALTH_POLL_MS
 from apps.django_core.tower.models import Instrument
 from apps.django_core.tower.selectors import instruments_with_latest_snapshot, snapshot_list
 from apps.django_core.tower.service_clients import service_client
@@ -25,9 +26,6 @@ from apps.django_core.tower.services import instrument_regime_refresh
 
 # The overview asks fastapi_market for the bar counts while the page waits: it must not wait long.
 SERIES_READ_TIMEOUT = 3.0
-# How often the overview's tiles ask /api/services/ (ms, after the previous answer): with its 1 s
-# connect and 3 s read timeouts, a service that goes down turns red within 5 s.
-HEALTH_POLL_MS = 1000
 SNAPSHOTS_SHOWN = 100
 
 
@@ -44,7 +42,6 @@ def _series_rows(series: list[SeriesSummary]) -> list[dict[str, str]]:
 
 
 @require_safe
-@page_readable
 def overview(request: HttpRequest) -> HttpResponse:
     """The stack's health (live tiles) and every instrument with its bars and latest regime."""
     instruments = instruments_with_latest_snapshot()
@@ -75,7 +72,6 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@page_readable
 def instrument_detail(request: HttpRequest, symbol: str) -> HttpResponse:
     """One instrument: its price chart with regime bands (drawn from ``instrument_chart``) and its snapshots."""
     instrument = get_object_or_404(Instrument, symbol=symbol)
@@ -90,19 +86,25 @@ def instrument_detail(request: HttpRequest, symbol: str) -> HttpResponse:
     return render(request, "dashboard/instrument.html", context)
 
 
+def _timeframe_problem(request: HttpRequest, timeframe: str) -> JsonResponse | None:
+    """A 400 problem when ``timeframe`` is not one, else None."""
+    if timeframe in get_args(Timeframe):
+        return None
+    return problem_response(
+        request,
+        400,
+        f"timeframe must be one of {', '.join(get_args(Timeframe))}.",
+        errors=[{"field": "timeframe", "message": f"not a timeframe: {timeframe!r}"}],
+    )
+
+
 @require_safe
-@data_readable
 def instrument_chart(request: HttpRequest, symbol: str) -> JsonResponse:
     """The chart's data as JSON (see ``market_data.chart_data``); a service failure is its 502/503/504 problem."""
     instrument = get_object_or_404(Instrument, symbol=symbol)
     timeframe = request.GET.get("timeframe", "1d")
-    if timeframe not in get_args(Timeframe):
-        return problem_response(
-            request,
-            400,
-            f"timeframe must be one of {', '.join(get_args(Timeframe))}.",
-            errors=[{"field": "timeframe", "message": f"not a timeframe: {timeframe!r}"}],
-        )
+    if refused := _timeframe_problem(request, timeframe):
+        return refused
     try:
         with service_client() as client:
             return JsonResponse(chart_data(client, instrument, timeframe))
@@ -110,8 +112,22 @@ def instrument_chart(request: HttpRequest, symbol: str) -> JsonResponse:
         return problem_response(request, exc.status, exc.detail)
 
 
+@require_safe
+def instrument_markov(request: HttpRequest, symbol: str) -> JsonResponse:
+    """The band under the chart as JSON (see ``market_data.markov_band``); a service failure is its
+    502/503/504 problem."""
+    instrument = get_object_or_404(Instrument, symbol=symbol)
+    timeframe = request.GET.get("timeframe", "1d")
+    if refused := _timeframe_problem(request, timeframe):
+        return refused
+    try:
+        with service_client() as client:
+            return JsonResponse(markov_band(client, instrument, timeframe))
+    except ServiceCallError as exc:
+        return problem_response(request, exc.status, exc.detail)
+
+
 @require_POST
-@staff_writes
 def instrument_refresh(request: HttpRequest, symbol: str) -> HttpResponse:
     """What ``refresh_regimes --symbol <symbol>`` does, then back to the instrument's page with the outcome."""
     instrument = get_object_or_404(Instrument, symbol=symbol)

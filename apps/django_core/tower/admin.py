@@ -30,8 +30,8 @@ class InstrumentAdmin(InstrumentModelAdmin):
 class RegimeSnapshotAdmin(RegimeSnapshotModelAdmin):
     """Snapshots are written by ``refresh_regimes`` only; the admin shows them."""
 
-    list_display = ("instrument", "timeframe", "as_of", "trend", "volatility", "source")
-    list_filter = ("trend", "volatility", "timeframe", "source")
+    list_display = ("instrument", "timeframe", "as_of", "method", "trend", "volatility", "source")
+    list_filter = ("method", "trend", "volatility", "timeframe", "source")
     list_select_related = ("instrument",)
     search_fields = ("instrument__symbol",)
     ordering = ("-as_of", "-id")

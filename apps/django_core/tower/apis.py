@@ -1,13 +1,14 @@
 """The Control Tower's REST API: thin views over the selectors and service functions.
 
-Reads are public; writes need the internal token (InternalTokenForWrites). Bad query
-parameters and bodies are 400 problems listing each invalid field.
+Who may call each of them is the access table's (apps/common/access.py). Bad query parameters and
+bodies are 400 problems listing each invalid field.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -15,9 +16,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.django_core.tower.health_cache import cache_path, cached
 from apps.django_core.tower.models import SYMBOL_PATTERN, Instrument, RegimeSnapshot, symbol_validator
 from apps.django_core.tower.pagination import page_schema, paginated_response
-from apps.django_core.tower.permissions import InternalTokenForWrites
 from apps.django_core.tower.selectors import InstrumentFilters, SnapshotFilters, instrument_list, snapshot_list
 from apps.django_core.tower.services import instrument_create, instrument_delete, instrument_update
 from apps.django_core.tower.stack_health import stack_health_report
@@ -106,7 +107,6 @@ UPDATE_SCHEMA: dict[str, Any] = {"request": InstrumentUpdateSerializer, "respons
 class InstrumentListApi(APIView):
     """``GET /api/instruments/`` (``active``, ``asset_class``, ``search``); ``POST`` creates one."""
 
-    permission_classes = [InternalTokenForWrites]
     problem_statuses = {"*": (503,), "POST": (409,)}  # MySQL down; a symbol already taken
 
     class FilterSerializer(Serializer):
@@ -134,7 +134,6 @@ class InstrumentListApi(APIView):
 class InstrumentDetailApi(APIView):
     """``/api/instruments/<symbol>/``: ``GET``; ``PUT`` (every field) and ``PATCH`` (some); ``DELETE``."""
 
-    permission_classes = [InternalTokenForWrites]
     problem_statuses = {"*": (503,), "PUT": (409,), "PATCH": (409,)}  # MySQL down; a new symbol already taken
 
     @extend_schema(summary="One instrument", responses=InstrumentOutputSerializer)
@@ -165,26 +164,48 @@ class InstrumentDetailApi(APIView):
         return Response(InstrumentOutputSerializer(instrument).data)
 
 
+class BlankAsNullField(serializers.CharField):
+    """A text the model keeps blank when there is none, answered as null."""
+
+    def to_representation(self, value: str) -> str:
+        # The stubs say a field answers text; the schema says null (allow_null), which is what goes out.
+        return super().to_representation(value) if value else None  # type: ignore[return-value]
+
+
 class SnapshotOutputSerializer(Serializer):
     id = serializers.IntegerField()
     symbol = serializers.CharField(source="instrument.symbol")
     timeframe = serializers.CharField()
     as_of = serializers.DateTimeField()
-    trend = serializers.CharField()
-    volatility = serializers.CharField()
-    features = serializers.DictField(child=serializers.FloatField())
+    method = serializers.ChoiceField(
+        choices=RegimeSnapshot.Method.choices,
+        help_text="rules: trend and volatility by moving averages and volatility bands; markov: volatility "
+        "regimes as probabilities from a Markov-switching model",
+    )
+    trend = BlankAsNullField(allow_null=True, help_text="bull, bear or sideways; null for markov (no trend)")
+    volatility = serializers.CharField(help_text="low, normal or high; for markov, the most probable regime")
+    probabilities = serializers.DictField(
+        child=serializers.FloatField(),
+        help_text="markov: P(regime at as_of | bars up to as_of) by regime name (filtered: no later bar); rules: empty",
+    )
+    features = serializers.DictField(
+        child=serializers.FloatField(),
+        help_text="the numbers behind the regime; markov: high_volatility (its probability), "
+        "annual_volatility_<regime>, expected_duration_bars_<regime>",
+    )
     # DRF's metaclass moves declared fields off the class, so this never shadows Field.source as the stubs fear.
     source = serializers.CharField()  # type: ignore[assignment]
     created = serializers.DateTimeField()
 
 
 class SnapshotListApi(APIView):
-    """``GET /api/snapshots/``: filter by ``symbol``, ``timeframe``, ``trend``, ``volatility``,
+    """``GET /api/snapshots/``: filter by ``symbol``, ``timeframe``, ``method``, ``trend``, ``volatility``,
     ``as_of_after`` / ``as_of_before`` (inclusive); ``ordering`` is ``-as_of`` (default) or ``as_of``."""
 
     class FilterSerializer(Serializer):
         symbol = serializers.CharField(max_length=20, validators=[symbol_validator], required=False)
         timeframe = text_field(max_length=16, required=False)
+        method = serializers.ChoiceField(choices=RegimeSnapshot.Method.choices, required=False)
         trend = serializers.ChoiceField(choices=RegimeSnapshot.Trend.choices, required=False)
         volatility = serializers.ChoiceField(choices=RegimeSnapshot.Volatility.choices, required=False)
         as_of_after = serializers.DateTimeField(
@@ -246,4 +267,4 @@ class ServicesApi(APIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        return Response(stack_health_report())
+        return Response(cached(cache_path(settings.CONFIG.port), stack_health_report))

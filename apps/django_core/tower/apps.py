@@ -6,3 +6,6 @@ class TowerConfig(AppConfig):
 
     name = "apps.django_core.tower"
     label = "tower"
+
+    def ready(self) -> None:
+        from apps.django_core import deploy_checks  # noqa: F401  # registers the project's deploy checks

@@ -38,7 +38,12 @@ class Instrument(models.Model):
 
 
 class RegimeSnapshot(models.Model):
-    """One instrument's market regime at one moment, as a source (fastapi_market) reported it."""
+    """One instrument's market regime at one moment, as a source (fastapi_market) reported it, by one method.
+
+    ``rules`` gives a trend and a volatility regime; ``markov`` a volatility regime only (``trend`` is
+    blank), with ``probabilities``: P(regime | bars up to ``as_of``) by regime name, filtered, never
+    smoothed. A rules and a markov snapshot of the same moment are two snapshots.
+    """
 
     class Trend(models.TextChoices):
         BULL = "bull"
@@ -50,14 +55,22 @@ class RegimeSnapshot(models.Model):
         NORMAL = "normal"
         HIGH = "high"
 
+    class Method(models.TextChoices):
+        RULES = "rules"
+        MARKOV = "markov"
+
     DEFAULT_SOURCE = "fastapi_market"
 
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="snapshots")
     timeframe = models.CharField(max_length=16, default="1d")
     as_of = models.DateTimeField()
-    trend = models.CharField(max_length=8, choices=Trend.choices)
+    method = models.CharField(max_length=8, choices=Method.choices, default=Method.RULES)
+    # Blank for a method that gives no trend (markov).
+    trend = models.CharField(max_length=8, choices=Trend.choices, blank=True)
     volatility = models.CharField(max_length=8, choices=Volatility.choices)
     features = models.JSONField(default=dict)
+    # markov: {"low": P, "high": P} (or low, normal, high), summing to 1; rules: empty.
+    probabilities = models.JSONField(default=dict, blank=True)
     source = models.CharField(max_length=50, default=DEFAULT_SOURCE)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -65,10 +78,11 @@ class RegimeSnapshot(models.Model):
         ordering = ["-as_of"]
         constraints = [
             models.UniqueConstraint(
-                fields=["instrument", "timeframe", "as_of", "source"], name="tower_snapshot_one_per_moment"
+                fields=["instrument", "timeframe", "as_of", "source", "method"], name="tower_snapshot_one_per_method"
             ),
         ]
         indexes = [models.Index(fields=["instrument", "-as_of"], name="tower_snapshot_latest")]
 
     def __str__(self) -> str:
-        return f"{self.instrument} {self.timeframe} {self.as_of:%Y-%m-%d %H:%M} {self.trend}/{self.volatility}"
+        regime = f"{self.trend}/{self.volatility}" if self.trend else f"{self.volatility} ({self.method})"
+        return f"{self.instrument} {self.timeframe} {self.as_of:%Y-%m-%d %H:%M} {regime}"

@@ -19,6 +19,7 @@ class InstrumentFilters(TypedDict, total=False):
 class SnapshotFilters(TypedDict, total=False):
     symbol: str
     timeframe: str
+    method: str
     trend: str
     volatility: str
     as_of_after: datetime
@@ -60,7 +61,7 @@ def snapshot_list(*, filters: SnapshotFilters | None = None) -> QuerySet[RegimeS
     queryset = RegimeSnapshot.objects.select_related("instrument")
     if "symbol" in filters:
         queryset = queryset.filter(instrument__symbol=filters["symbol"])
-    for field in ("timeframe", "trend", "volatility"):
+    for field in ("timeframe", "method", "trend", "volatility"):
         if field in filters:
             queryset = queryset.filter(**{field: filters[field]})
     if "as_of_after" in filters:
@@ -72,9 +73,14 @@ def snapshot_list(*, filters: SnapshotFilters | None = None) -> QuerySet[RegimeS
     return queryset.order_by(ordering, "-id" if ordering.startswith("-") else "id")
 
 
-def instruments_with_latest_snapshot() -> list[tuple[Instrument, RegimeSnapshot | None]]:
-    """Every instrument by symbol, with its newest snapshot (any timeframe) or None: two queries in all."""
-    newest = RegimeSnapshot.objects.filter(instrument=OuterRef("pk")).order_by("-as_of", "-id").values("id")[:1]
+def instruments_with_latest_snapshot(
+    *,
+    method: str = RegimeSnapshot.Method.RULES,
+) -> list[tuple[Instrument, RegimeSnapshot | None]]:
+    """Every instrument by symbol, with its newest snapshot by ``method`` (any timeframe) or None: two
+    queries in all."""
+    of_method = RegimeSnapshot.objects.filter(instrument=OuterRef("pk"), method=method)
+    newest = of_method.order_by("-as_of", "-id").values("id")[:1]
     instruments = list(Instrument.objects.annotate(latest_snapshot_id=Subquery(newest)).order_by("symbol"))
     snapshots = RegimeSnapshot.objects.in_bulk([i.latest_snapshot_id for i in instruments if i.latest_snapshot_id])
     return [(instrument, snapshots.get(instrument.latest_snapshot_id)) for instrument in instruments]

@@ -14,5 +14,5 @@ READ_TIMEOUT = 10.0
 def service_client(*, connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT) -> httpx.Client:
     """A pooled client whose calls carry the internal token and the current request ID; use it in a ``with``."""
     return sync_service_client(
-        token=settings.CONFIG.common.internal_api_token, connect_timeout=connect_timeout, read_timeout=read_timeout
+        token=settings.CONFIG.common.tokens.own, connect_timeout=connect_timeout, read_timeout=read_timeout
     )

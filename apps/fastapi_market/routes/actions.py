@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from apps.common.contracts.actions import ActionBatch, ActionList, ActionReport
-from apps.fastapi_market.auth import require_internal_token
 from apps.fastapi_market.dependencies import StoreDep
 from apps.fastapi_market.openapi import problems
 from apps.fastapi_market.problems import ProblemError
@@ -23,8 +22,7 @@ router = APIRouter(tags=["actions"])
     "/actions",
     summary="Store splits and cash dividends; idempotent",
     response_model=ActionReport,
-    dependencies=[Depends(require_internal_token)],
-    responses=problems(401, 403, 422, 503),
+    responses=problems(422, 503),
 )
 async def create_actions(batch: ActionBatch, store: StoreDep) -> ActionReport:
     """Store every action of the batch, or none when one is invalid (a 422 problem says which).

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from apps.common.contracts import HealthReport
 from apps.common.database_servers import mongo_server_name_async
-from apps.common.health import OK, health_report, liveness_report, run_check_async
+from apps.common.health import OK, health_report, liveness_report, run_check_async, shows_details
 from apps.fastapi_market.dependencies import MarketDbDep, MongoDep, SettingsDep
 from apps.fastapi_market.settings import SERVICE
 
@@ -36,7 +36,8 @@ async def read_health(request: Request, mongo: MongoDep, db: MarketDbDep, settin
     mongo_check = await run_check_async(probe, settings.mongo_timeout_ms / 1000)
     if mongo_check.status != OK:
         state.mongo_server = None  # the server that comes back may be another one
-    status, body = health_report(SERVICE, {"mongodb": mongo_check})
+    detailed = shows_details(getattr(request.state, "caller", "anonymous"), settings.common.profile)
+    status, body = health_report(SERVICE, {"mongodb": mongo_check}, detailed)
     return JSONResponse(body, status_code=status)
 
 

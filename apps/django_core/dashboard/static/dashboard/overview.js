@@ -5,7 +5,7 @@
 (() => {
   const tiles = document.getElementById("tiles");
   const updated = document.getElementById("stack-updated");
-  const pollMs = Number(tiles.dataset.pollMs) || 1000;
+  const pollMs = Number(tiles.dataset.pollMs) || 5000;
   // Longer than /api/services/ can take (its checks time out after 1 s + 3 s).
   const answerTimeoutMs = 5000;
 

@@ -3,14 +3,16 @@
 Django's own reads the migration state at start and dies when MySQL is not up yet; this one says
 so in one line (with what to do: `make databases`, `make bootstrap` or the setting to fix) and
 serves anyway, so /health/ answers 503 until MySQL appears. Static files are WhiteNoise's, as in
-every profile (it takes the place of django.contrib.staticfiles' runserver, listed after tower).
+every profile (it takes the place of django.contrib.staticfiles' runserver, listed after tower). In
+the production profile the deploy checks run first, and a warning stops it
+(apps/django_core/deploy_checks.py).
 """
 
 import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.core.management.commands.runserver import Command as DjangoRunserverCommand
 from django.db import DatabaseError
 
@@ -32,6 +34,15 @@ class Command(DjangoRunserverCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
         parser.set_defaults(addrport=f"{settings.CONFIG.common.bind_host}:{settings.CONFIG.port}")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.CONFIG.common.profile == "production":
+            from apps.django_core.deploy_checks import deploy_check_report
+
+            report = deploy_check_report()
+            if report:
+                raise CommandError(f"not serving: the deploy checks failed.\n{report}")
+        super().handle(*args, **options)
 
     def check_migrations(self) -> None:
         try:
