@@ -103,3 +103,16 @@ def flask_url_map(app) -> UrlMap:
         for rule in app.url_map.iter_rules()
     }
     return UrlMap("flask_regime", sorted(routes), lambda path: bool(adapter.allowed_methods(path)), routes)
+
+
+def three_url_maps() -> list[UrlMap]:
+    """The URL maps of the three services, as the test profile builds their apps."""
+    from apps.fastapi_market.main import create_app as create_fastapi_app
+    from apps.fastapi_market.settings import load_settings as load_fastapi_settings
+    from apps.flask_regime import create_app as create_flask_app
+
+    return [
+        django_url_map(),
+        fastapi_url_map(create_fastapi_app(load_fastapi_settings("test"))),
+        flask_url_map(create_flask_app()),
+    ]

@@ -17,12 +17,9 @@ import pytest
 from apps.common.auth import authorization_header
 from apps.common.problems import PROBLEM_MEDIA_TYPE
 from apps.common.trailing_slash import slash_twin
-from apps.fastapi_market.main import create_app as create_fastapi_app
-from apps.fastapi_market.settings import load_settings as load_fastapi_settings
-from apps.flask_regime import create_app as create_flask_app
 from tests.problem_checks import assert_problem
 from tests.stack import OPERATOR_TOKEN
-from tests.url_maps import UrlMap, django_url_map, fastapi_url_map, flask_url_map
+from tests.url_maps import UrlMap, three_url_maps
 
 # Every method RFC 9110 defines but CONNECT, which asks a proxy for a tunnel and names no path.
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
@@ -33,11 +30,7 @@ swept: dict[str, int] = {}
 
 @pytest.fixture(scope="module")
 def url_maps() -> list[UrlMap]:
-    return [
-        django_url_map(),
-        fastapi_url_map(create_fastapi_app(load_fastapi_settings("test"))),
-        flask_url_map(create_flask_app()),
-    ]
+    return three_url_maps()
 
 
 def sweep(url_map: UrlMap, base_url: str, token: str, headers: dict[str, str] | None = None) -> tuple[int, list[str]]:

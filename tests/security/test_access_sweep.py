@@ -17,11 +17,8 @@ import pytest
 from apps.common import access
 from apps.common.auth import access_refusal, authorization_header
 from apps.django_core.routes import ADMIN
-from apps.fastapi_market.main import create_app as create_fastapi_app
-from apps.fastapi_market.settings import load_settings as load_fastapi_settings
-from apps.flask_regime import create_app as create_flask_app
 from scripts.stack_processes import run_module
-from tests.url_maps import UrlMap, django_url_map, fastapi_url_map, flask_url_map
+from tests.url_maps import UrlMap, three_url_maps
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
 CALLERS = [caller for caller in access.CALLERS if caller != "flask_regime"]
@@ -45,11 +42,7 @@ print(json.dumps(keys))
 
 @pytest.fixture(scope="module")
 def url_maps() -> list[UrlMap]:
-    return [
-        django_url_map(),
-        fastapi_url_map(create_fastapi_app(load_fastapi_settings("test"))),
-        flask_url_map(create_flask_app()),
-    ]
+    return three_url_maps()
 
 
 def test_the_table_covers_every_route_of_the_three_url_maps_and_nothing_else(url_maps):
