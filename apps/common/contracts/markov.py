@@ -56,10 +56,25 @@ def _check_exog_rows(exog: list[list[float]] | None, values: list[float]) -> Non
         raise ValueError(f"exog has {len(exog)} rows for {len(values)} values: give one row of regressors per value")
 
 
-class MarkovFitRequest(BaseModel):
-    """A series and the Markov-switching model to fit to it."""
+class _SeriesRequest(BaseModel):
+    """A request that sends a series (``values``) and, optionally, its regressors (``exog``): both checked
+    alike, whichever request declares them."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("values", check_fields=False)
+    @classmethod
+    def check_values(cls, values: list[float]) -> list[float]:
+        return _check_numbers(values, "value")
+
+    @field_validator("exog", check_fields=False)
+    @classmethod
+    def check_exog(cls, exog: list[list[float]] | None) -> list[list[float]] | None:
+        return _check_exog(exog)
+
+
+class MarkovFitRequest(_SeriesRequest):
+    """A series and the Markov-switching model to fit to it."""
 
     values: list[float] = Field(
         min_length=1, max_length=MAX_FIT_VALUES, description="the series, oldest first (returns, growth rates, rates)"
@@ -71,16 +86,6 @@ class MarkovFitRequest(BaseModel):
     exog: list[list[float]] | None = Field(
         None, description=f"regressors with switching coefficients: one row of 1 to {MAX_EXOG_COLUMNS} per value"
     )
-
-    @field_validator("values")
-    @classmethod
-    def check_values(cls, values: list[float]) -> list[float]:
-        return _check_numbers(values, "value")
-
-    @field_validator("exog")
-    @classmethod
-    def check_exog(cls, exog: list[list[float]] | None) -> list[list[float]] | None:
-        return _check_exog(exog)
 
     @property
     def n_exog(self) -> int:
@@ -185,10 +190,8 @@ class MarkovFitResponse(BaseModel):
     smoothed: list[list[float]] = Field(description="one row of k probabilities per observation from start on")
 
 
-class MarkovFilterRequest(BaseModel):
+class MarkovFilterRequest(_SeriesRequest):
     """A series (and its exog) to filter with the parameters of an earlier fit."""
-
-    model_config = ConfigDict(extra="forbid")
 
     values: list[float] = Field(min_length=1, max_length=MAX_FILTER_VALUES, description="the series, oldest first")
     exog: list[list[float]] | None = Field(None, description="one row of regressors per value, as in the fit")
@@ -199,16 +202,6 @@ class MarkovFilterRequest(BaseModel):
     smoothed: bool = Field(
         False, description="also P(regime j at t | every value): hindsight, each row uses the values after it"
     )
-
-    @field_validator("values")
-    @classmethod
-    def check_values(cls, values: list[float]) -> list[float]:
-        return _check_numbers(values, "value")
-
-    @field_validator("exog")
-    @classmethod
-    def check_exog(cls, exog: list[list[float]] | None) -> list[list[float]] | None:
-        return _check_exog(exog)
 
     @model_validator(mode="after")
     def check_model(self) -> MarkovFilterRequest:
