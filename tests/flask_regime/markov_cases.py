@@ -165,3 +165,20 @@ def simulate(
     for t in range(n):
         deviation[t] = shocks[t] + sum(params.ar[i] * deviation[t - 1 - i] for i in range(min(order, t)))
     return level + deviation, regimes
+
+
+def shape_id(shape: tuple) -> str:
+    """A test id for a model shape (k_regimes, order, trend, switching_variance, exog columns)."""
+    k, order, trend, switching, q = shape
+    return f"k{k}-ar{order}-{trend}-{'sv' if switching else 'cv'}-x{q}"
+
+
+def draw(shape: tuple, n: int, seed: int) -> tuple[MarkovSpec, MarkovParams, np.ndarray, np.ndarray | None]:
+    """A model of ``shape`` with random parameters, and ``n`` values (and exog) simulated from it: the same
+    for the same seed."""
+    rng = np.random.default_rng(seed)
+    spec = MarkovSpec(*shape)
+    params = random_params(rng, spec)
+    exog = rng.normal(size=(n, spec.n_exog)) if spec.n_exog else None
+    values, _ = simulate(rng, params, n, exog)
+    return spec, params, values, exog

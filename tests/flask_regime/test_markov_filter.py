@@ -15,8 +15,8 @@ from apps.flask_regime.markov.hamilton import (
     regime_marginals,
 )
 from apps.flask_regime.markov.likelihood import Layout, Sample, evaluate, gradient
-from apps.flask_regime.markov.model import JointChain, MarkovSpec, stationary_distribution
-from tests.flask_regime.markov_cases import random_params, simulate
+from apps.flask_regime.markov.model import JointChain, stationary_distribution
+from tests.flask_regime.markov_cases import draw, shape_id
 
 # (k_regimes, order, trend, switching_variance, exog columns)
 SHAPES = [
@@ -27,20 +27,6 @@ SHAPES = [
     (3, 2, "n", True, 1),
     (2, 4, "c", True, 1),
 ]
-
-
-def shape_id(shape: tuple) -> str:
-    k, order, trend, switching, q = shape
-    return f"k{k}-ar{order}-{trend}-{'sv' if switching else 'cv'}-x{q}"
-
-
-def draw(shape: tuple, n: int, seed: int):
-    rng = np.random.default_rng(seed)
-    spec = MarkovSpec(*shape)
-    params = random_params(rng, spec)
-    exog = rng.normal(size=(n, spec.n_exog)) if spec.n_exog else None
-    values, _ = simulate(rng, params, n, exog)
-    return spec, params, values, exog
 
 
 def path_sum(values, params, exog):

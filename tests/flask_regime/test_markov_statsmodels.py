@@ -15,9 +15,11 @@ from apps.flask_regime.markov.hamilton import markov_filter
 from apps.flask_regime.markov.model import MarkovSpec
 from tests.flask_regime.markov_cases import (
     PUBLISHED,
+    draw,
     n_params,
     published_case,
     random_params,
+    shape_id,
     simulate,
     statsmodels_fit,
     statsmodels_model,
@@ -50,19 +52,9 @@ def seed_of(shape: tuple) -> int:
     return zlib.crc32(repr(shape).encode())
 
 
-def spec_id(spec: tuple) -> str:
-    k, order, trend, switching, q = spec
-    return f"k{k}-ar{order}-{trend}-{'sv' if switching else 'cv'}-x{q}"
-
-
-@pytest.mark.parametrize("shape", SPECS, ids=spec_id)
+@pytest.mark.parametrize("shape", SPECS, ids=shape_id)
 def test_filter_and_smoother_match_statsmodels_at_the_same_parameters(shape):
-    rng = np.random.default_rng(seed_of(shape))
-    spec = MarkovSpec(*shape)
-    params = random_params(rng, spec)
-    n = 300
-    exog = rng.normal(size=(n, spec.n_exog)) if spec.n_exog else None
-    values, _ = simulate(rng, params, n, exog)
+    spec, params, values, exog = draw(shape, 300, seed_of(shape))
     ours = markov_filter(values, params, exog, smooth=True)
     model = statsmodels_model(values, spec, exog)
     theirs = model.smooth(statsmodels_params(model, params))
@@ -71,7 +63,7 @@ def test_filter_and_smoother_match_statsmodels_at_the_same_parameters(shape):
     np.testing.assert_allclose(ours.smoothed, theirs.smoothed_marginal_probabilities, atol=1e-9)
 
 
-@pytest.mark.parametrize("shape", FITTED, ids=spec_id)
+@pytest.mark.parametrize("shape", FITTED, ids=shape_id)
 def test_the_fit_reaches_statsmodels_maximum_on_simulated_data(shape):
     """On samples that identify the model (50 observations per parameter): on smaller ones both optimisers
     may stop at different local maxima (docs/decisions/0007 counts them)."""
