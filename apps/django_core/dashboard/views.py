@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, get_args
 
+import httpx
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -98,33 +100,32 @@ def _timeframe_problem(request: HttpRequest, timeframe: str) -> JsonResponse | N
     )
 
 
-@require_safe
-def instrument_chart(request: HttpRequest, symbol: str) -> JsonResponse:
-    """The chart's data as JSON (see ``market_data.chart_data``); a service failure is its 502/503/504 problem."""
+def _instrument_json(
+    request: HttpRequest, symbol: str, read: Callable[[httpx.Client, Instrument, str], dict[str, Any]]
+) -> JsonResponse:
+    """``read(client, instrument, timeframe)`` as JSON for the instrument's page; an unknown symbol is a 404,
+    a bad timeframe its 400 problem, a service failure its 502/503/504 problem."""
     instrument = get_object_or_404(Instrument, symbol=symbol)
     timeframe = request.GET.get("timeframe", "1d")
     if refused := _timeframe_problem(request, timeframe):
         return refused
     try:
         with service_client() as client:
-            return JsonResponse(chart_data(client, instrument, timeframe))
+            return JsonResponse(read(client, instrument, timeframe))
     except ServiceCallError as exc:
         return problem_response(request, exc.status, exc.detail)
+
+
+@require_safe
+def instrument_chart(request: HttpRequest, symbol: str) -> JsonResponse:
+    """The chart's data as JSON (see ``market_data.chart_data``)."""
+    return _instrument_json(request, symbol, chart_data)
 
 
 @require_safe
 def instrument_markov(request: HttpRequest, symbol: str) -> JsonResponse:
-    """The band under the chart as JSON (see ``market_data.markov_band``); a service failure is its
-    502/503/504 problem."""
-    instrument = get_object_or_404(Instrument, symbol=symbol)
-    timeframe = request.GET.get("timeframe", "1d")
-    if refused := _timeframe_problem(request, timeframe):
-        return refused
-    try:
-        with service_client() as client:
-            return JsonResponse(markov_band(client, instrument, timeframe))
-    except ServiceCallError as exc:
-        return problem_response(request, exc.status, exc.detail)
+    """The band under the chart as JSON (see ``market_data.markov_band``)."""
+    return _instrument_json(request, symbol, markov_band)
 
 
 @require_POST
