@@ -1,54 +1,88 @@
 """Rows in, bars out: each row of a batch validated as a Bar, the valid ones written to the series
-store (apps/fastapi_market/store.py), every row counted exactly once in the report."""
+store (apps/fastapi_market/store.py), every row counted exactly once in the report. A JSON batch is
+validated straight from its bytes; only a batch with a bad row is validated row by row."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from apps.common.contracts import Bar, IngestReport, RejectedBar
 from apps.fastapi_market.store import SeriesStore
 
 
-def bars_validate(rows: list[Any]) -> tuple[list[Bar], list[RejectedBar], int]:
-    """Each row as a Bar, or rejected with its reasons; rows repeating an earlier key are folded.
+class _JsonBatch(BaseModel):
+    """A JSON body whose rows are all bars (other keys of the object are ignored, as ``rows_of_json`` does)."""
 
-    Returns (valid bars in row order, rejections by row, repeats identical to a row already kept).
-    """
-    kept: dict[tuple[str, str, datetime], tuple[int, Bar]] = {}
-    rejected: list[RejectedBar] = []
-    repeats = 0
+    bars: list[Bar]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A batch validated: how many rows it had, its bars (the first of each key, in row order), its
+    rejected rows, and its rows that repeat a kept bar exactly."""
+
+    received: int
+    bars: list[Bar]
+    rejections: list[RejectedBar]
+    repeats: int
+
+
+def bars_check_json(body: bytes) -> Checked | None:
+    """A JSON body ``{"bars": [...]}`` validated in one pass over its bytes; None when it is anything
+    else or any row is not a bar (its rows are then checked one by one by ``bars_check``, to say which)."""
+    try:
+        bars = _JsonBatch.model_validate_json(body).bars
+    except ValidationError:
+        return None
+    rejections: list[RejectedBar] = []
+    kept, repeats = _fold(enumerate(bars), rejections)
+    return Checked(len(bars), kept, rejections, repeats)
+
+
+def bars_check(rows: list[Any]) -> Checked:
+    """Each row as a Bar, or rejected with its reasons; rows repeating an earlier key are folded."""
+    valid: list[tuple[int, Bar]] = []
+    rejections: list[RejectedBar] = []
     for index, row in enumerate(rows):
         try:
-            bar = Bar.model_validate(row)
+            valid.append((index, Bar.model_validate(row)))
         except ValidationError as exc:
             reasons = [f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()]
-            rejected.append(RejectedBar(index=index, reasons=reasons))
-            continue
+            rejections.append(RejectedBar(index=index, reasons=reasons))
+    kept, repeats = _fold(valid, rejections)
+    return Checked(len(rows), kept, sorted(rejections, key=lambda r: r.index), repeats)
+
+
+def _fold(valid: Iterable[tuple[int, Bar]], rejections: list[RejectedBar]) -> tuple[list[Bar], int]:
+    """The first bar of each (symbol, timeframe, ts), in row order, and how many rows repeated one exactly;
+    a row with the key of an earlier one and other values is added to ``rejections``."""
+    kept: dict[tuple[str, str, datetime], tuple[int, Bar]] = {}
+    repeats = 0
+    for index, bar in valid:
         key = (bar.symbol, bar.timeframe, bar.ts)
-        if key in kept:
-            first, kept_bar = kept[key]
-            if kept_bar == bar:
-                repeats += 1
-            else:
-                reason = f"same symbol, timeframe and ts as row {first}, with other values"
-                rejected.append(RejectedBar(index=index, reasons=[reason]))
-            continue
-        kept[key] = (index, bar)
-    return [bar for _, bar in kept.values()], rejected, repeats
+        if key not in kept:
+            kept[key] = (index, bar)
+        elif kept[key][1] == bar:
+            repeats += 1
+        else:
+            reason = f"same symbol, timeframe and ts as row {kept[key][0]}, with other values"
+            rejections.append(RejectedBar(index=index, reasons=[reason]))
+    return [bar for _, bar in kept.values()], repeats
 
 
-async def bars_ingest(store: SeriesStore, rows: list[Any]) -> IngestReport:
-    """Validate ``rows`` and store the valid ones; the report counts each row once."""
-    bars, rejections, repeats = bars_validate(rows)
-    inserted, updated, unchanged = await store.write(bars) if bars else (0, 0, 0)
+async def bars_ingest(store: SeriesStore, checked: Checked) -> IngestReport:
+    """Store the batch's bars; the report counts each row once."""
+    inserted, updated, unchanged = await store.write(checked.bars) if checked.bars else (0, 0, 0)
     return IngestReport(
-        received=len(rows),
+        received=checked.received,
         inserted=inserted,
         updated=updated,
-        unchanged=unchanged + repeats,
-        rejected=len(rejections),
-        rejections=rejections,
+        unchanged=unchanged + checked.repeats,
+        rejected=len(checked.rejections),
+        rejections=checked.rejections,
     )

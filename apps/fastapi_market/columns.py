@@ -12,6 +12,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from apps.common.contracts.market import Timeframe
 
 VALUES = ("open", "high", "low", "close", "volume")
 CLOSE = VALUES.index("close")
+_values_of = attrgetter(*VALUES)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
 _MS = np.dtype("<i8")
@@ -55,7 +57,7 @@ class Columns:
     def of_bars(cls, bars: list[Bar]) -> Columns:
         """The columns of ``bars`` (one series, no two with the same ``ts``), sorted by time."""
         ts = np.array([to_ms(bar.ts) for bar in bars], dtype=_MS)
-        values = np.array([[getattr(bar, name) for name in VALUES] for bar in bars], dtype=_VALUE)
+        values = np.array([_values_of(bar) for bar in bars], dtype=_VALUE)
         order = np.argsort(ts, kind="stable")
         return cls(ts[order], values[order].reshape(len(bars), len(VALUES)))
 

@@ -83,11 +83,11 @@ class SeriesStore:
 
     # Reading
 
-    async def head(self) -> tuple[int, Catalog]:
-        """The newest commit's number and catalog."""
+    async def head(self, exists: int = 0) -> tuple[int, Catalog]:
+        """The newest commit's number and catalog (commit ``exists`` is known to exist: probing starts there)."""
         while True:
             known = self._head[0]
-            number = await self._newest(known)
+            number = await self._newest(max(known, exists))
             if number == known:
                 return self._head
             commit = await self._commits.find_one({"_id": commit_id(number)})
@@ -248,27 +248,27 @@ class SeriesStore:
         """Plan a write on the newest version and commit it, planning again when another writer changed
         what it changes first."""
         async with self._write_lock:  # this process's writes take turns; other processes race at the commit
+            base = await self.head()
             for _ in range(ATTEMPTS):
-                base = await self.head()
                 try:
                     plan = await planner(base[1])
                 except _Gone:
+                    base = await self.head()
                     continue
                 done = (int(plan.counts[0]), int(plan.counts[1]), int(plan.counts[2]))
                 if not plan.entries and not plan.actions:
                     return done
                 written = time.monotonic()
+                catalog = plan.catalog(base[1])
+                documents = {**plan.documents, CATALOGS: [catalog.document()]}
                 await asyncio.gather(
-                    *(
-                        self.database[name].insert_many(docs, ordered=False)
-                        for name, docs in plan.documents.items()
-                        if docs
-                    )
+                    *(self.database[name].insert_many(docs, ordered=False) for name, docs in documents.items() if docs)
                 )
-                if await self._commit(base, plan, written):
+                if await self._commit(base, plan, catalog, written):
                     self._written = plan.written or self._written
                     return done
-                await self.delete({name: [doc["_id"] for doc in docs] for name, docs in plan.documents.items()})
+                self._collect_later({name: [doc["_id"] for doc in docs] for name, docs in plan.documents.items()})
+                base = self._head  # the newest commit, which ``_commit`` just read
         raise StoreBusy(f"{ATTEMPTS} other writes changed the same series first")
 
     async def _plan_actions(self, catalog: Catalog, groups: dict[str, list[CorporateAction]]) -> Plan:
@@ -336,21 +336,22 @@ class SeriesStore:
             plan.entries[name] = new.entry()
         return plan
 
-    async def _commit(self, base: tuple[int, Catalog], plan: Plan, written: float) -> bool:
-        """Publish ``plan`` as the commit after ``base``, or after newer commits that left its series as
-        they were; False when one changed them (the plan must be merged again)."""
+    async def _commit(self, base: tuple[int, Catalog], plan: Plan, catalog: Catalog, written: float) -> bool:
+        """Publish ``plan`` (its documents and ``catalog``, of ``base``, inserted) as the commit after
+        ``base``, or after newer commits that left its series as they were; False when one changed them
+        (the plan must be merged again). What was inserted and not published is deleted later."""
         while time.monotonic() - written < self.grace_s / 2:  # past that, a sweep may take its documents
             number, found = base
-            catalog = Catalog(new_key(), {**found.entries, **plan.entries}, {**found.actions, **plan.actions})
-            await self.database[CATALOGS].insert_one(catalog.document())
             if await self._publish(number + 1, catalog.key):
                 self._head = (number + 1, catalog)
                 self._collect_later({**plan.garbage, CATALOGS: [found.key] if found.key else []})
                 return True
-            await self.delete({CATALOGS: [catalog.key]})
-            base = await self.head()
+            self._collect_later({CATALOGS: [catalog.key]})
+            base = await self.head(exists=number + 1)
             if plan.changes(base[1]) != plan.changes(found):
                 return False
+            catalog = plan.catalog(base[1])
+            await self.database[CATALOGS].insert_one(catalog.document())
         raise StoreBusy("the write took too long to commit")
 
     async def _publish(self, number: int, catalog: str) -> bool:

@@ -150,6 +150,10 @@ class Plan:
         self.written: dict[str, Columns] = {}  # the new chunks, by key
         self.counts = np.zeros(3, dtype=int)  # inserted, updated, unchanged
 
+    def catalog(self, base: Catalog) -> Catalog:
+        """A new catalog: ``base`` with this plan's series and actions."""
+        return Catalog(new_key(), {**base.entries, **self.entries}, {**base.actions, **self.actions})
+
     def changes(self, catalog: Catalog) -> list[object]:
         """What of ``catalog`` this plan replaces: the same in a newer catalog, or the plan is stale."""
         return [catalog.entries.get(n) for n in self.entries] + [catalog.actions.get(s) for s in self.actions]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -45,18 +44,11 @@ class Bar(BaseModel):
     symbol: str = Field(pattern=SYMBOL_PATTERN, examples=["AAPL"])
     timeframe: Timeframe = Field(examples=["1d"])
     ts: IsoDatetime = Field(examples=["2013-03-01T00:00:00Z"], description="ISO 8601 with a timezone")
-    open: float = Field(gt=0, examples=[438.0])
-    high: float = Field(gt=0, examples=[438.18])
-    low: float = Field(gt=0, examples=[429.98])
-    close: float = Field(gt=0, examples=[430.47])
-    volume: float = Field(ge=0, examples=[11469500])
-
-    @field_validator("open", "high", "low", "close", "volume")
-    @classmethod
-    def check_finite(cls, value: float) -> float:
-        if not math.isfinite(value):
-            raise ValueError("must be a finite number")
-        return value
+    open: float = Field(gt=0, allow_inf_nan=False, examples=[438.0])
+    high: float = Field(gt=0, allow_inf_nan=False, examples=[438.18])
+    low: float = Field(gt=0, allow_inf_nan=False, examples=[429.98])
+    close: float = Field(gt=0, allow_inf_nan=False, examples=[430.47])
+    volume: float = Field(ge=0, allow_inf_nan=False, examples=[11469500])
 
     @field_validator("ts")
     @classmethod

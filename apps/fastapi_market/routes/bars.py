@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from apps.common.contracts import BarPage, IngestReport
 from apps.common.contracts.market import MAX_BATCH, MAX_PAGE, SYMBOL_PATTERN, Adjust, IsoDatetime, Timeframe
-from apps.fastapi_market.bars import bars_ingest
+from apps.fastapi_market.bars import Checked, bars_check, bars_check_json, bars_ingest
 from apps.fastapi_market.columns import to_ms
 from apps.fastapi_market.dependencies import StoreDep
 from apps.fastapi_market.openapi import problems
@@ -98,19 +98,26 @@ async def create_bars(request: Request, store: StoreDep) -> IngestReport:
 
     Re-sending the same bars changes nothing; rows that fail validation are listed with their reasons.
     """
-    rows = await _rows(request)
-    if len(rows) > MAX_BATCH:
-        raise ProblemError(413, f"{len(rows)} bars in one request; send at most {MAX_BATCH} per request")
+    checked = await _checked(request)
     try:
-        return await bars_ingest(store, rows)
+        return await bars_ingest(store, checked)
     except StoreBusy as exc:
         log.warning("POST /bars: %s", exc)
         raise ProblemError(503, f"The bars were not stored: {exc}. Send the batch again.") from None
 
 
-async def _rows(request: Request) -> list[Any]:
-    """The request's rows, whatever the accepted format; a body that is none of them is a problem."""
+async def _checked(request: Request) -> Checked:
+    """The request's rows validated, whatever the accepted format; a body that is none of them is a problem."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    checked = bars_check_json(await request.body()) if content_type == "application/json" else None
+    rows = [] if checked else await _rows(request, content_type)
+    if (received := checked.received if checked else len(rows)) > MAX_BATCH:
+        raise ProblemError(413, f"{received} bars in one request; send at most {MAX_BATCH} per request")
+    return checked or bars_check(rows)
+
+
+async def _rows(request: Request, content_type: str) -> list[Any]:
+    """The request's rows, whatever the accepted format; a body that is none of them is a problem."""
     if content_type == "application/json":
         try:
             body = json.loads(await request.body())
