@@ -12,6 +12,7 @@ import httpx
 from pymongo import AsyncMongoClient
 
 from apps.fastapi_market.store import SeriesStore
+from tests import http_client
 from tests.stack import TOKEN
 
 COUNT_FIELDS = ("inserted", "updated", "unchanged", "rejected")
@@ -121,5 +122,5 @@ def read_back(market: str, symbols: list[str]) -> dict[tuple, float]:
 
 def series_counts(market: str, symbols: list[str]) -> dict[str, int]:
     """What GET /series says each of ``symbols`` holds (daily bars)."""
-    listed = httpx.get(f"{market}/series", timeout=30).json()["series"]
+    listed = http_client.get(f"{market}/series", timeout=30).json()["series"]
     return {s["symbol"]: s["bars"] for s in listed if s["symbol"] in symbols and s["timeframe"] == "1d"}

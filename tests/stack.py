@@ -31,6 +31,7 @@ from scripts.stack_processes import (
 from scripts.stack_processes import (
     free_port as free_port,  # tests take it from here, with the stack's other helpers
 )
+from tests import http_client
 
 VENV_BIN = Path(sys.executable).parent
 # The test stack of a pytest session runs on ports chosen when the session starts (pin_session_stack),
@@ -85,7 +86,7 @@ def clean_env(**overrides: str) -> dict[str, str]:
 def http_status(url: str, timeout: float = 2.0) -> int | None:
     """The status ``url`` answers with, or None when nothing answers."""
     try:
-        return httpx.get(url, timeout=timeout).status_code
+        return http_client.get(url, timeout=timeout).status_code
     except httpx.HTTPError:
         return None
 

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 
-import httpx
 import numpy as np
 import pytest
 
@@ -23,6 +22,7 @@ from apps.django_core.dashboard.market_data import regime_runs
 from apps.flask_regime.engine import regimes_detect
 from scripts.load_sample_data import NAMES, read_sample_bars
 from scripts.stack_processes import run_module
+from tests import http_client
 from tests.ingest import make_bars, post_bars
 from tests.stack import TOKEN, wait_until
 
@@ -87,7 +87,7 @@ def test_overview_shows_the_stack_ok_and_every_sample_instrument_with_its_bars_a
     assert page.get_attribute('.tile[data-service="fastapi_market"] li[data-check="mongodb"]', "data-status") == "ok"
     assert page.text_content('.tile[data-service="fastapi_market"] .state') == "ok"
 
-    snapshots = httpx.get(f"{django}/api/snapshots/", params={"page_size": 50}, timeout=10).json()["results"]
+    snapshots = http_client.get(f"{django}/api/snapshots/", params={"page_size": 50}, timeout=10).json()["results"]
     latest = {s["symbol"]: s for s in reversed(snapshots)}
     for symbol, bars in sample.items():
         row = f'tr[data-symbol="{symbol}"]'
@@ -143,7 +143,7 @@ def adjusted_closes(stack, symbol: str) -> np.ndarray:
     """The symbol's closes adjusted for splits and dividends, as fastapi_market serves them."""
     url, closes, params = f"{stack.url('fastapi_market')}/bars/{symbol}", [], {"adjust": "all", "limit": 1000}
     while True:
-        page = httpx.get(url, params=params, timeout=30).json()
+        page = http_client.get(url, params=params, timeout=30).json()
         closes += [bar["close"] for bar in page["bars"]]
         if page["next_after"] is None:
             return np.array(closes)
@@ -157,7 +157,7 @@ def test_aapls_chart_shows_no_cliff_on_its_split_dates(stack, sample, visit):
     django = stack.url("django_core")
     page.goto(f"{django}/instruments/AAPL/")
     page.wait_for_selector('#chart[data-state="drawn"]', timeout=60_000)
-    data = httpx.get(f"{django}{page.get_attribute('#chart', 'data-url')}", timeout=60).json()  # what it drew
+    data = http_client.get(f"{django}{page.get_attribute('#chart', 'data-url')}", timeout=60).json()  # what it drew
     assert int(page.get_attribute("#chart", "data-points")) == len(data["close"]) == len(sample["AAPL"])
     days = [time.strftime("%Y-%m-%d", time.gmtime(t)) for t in data["time"]]
     close = np.array(data["close"])
@@ -187,7 +187,7 @@ def test_the_admin_is_styled(stack, visit):
 def test_staff_refresh_a_regime_from_the_detail_page(stack, visit):
     symbol = "REFRESH1"
     assert post_bars(stack.url("fastapi_market"), make_bars(symbol, 200)).status_code == 200
-    created = httpx.post(
+    created = http_client.post(
         f"{stack.url('django_core')}/api/instruments/",
         headers=TOKEN,
         json={"symbol": symbol, "name": "Refresh test", "asset_class": "equity"},

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import httpx
 import pytest
 
 from scripts.benchmarks.markov import sp500_closes
 from scripts.stack_processes import run_module
+from tests import http_client
 from tests.fastapi_market.markov_series import bar_rows, calm_then_wild
 from tests.flask_regime.test_markov_sp500 import CALM_YEARS, SELL_OFFS
 from tests.ingest import post_bars
@@ -32,7 +32,7 @@ def instrument_stored(stack, symbol: str, name: str, rows: list[dict], asset_cla
     """``rows`` in fastapi_market and an instrument for them in the Control Tower, through their APIs."""
     stored = post_bars(stack.url("fastapi_market"), rows)
     assert stored.status_code == 200, stored.text[:300]
-    created = httpx.post(
+    created = http_client.post(
         f"{stack.url('django_core')}/api/instruments/",
         headers=TOKEN,
         json={"symbol": symbol, "name": name, "asset_class": asset_class},
@@ -99,7 +99,7 @@ def test_the_band_is_drawn_under_the_chart_high_over_the_sell_offs_and_low_in_ca
     band = page.eval_on_selector("#markov-band", "element => ({...element.dataset})")
     assert int(band["rows"]) == 5030  # a return per bar but the first
     assert int(band["painted"]) == 5029  # every one in view, but the latest: the x scale ends where it begins
-    data = httpx.get(f"{django}{page.get_attribute('#markov-band', 'data-url')}", timeout=60).json()  # as drawn
+    data = http_client.get(f"{django}{page.get_attribute('#markov-band', 'data-url')}", timeout=60).json()  # as drawn
     assert int(band["high"]) == sum(p > 0.5 for p in data["high"][:-1])  # of those drawn
     assert data["regimes"][1]["name"] == "high" and 0.22 < data["regimes"][1]["annual_volatility"] < 0.35
 

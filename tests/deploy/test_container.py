@@ -15,7 +15,6 @@ import signal
 import subprocess
 from importlib import import_module
 
-import httpx
 import psutil
 import pytest
 import yaml
@@ -26,6 +25,7 @@ from apps.common.health import LIVENESS_PATH
 from scripts import process_groups
 from scripts.config import SETTINGS_MODULES, inspect
 from scripts.stack_processes import procfile_read
+from tests import http_client
 from tests.deploy.manifests import (
     BOOTSTRAP_READS,
     bootstrap_read,
@@ -216,17 +216,17 @@ def test_the_images_static_files_are_served_by_gunicorn_hashed_with_a_years_cach
             lambda: server.poll() is None and http_status(f"{base}{LIVENESS_PATH}") == 200, 60, "django_core live"
         )
         for name in ("admin/css/base.css", "dashboard/dashboard.css", "vendor/uplot/uPlot.iife.min.js"):
-            answer = httpx.get(f"{base}/static/{manifest[name]}", headers=https, timeout=5)
+            answer = http_client.get(f"{base}/static/{manifest[name]}", headers=https, timeout=5)
             assert answer.status_code == 200, name
             assert answer.headers["cache-control"] == "max-age=315360000, public, immutable", name
             assert answer.headers["content-encoding"] == "gzip", name
-        assert httpx.get(f"{base}/static/admin/css/base.css", headers=https, timeout=5).status_code == 200
-        login = httpx.get(f"{base}/admin/login/", headers=https, timeout=5)
+        assert http_client.get(f"{base}/static/admin/css/base.css", headers=https, timeout=5).status_code == 200
+        login = http_client.get(f"{base}/admin/login/", headers=https, timeout=5)
         assert login.status_code == 200 and f"/static/{manifest['admin/css/base.css']}" in login.text
         # Production: every dashboard page needs a staff login.
-        home = httpx.get(f"{base}/", headers=https, timeout=5)
+        home = http_client.get(f"{base}/", headers=https, timeout=5)
         assert (home.status_code, home.headers["location"]) == (302, "/admin/login/?next=/")
-        missing = httpx.get(f"{base}/static/no-such.css", headers=https, timeout=5)
+        missing = http_client.get(f"{base}/static/no-such.css", headers=https, timeout=5)
         assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
     finally:
         server.send_signal(signal.SIGTERM)

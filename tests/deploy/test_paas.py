@@ -24,6 +24,7 @@ from apps.common.health import LIVENESS_PATH, READINESS_PATHS
 from scripts import process_groups
 from scripts.config import SETTINGS_MODULES
 from scripts.stack_processes import procfile_read
+from tests import http_client
 from tests.deploy.manifests import (
     BOOTSTRAP_READS,
     BOOTSTRAP_SERVICES,
@@ -198,7 +199,7 @@ def test_start_command_listens_on_the_platforms_port_and_stops_on_sigterm(platfo
         def live() -> bool:
             assert server.poll() is None, (tmp_path / "server.log").read_text()
             try:
-                return httpx.get(f"http://127.0.0.1:{port}{LIVENESS_PATH}", timeout=2).status_code == 200
+                return http_client.get(f"http://127.0.0.1:{port}{LIVENESS_PATH}", timeout=2).status_code == 200
             except httpx.HTTPError:
                 return False
 

@@ -19,6 +19,7 @@ from apps.common.server import parse_server
 from scripts import process_groups
 from scripts.config import inspect
 from scripts.stack_processes import procfile_read
+from tests import http_client
 from tests.deploy.manifests import kill_group, production_env
 from tests.stack import free_port, http_status, port_is_free, wait_until
 
@@ -78,12 +79,12 @@ def test_production_server_answers_liveness_then_stops_on_sigterm_within_its_gra
         def live() -> bool:
             assert process.poll() is None, f"{service} exited: {log_path.read_text()}"
             try:
-                return httpx.get(url, timeout=2).status_code == 200
+                return http_client.get(url, timeout=2).status_code == 200
             except httpx.HTTPError:
                 return False
 
         wait_until(live, 60, f"{service} {LIVENESS_PATH} = 200")
-        assert httpx.get(url, timeout=2).json()["status"] == "ok"
+        assert http_client.get(url, timeout=2).json()["status"] == "ok"
         family = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
 
         process.send_signal(signal.SIGTERM)
@@ -128,7 +129,7 @@ def test_request_in_flight_at_sigterm_gets_its_answer_before_the_server_exits(se
 
             def ask() -> None:
                 try:
-                    answers.append(httpx.get(base + path, timeout=graceful + MARGIN))
+                    answers.append(http_client.get(base + path, timeout=graceful + MARGIN))
                 except httpx.HTTPError as exc:
                     answers.append(exc)
 

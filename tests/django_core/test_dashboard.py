@@ -8,7 +8,6 @@ import secrets
 import uuid
 from datetime import datetime
 
-import httpx
 import numpy as np
 import pytest
 from django.contrib.auth.models import User
@@ -24,6 +23,7 @@ from apps.django_core.tower.selectors import instruments_with_latest_snapshot
 from apps.django_core.tower.services import instrument_create, regime_snapshot_record
 from apps.django_core.tower.stack_health import CONNECT_TIMEOUT, READ_TIMEOUT
 from apps.flask_regime.engine import regimes_detect
+from tests import http_client
 from tests.django_core.regimes import AS_OF, market_regime
 from tests.fastapi_market.markov_series import bar_rows, calm_then_wild, new_symbol
 from tests.ingest import make_bars, post_bars
@@ -153,7 +153,7 @@ def test_the_chart_is_adjusted_for_splits_and_annualised_in_its_instruments_cale
     Instrument.objects.filter(symbol=symbol).update(asset_class="crypto")
     split = {"symbol": symbol, "type": "split", "ex_date": bars[100]["ts"][:10], "ratio": 4}
     market = services_in_threads["fastapi_market"]  # where the chart reads the bars: the split goes there too
-    assert httpx.post(f"{market}/actions", json={"actions": [split]}, headers=TOKEN).is_success
+    assert http_client.post(f"{market}/actions", json={"actions": [split]}, headers=TOKEN).is_success
     data = client.get(f"/instruments/{symbol}/chart/").json()
     assert data["close"] == [bar["close"] / 4 for bar in bars[:100]] + [bar["close"] for bar in bars[100:]]
     assert data["params"]["periods_per_year"] == 365  # a daily bar of crypto, traded every day
@@ -206,7 +206,7 @@ def test_the_band_is_each_bars_filtered_p_high_as_fastapi_market_answers_it_with
     post_bars(services_in_threads["fastapi_market"], bar_rows(symbol, calm_then_wild(600)))
     instrument_create(symbol=symbol, name="Band test", asset_class="equity")
     band = client.get(f"/instruments/{symbol}/markov/").json()
-    answer = httpx.get(
+    answer = http_client.get(
         f"{services_in_threads['fastapi_market']}/regime/{symbol}",
         params={"method": "markov", "bars": "true", "smoothed": "true"},
         timeout=60,

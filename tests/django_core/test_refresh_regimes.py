@@ -5,7 +5,6 @@ import dataclasses
 import io
 import json
 
-import httpx
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -13,6 +12,7 @@ from apps.common.contracts.market_markov import MarkovMarketRegime
 from apps.django_core.tower.models import RegimeSnapshot
 from apps.django_core.tower.services import instrument_create
 from scripts.stack_processes import run_module
+from tests import http_client
 from tests.django_core.regimes import market_regime
 from tests.fastapi_market.markov_series import bar_rows, calm_then_wild, new_symbol
 from tests.ingest import post_bars
@@ -70,7 +70,7 @@ def test_nothing_to_refresh_is_a_success():
 def test_the_real_command_exits_1_on_the_test_stack(test_stack, test_urls):
     """As an operator runs it: a process on the test stack's own database (aetherion_core)."""
     django, market = test_urls["django_core"], test_urls["fastapi_market"]
-    created = httpx.post(
+    created = http_client.post(
         f"{django}/api/instruments/",
         headers=TOKEN,
         json={"symbol": "ZZTEST", "name": "Refresh test", "asset_class": "other"},
@@ -79,7 +79,7 @@ def test_the_real_command_exits_1_on_the_test_stack(test_stack, test_urls):
     try:
         result = run_module("apps.django_core", clean_env(), 60, "refresh_regimes")
     finally:
-        assert httpx.delete(f"{django}/api/instruments/ZZTEST/", headers=TOKEN).status_code == 204
+        assert http_client.delete(f"{django}/api/instruments/ZZTEST/", headers=TOKEN).status_code == 204
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
     assert (
@@ -175,7 +175,7 @@ def test_markov_refits_and_records_the_filtered_probabilities_beside_the_rules_r
     markov = RegimeSnapshot.objects.get(instrument=markov_instrument, method="markov")
     # What fastapi_market now answers from the fit the command made: the same latest bar, the same numbers.
     answer = MarkovMarketRegime.model_validate(
-        httpx.get(
+        http_client.get(
             f"{services_in_threads['fastapi_market']}/regime/{symbol}", params={"method": "markov"}, timeout=60
         ).json()
     )

@@ -12,6 +12,7 @@ import pytest
 from apps.django_core.tower import health_cache
 from apps.django_core.tower.stack_health import CONNECT_TIMEOUT, READ_TIMEOUT
 from scripts.benchmarks.polling import HEALTH_CALL, mysql_connections
+from tests import http_client
 from tests.deadlines import within_promise
 from tests.json_server import json_server
 from tests.stack import free_port, wait_until
@@ -148,7 +149,7 @@ def test_twenty_tabs_at_once_cost_one_check_of_the_stack(test_stack, test_urls, 
 
     def tab(index: int) -> httpx.Response:
         headers = {"X-Request-ID": f"poll-{tag}-{index}"}
-        return httpx.get(f"{test_urls['django_core']}/api/services/", headers=headers, timeout=30)
+        return http_client.get(f"{test_urls['django_core']}/api/services/", headers=headers, timeout=30)
 
     with ThreadPoolExecutor(20) as pool:
         answers = list(pool.map(tab, range(20)))

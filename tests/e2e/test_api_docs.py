@@ -8,8 +8,9 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-import httpx
 import pytest
+
+from tests import http_client
 
 PAGES = [("fastapi_market", "/docs"), ("fastapi_market", "/redoc"), ("django_core", "/api/docs/")]
 # What each referenced file must be served as, by its kind.
@@ -52,7 +53,7 @@ def expected_type(url: str) -> str:
 @pytest.mark.parametrize(("service", "path"), PAGES, ids=[f"{s}{p}" for s, p in PAGES])
 def test_docs_page_refers_only_to_its_own_service_and_each_reference_answers(test_stack, test_urls, service, path):
     base = test_urls[service]
-    page = httpx.get(base + path, timeout=10)
+    page = http_client.get(base + path, timeout=10)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html"), page.text[:300]
     hosts = {match for match in _ANY_HOST.findall(page.text) if not match.startswith("//" + urlsplit(base).netloc)}
     assert not hosts, f"{path} names other hosts: {hosts}"
@@ -62,7 +63,7 @@ def test_docs_page_refers_only_to_its_own_service_and_each_reference_answers(tes
     for reference in references.urls:
         url = urljoin(base + path, reference)
         assert urlsplit(url).netloc == urlsplit(base).netloc, f"{reference} is not this service's"
-        answer = httpx.get(url, timeout=10)
+        answer = http_client.get(url, timeout=10)
         assert answer.status_code == 200, f"{url} -> {answer.status_code}"
         assert answer.headers["content-type"].startswith(expected_type(url)), (url, answer.headers["content-type"])
         assert answer.content, url

@@ -12,6 +12,7 @@ import pytest
 
 from apps.common.contracts import SeriesList
 from apps.fastapi_market.settings import load_settings as market_settings
+from tests import http_client
 from tests.ingest import COUNT_FIELDS, counts_add_up, make_bars, post_bars, read_back, stored_bars, unique_set
 from tests.stack import wait_until
 
@@ -105,7 +106,7 @@ def test_eight_writers_with_duplicates_and_retries_store_exactly_the_unique_set(
     workers = [child for child in uvicorn.children() if "multiprocessing" in " ".join(child.cmdline())]
     assert len(workers) >= 2  # the writes went through at least two uvicorn workers
     # The store's per-series summary counts each stored bar once, whoever inserted it.
-    listed = SeriesList.model_validate_json(httpx.get(f"{market}/series", timeout=30).content).series
+    listed = SeriesList.model_validate_json(http_client.get(f"{market}/series", timeout=30).content).series
     summaries = {summary.symbol: summary for summary in listed}
     for symbol in symbols:
         times = sorted(ts for (sym, _, ts) in expected if sym == symbol)

@@ -3,9 +3,8 @@
 import re
 import subprocess
 
-import httpx
-
 from scripts.stack_processes import run_module
+from tests import http_client
 from tests.stack import clean_env
 
 
@@ -24,7 +23,9 @@ def test_sample_data_to_regime_snapshots_and_idempotent(test_stack, test_urls):
         ), first.stderr
     assert "4 instruments: 4 recorded, 0 unchanged, 0 failed" in first.stderr
 
-    snapshots = httpx.get(f"{test_urls['django_core']}/api/snapshots/", params={"page_size": 50}, timeout=10).json()
+    snapshots = http_client.get(
+        f"{test_urls['django_core']}/api/snapshots/", params={"page_size": 50}, timeout=10
+    ).json()
     latest = {s["symbol"]: s for s in snapshots["results"]}
     assert set(latest) == {"AAPL", "GOOG", "IBM", "MSFT"}
     for snapshot in latest.values():
@@ -32,12 +33,12 @@ def test_sample_data_to_regime_snapshots_and_idempotent(test_stack, test_urls):
         assert snapshot["trend"] in {"bull", "bear", "sideways"}
         assert snapshot["volatility"] in {"low", "normal", "high"}
         assert set(snapshot["features"]) == {"sma_fast", "sma_slow", "trend_spread", "annual_volatility"}
-    market = httpx.get(f"{test_urls['fastapi_market']}/regime/IBM", timeout=10).json()
+    market = http_client.get(f"{test_urls['fastapi_market']}/regime/IBM", timeout=10).json()
     assert (market["trend"], market["volatility"]) == (latest["IBM"]["trend"], latest["IBM"]["volatility"])
 
     again = load()
     assert again.returncode == 0, again.stdout + again.stderr
     assert "IBM: already registered; bars 0 inserted, 0 updated, 3270 unchanged, 0 rejected" in again.stderr
     assert "4 instruments: 0 recorded, 4 unchanged, 0 failed" in again.stderr
-    count = httpx.get(f"{test_urls['django_core']}/api/snapshots/", timeout=10).json()["count"]
+    count = http_client.get(f"{test_urls['django_core']}/api/snapshots/", timeout=10).json()["count"]
     assert count == snapshots["count"]

@@ -11,11 +11,11 @@ import signal
 import subprocess
 import sys
 
-import httpx
 import psutil
 
 from apps.common.health import READINESS_PATHS
 from scripts import process_groups
+from tests import http_client
 from tests.stack import VENV_BIN, clean_env, free_port, http_status, port_is_free, wait_until
 
 SERVICES = ("django_core", "fastapi_market", "flask_regime")
@@ -48,7 +48,7 @@ def test_runner_finds_the_default_servers_brings_the_stack_up_and_sigterm_stops_
             return all(http_status(url) == 200 for url in urls)
 
         wait_until(healthy, 120, "the dev stack's three /health = 200", interval=0.5)
-        django_health = httpx.get(urls[0], timeout=5).json()
+        django_health = http_client.get(urls[0], timeout=5).json()
         assert django_health["checks"]["mysql"]["server"].startswith("MariaDB ")
         family = psutil.Process(runner.pid).children(recursive=True)
         assert any("honcho" in " ".join(p.cmdline()) for p in family)

@@ -14,6 +14,7 @@ import pytest
 from apps.common.contracts import RegimeParams
 from apps.django_core.env import load_settings as django_settings
 from apps.fastapi_market.settings import load_settings as market_settings
+from tests import http_client
 from tests.deadlines import within_promise
 from tests.ingest import BatchLog, counts_add_up, make_bars, post_bars, stored_bars, unique_set
 from tests.problem_checks import assert_problem
@@ -27,12 +28,12 @@ REGIME_SYMBOL = "FLT.REGIME"
 
 def timed(method: str, url: str, **kwargs) -> tuple[httpx.Response, float]:
     started = time.monotonic()
-    response = httpx.request(method, url, timeout=30, **kwargs)
+    response = http_client.request(method, url, timeout=30, **kwargs)
     return response, time.monotonic() - started
 
 
 def health(url: str) -> tuple[int, dict]:
-    response = httpx.get(url, timeout=30)
+    response = http_client.get(url, timeout=30)
     return response.status_code, response.json()
 
 
@@ -44,7 +45,7 @@ def stack(separate_stack):
 
 def test_mysql_lost_and_back(stack):
     django = stack.url("django_core")
-    assert httpx.get(f"{django}/api/instruments/", timeout=10).status_code == 200
+    assert http_client.get(f"{django}/api/instruments/", timeout=10).status_code == 200
     stack.stop("mysql")
 
     status, body = health(stack.health["django_core"])  # the first check after the loss says so
@@ -66,7 +67,7 @@ def test_mysql_lost_and_back(stack):
     stack.start("mysql")
     took = wait_until(lambda: stack.healthy("django_core"), 60, "django_core /health/ = 200", interval=0.1)
     print(f"\nscenario 2: django_core healthy {took:.2f} s after MySQL was restarted")
-    assert httpx.get(f"{django}/api/instruments/", timeout=10).status_code == 200
+    assert http_client.get(f"{django}/api/instruments/", timeout=10).status_code == 200
 
 
 def test_mongodb_lost_and_back(stack):
@@ -90,14 +91,14 @@ def test_mongodb_lost_and_back(stack):
     stack.start("mongo")
     took = wait_until(lambda: stack.healthy("fastapi_market"), 60, "fastapi_market /health = 200", interval=0.1)
     print(f"\nscenario 2: fastapi_market healthy {took:.2f} s after MongoDB was restarted")
-    assert httpx.get(f"{market}/bars/FLT.MONGO", timeout=10).json()["bars"][0]["close"] == bars[0]["close"]
+    assert http_client.get(f"{market}/bars/FLT.MONGO", timeout=10).json()["bars"][0]["close"] == bars[0]["close"]
 
 
 def test_flask_killed_and_back(stack):
     market = stack.url("fastapi_market")
     post_bars(market, make_bars(REGIME_SYMBOL, RegimeParams().min_closes)).raise_for_status()
     regime_url = f"{market}/regime/{REGIME_SYMBOL}"
-    assert httpx.get(regime_url, timeout=10).status_code == 200
+    assert http_client.get(regime_url, timeout=10).status_code == 200
     market_pid = stack.processes["fastapi_market"].pid
     stack.stop("flask_regime", signal.SIGKILL)
 
@@ -107,12 +108,14 @@ def test_flask_killed_and_back(stack):
         assert took < within_promise(REGIME_CONNECT_TIMEOUT_S), f"{url} took {took:.2f} s"
     # FastAPI keeps serving everything else.
     assert stack.healthy("fastapi_market")
-    assert httpx.get(f"{market}/bars/{REGIME_SYMBOL}", params={"limit": 5}, timeout=10).status_code == 200
+    assert http_client.get(f"{market}/bars/{REGIME_SYMBOL}", params={"limit": 5}, timeout=10).status_code == 200
 
     stack.start("flask_regime")
-    took = wait_until(lambda: httpx.get(regime_url, timeout=10).status_code == 200, 30, "/regime back", interval=0.1)
+    took = wait_until(
+        lambda: http_client.get(regime_url, timeout=10).status_code == 200, 30, "/regime back", interval=0.1
+    )
     print(f"\nscenario 3: /regime/{{symbol}} answering 200 {took:.2f} s after Flask was restarted")
-    assert httpx.get(f"{market}/check-regime", timeout=10).json() == {"status": "flask_regime running"}
+    assert http_client.get(f"{market}/check-regime", timeout=10).json() == {"status": "flask_regime running"}
     assert stack.processes["fastapi_market"].pid == market_pid and stack.running("fastapi_market")
 
 

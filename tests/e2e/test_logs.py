@@ -2,14 +2,13 @@
 
 import re
 
-import httpx
-
+from tests import http_client
 from tests.stack import wait_until
 
 
 def test_one_request_id_in_fastapi_and_flask_log_lines(test_stack, test_urls):
     rid = "e2e-trace-5f1c"
-    response = httpx.get(f"{test_urls['fastapi_market']}/check-regime", headers={"X-Request-ID": rid}, timeout=5)
+    response = http_client.get(f"{test_urls['fastapi_market']}/check-regime", headers={"X-Request-ID": rid}, timeout=5)
     assert response.status_code == 200 and response.headers["X-Request-ID"] == rid
 
     def lines_with_rid() -> dict[str, str]:

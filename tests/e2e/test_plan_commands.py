@@ -22,6 +22,7 @@ import pytest
 from apps.common.config import REPO_ROOT, ServiceConfig, found_record
 from apps.common.health import READINESS_PATHS
 from scripts import process_groups
+from tests import http_client
 from tests.plan_commands import MIGRATE, plan_run, plan_start
 from tests.stack import clean_env, free_port, port_is_free, wait_until
 
@@ -45,7 +46,7 @@ def dev_env(tmp_path, ports: dict[str, int], **overrides: str) -> dict[str, str]
 
 def health(service: str, port: int) -> tuple[int | None, dict]:
     try:
-        response = httpx.get(f"http://127.0.0.1:{port}{READINESS_PATHS[service]}", timeout=5)
+        response = http_client.get(f"http://127.0.0.1:{port}{READINESS_PATHS[service]}", timeout=5)
     except httpx.HTTPError:
         return None, {}
     return response.status_code, response.json()
@@ -125,7 +126,7 @@ def test_the_plans_commands_run_from_their_folders_on_the_servers_make_run_uses(
         assert flask.answers(200)["service"] == "flask_regime"
         assert market.answers(200)["checks"]["mongodb"]["status"] == "ok"
         assert django.answers(200)["checks"]["mysql"]["server"].startswith("MariaDB ")
-        check = httpx.get(f"http://127.0.0.1:{ports['fastapi_market']}/check-regime", timeout=5)
+        check = http_client.get(f"http://127.0.0.1:{ports['fastapi_market']}/check-regime", timeout=5)
         assert (check.status_code, check.json()) == (200, {"status": "flask_regime running"})
         # The market engine's MongoDB is the one found.env names: its pooled connections go there.
         serving = psutil.Process(market.process.pid).children(recursive=True)

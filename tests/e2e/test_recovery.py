@@ -5,6 +5,7 @@ import time
 
 import httpx
 
+from tests import http_client
 from tests.processes import DATABASES, SERVICES
 from tests.stack import wait_until
 
@@ -13,7 +14,7 @@ DOWN_FOR_S = 10
 
 def health(url: str) -> tuple[int | None, dict]:
     try:
-        response = httpx.get(url, timeout=5)
+        response = http_client.get(url, timeout=5)
     except httpx.HTTPError:
         return None, {}
     return response.status_code, response.json()

@@ -14,6 +14,7 @@ import pytest
 
 from apps.fastapi_market.settings import load_settings as market_settings
 from scripts.stack_processes import run_module
+from tests import http_client
 from tests.deadlines import within_promise
 from tests.ingest import BatchLog, make_bars, post_bars, stored_bars, unique_set
 from tests.processes import SeparateProcesses
@@ -36,14 +37,14 @@ def test_honcho_runs_the_three_services_of_the_shared_stack(test_stack):
 
 def test_check_regime_is_503_while_flask_is_frozen_and_recovers(test_stack, test_urls):
     url = f"{test_urls['fastapi_market']}/check-regime"
-    assert httpx.get(url, timeout=5).json() == {"status": "flask_regime running"}
+    assert http_client.get(url, timeout=5).json() == {"status": "flask_regime running"}
     test_stack.signal_group("flask_regime", signal.SIGSTOP)
     try:
         started = time.monotonic()
-        frozen = httpx.get(url, timeout=60)
+        frozen = http_client.get(url, timeout=60)
         elapsed = time.monotonic() - started
         # FastAPI itself keeps answering while its downstream hangs.
-        assert httpx.get(f"{test_urls['fastapi_market']}/health", timeout=5).status_code == 200
+        assert http_client.get(f"{test_urls['fastapi_market']}/health", timeout=5).status_code == 200
     finally:
         test_stack.signal_group("flask_regime", signal.SIGCONT)
     assert frozen.status_code == 503
@@ -51,7 +52,7 @@ def test_check_regime_is_503_while_flask_is_frozen_and_recovers(test_stack, test
     assert "did not answer within the timeout" in frozen.json()["detail"]
     # FastAPI's own read timeout answered, not the client's: the time itself is make bench's figure.
     assert elapsed < within_promise(READ_TIMEOUT_S), f"took {elapsed:.2f} s"
-    wait_until(lambda: httpx.get(url, timeout=10).status_code == 200, 60, "/check-regime back to 200")
+    wait_until(lambda: http_client.get(url, timeout=10).status_code == 200, 60, "/check-regime back to 200")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])

@@ -5,11 +5,11 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 
 from apps.common.contracts import Bar, BarPage, IngestReport, Problem
 from apps.common.contracts.market import MAX_BATCH, MAX_BODY_BYTES
+from tests import http_client
 from tests.stack import TOKEN
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -167,13 +167,15 @@ def test_concurrent_writers_with_duplicates_leave_exactly_the_unique_set(test_st
     batches = [[unique[(w * 37 + j) % 400] for j in range(150)] for w in range(8)]  # overlapping windows
 
     def post(batch):
-        response = httpx.post(f"{test_urls['fastapi_market']}/bars", json={"bars": batch}, headers=TOKEN, timeout=60)
+        response = http_client.post(
+            f"{test_urls['fastapi_market']}/bars", json={"bars": batch}, headers=TOKEN, timeout=60
+        )
         assert response.status_code == 200, response.text
         return IngestReport.model_validate(response.json())
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         reports = list(pool.map(post, batches))
-    listed = httpx.get(f"{test_urls['fastapi_market']}/series", timeout=30).json()["series"]
+    listed = http_client.get(f"{test_urls['fastapi_market']}/series", timeout=30).json()["series"]
     stored_bars = sum(s["bars"] for s in listed if s["symbol"].startswith(prefix))
     touched = {(row["symbol"], row["ts"]) for batch in batches for row in batch}
     assert stored_bars == len(touched) == sum(r.inserted for r in reports)

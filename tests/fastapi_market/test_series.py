@@ -7,11 +7,11 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-import httpx
 from fastapi.testclient import TestClient
 
 from apps.common.contracts import IngestReport, Problem, SeriesList, SeriesSummary
 from apps.fastapi_market.main import create_app
+from tests import http_client
 from tests.fastapi_market.test_bars import START, TOKEN, bar
 
 
@@ -121,12 +121,14 @@ def test_concurrent_writers_over_http_keep_the_summary_exact(test_stack, test_ur
     batches = [[unique[(w * 37 + j) % 400] for j in range(150)] for w in range(8)]
 
     def post(batch):
-        response = httpx.post(f"{test_urls['fastapi_market']}/bars", json={"bars": batch}, headers=TOKEN, timeout=60)
+        response = http_client.post(
+            f"{test_urls['fastapi_market']}/bars", json={"bars": batch}, headers=TOKEN, timeout=60
+        )
         assert response.status_code == 200, response.text
         return IngestReport.model_validate(response.json())
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         reports = list(pool.map(post, batches))
-    answer = httpx.get(f"{test_urls['fastapi_market']}/series/{symbol}", timeout=10)
+    answer = http_client.get(f"{test_urls['fastapi_market']}/series/{symbol}", timeout=10)
     touched = {row["ts"] for batch in batches for row in batch}
     assert SeriesSummary.model_validate(answer.json()).bars == len(touched) == sum(r.inserted for r in reports)

@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-import httpx
 import pytest
 
 from apps.common.config import REPO_ROOT
+from tests import http_client
 from tests.stack import OPERATOR_TOKEN, TOKEN
 
 SCHEMAS = {"fastapi_market": "/openapi.json", "django_core": "/api/schema/?format=json"}
@@ -64,13 +64,15 @@ def log_level_restored(test_stack, test_urls):
     yield
     # Fuzzing PUT /internal/log-level may have changed the level: put it back.
     for service, path in (("fastapi_market", "/internal/log-level"), ("django_core", "/internal/log-level/")):
-        httpx.put(f"{test_urls[service]}{path}", json={"level": "INFO"}, headers=TOKEN, timeout=10).raise_for_status()
+        http_client.put(
+            f"{test_urls[service]}{path}", json={"level": "INFO"}, headers=TOKEN, timeout=10
+        ).raise_for_status()
 
 
 def instrument_symbols(django_url: str) -> set[str]:
     symbols, url = set(), f"{django_url}/api/instruments/?page_size=500"
     while url:
-        page = httpx.get(url, timeout=30).raise_for_status().json()
+        page = http_client.get(url, timeout=30).raise_for_status().json()
         symbols |= {instrument["symbol"] for instrument in page["results"]}
         url = page["next"]
     return symbols
@@ -82,7 +84,7 @@ def instruments_kept(test_urls):
     before = instrument_symbols(test_urls["django_core"])
     yield
     for symbol in instrument_symbols(test_urls["django_core"]) - before:
-        httpx.delete(
+        http_client.delete(
             f"{test_urls['django_core']}/api/instruments/{quote(symbol, safe='')}/", headers=TOKEN, timeout=30
         ).raise_for_status()
 

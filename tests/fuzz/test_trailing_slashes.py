@@ -17,6 +17,7 @@ import pytest
 from apps.common.auth import authorization_header
 from apps.common.problems import PROBLEM_MEDIA_TYPE
 from apps.common.trailing_slash import slash_twin
+from tests import http_client
 from tests.problem_checks import assert_problem
 from tests.stack import OPERATOR_TOKEN
 from tests.url_maps import UrlMap, three_url_maps
@@ -119,7 +120,7 @@ def test_every_method_on_every_route_with_and_without_its_slash_in_production(pr
 
 def test_production_health_without_its_slash_over_plain_http_reaches_readiness(production_servers):
     """A platform probe configured with /health (no slash) over plain HTTP: a 308 to /health/, not to HTTPS."""
-    response = httpx.get(f"{production_servers.urls['django_core']}/health", timeout=10)
+    response = http_client.get(f"{production_servers.urls['django_core']}/health", timeout=10)
     assert response.status_code == 308 and response.headers["location"] == "/health/"
-    followed = httpx.get(f"{production_servers.urls['django_core']}/health", timeout=10, follow_redirects=True)
+    followed = http_client.get(f"{production_servers.urls['django_core']}/health", timeout=10, follow_redirects=True)
     assert followed.status_code == 200

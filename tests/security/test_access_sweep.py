@@ -18,6 +18,7 @@ from apps.common import access
 from apps.common.auth import access_refusal, authorization_header
 from apps.django_core.routes import ADMIN
 from scripts.stack_processes import run_module
+from tests import http_client
 from tests.url_maps import UrlMap, three_url_maps
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
@@ -113,7 +114,7 @@ def test_every_route_caller_and_method_in_production_is_answered_as_the_table_sa
             path, method, caller = case
             body = b'{"probe": "access"}' if method in access.WRITE else None
             headers = {**proxy, **caller_headers[caller], **({"Content-Type": "application/json"} if body else {})}
-            response = httpx.request(method, f"{base}{path}", content=body, headers=headers, timeout=30)
+            response = http_client.request(method, f"{base}{path}", content=body, headers=headers, timeout=30)
             # A session is django_core's: to the other services a person is anonymous.
             seen_as = caller if url_map.service == "django_core" or caller not in PERSONS else "anonymous"
             return verdict(url_map.service, url_map.routes[path], method, seen_as, response)
@@ -132,13 +133,13 @@ def test_public_health_names_no_server_and_no_error_in_production_and_known_call
     for service, path in (("django_core", "/health/"), ("fastapi_market", "/health")):
         url = f"{production_servers.urls[service]}{path}"
         proxy = {"X-Forwarded-Proto": "https"} if service == "django_core" else {}
-        public = httpx.get(url, headers=proxy, timeout=30).json()
+        public = http_client.get(url, headers=proxy, timeout=30).json()
         assert public["status"] == "ok" and public["checks"]
         assert all(set(check) <= {"status", "latency_ms"} for check in public["checks"].values()), public
-        known = httpx.get(url, headers={**proxy, **caller_headers["operator"]}, timeout=30).json()
+        known = http_client.get(url, headers={**proxy, **caller_headers["operator"]}, timeout=30).json()
         assert all("server" in check for check in known["checks"].values()), known
     # The dashboard's tiles, for staff: django_core's own token shows it fastapi_market's details.
-    tiles = httpx.get(
+    tiles = http_client.get(
         f"{production_servers.urls['django_core']}/api/services/",
         headers={"X-Forwarded-Proto": "https", **caller_headers["staff"]},
         timeout=30,
@@ -157,7 +158,8 @@ def test_production_django_keeps_its_mysql_connections_between_requests(producti
     def burst() -> None:
         with ThreadPoolExecutor(8) as pool:
             assert all(
-                r.status_code == 200 for r in pool.map(lambda _: httpx.get(url, headers=headers, timeout=30), range(40))
+                r.status_code == 200
+                for r in pool.map(lambda _: http_client.get(url, headers=headers, timeout=30), range(40))
             )
 
     opened = []

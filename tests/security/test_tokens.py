@@ -11,6 +11,7 @@ from django.test import Client as DjangoClient
 from fastapi.testclient import TestClient
 
 from apps.common import auth
+from tests import http_client
 from tests.problem_checks import assert_problem
 from tests.stack import OPERATOR_TOKEN, TEST_ENV, TOKEN
 
@@ -44,7 +45,9 @@ WRONG_TOKENS = ["wrong", "test-operator-token-not-a-secre", "dev-operator-token"
 
 def send(test_urls, service: str, method: str, path: str, headers: dict | None = None) -> httpx.Response:
     # A body that would be valid: the token is checked before it, whatever the body is.
-    return httpx.request(method, f"{test_urls[service]}{path}", json={"level": "INFO"}, headers=headers, timeout=10)
+    return http_client.request(
+        method, f"{test_urls[service]}{path}", json={"level": "INFO"}, headers=headers, timeout=10
+    )
 
 
 @pytest.mark.parametrize(("service", "method", "path"), GUARDED)
@@ -64,7 +67,7 @@ def test_the_right_token_passes(test_stack, test_urls, service, method, path):
 
 @pytest.mark.parametrize(("service", "path"), PUBLIC)
 def test_health_and_reads_are_public(test_stack, test_urls, service, path):
-    assert httpx.get(f"{test_urls[service]}{path}", timeout=10).status_code == 200
+    assert http_client.get(f"{test_urls[service]}{path}", timeout=10).status_code == 200
 
 
 @pytest.fixture
