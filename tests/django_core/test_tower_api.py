@@ -77,9 +77,16 @@ def test_page_size_is_capped_at_500(client):
     assert symbols(client.get("/api/instruments/?page_size=2&page=3")) == ["S0004", "S0005"]
 
 
-@pytest.mark.parametrize("page_size", ["0", "-1", "many"])
+@pytest.mark.parametrize("page_size", ["0", "-1", "many", ""])
 def test_a_bad_page_size_is_a_400_problem(client, page_size):
     assert invalid_fields(client.get(f"/api/instruments/?page_size={page_size}")) == {"page_size"}
+
+
+@pytest.mark.parametrize("path", ["/api/instruments/", "/api/snapshots/?symbol=NONE"])
+@pytest.mark.parametrize("page", ["0", "-1", "two", "1.5", ""])
+def test_a_page_that_is_not_a_number_from_1_is_a_400_problem_even_on_an_empty_list(client, path, page):
+    joined = "&" if "?" in path else "?"
+    assert invalid_fields(client.get(f"{path}{joined}page={page}")) == {"page"}
 
 
 def test_a_page_past_the_end_is_a_404_problem(client, instruments):

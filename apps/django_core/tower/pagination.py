@@ -42,21 +42,30 @@ def page_of(serializer_class: type[serializers.Serializer[Any]], name: str) -> s
 
 
 class Pagination(PageNumberPagination):
-    """50 items a page by default; ``page_size`` above 500 is capped, and one below 1 or not a number is a 400."""
+    """50 items a page by default; ``page_size`` above 500 is capped; a ``page`` or ``page_size`` below 1
+    or not a number (empty included) is a 400, a page past the last a 404."""
 
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
 
     def get_page_size(self, request: Request) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        try:
-            size = serializers.IntegerField(min_value=1).run_validation(raw)
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError({self.page_size_query_param: exc.detail}) from None
-        return min(int(size), self.max_page_size)
+        size = _positive_integer(request, self.page_size_query_param)
+        return self.page_size if size is None else min(size, self.max_page_size)
+
+    def get_page_number(self, request: Request, paginator: Any) -> int:
+        return _positive_integer(request, self.page_query_param) or 1
+
+
+def _positive_integer(request: Request, name: str) -> int | None:
+    """The query parameter ``name`` as an integer of at least 1; None when absent; else a 400 naming it."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        return int(serializers.IntegerField(min_value=1).run_validation(raw))
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({name: exc.detail}) from None
 
 
 def paginated_response(
