@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 from pymongo import MongoClient
 
 from apps.common.contracts.market_markov import MarkovMarketRegime
+from apps.fastapi_market.main import create_app
 from apps.fastapi_market.markov_fits import FITS, StoredFit, new_bars_allowed
 from apps.flask_regime.markov.hamilton import markov_filter
 from apps.flask_regime.regime_markov import params_from_document
@@ -30,21 +32,22 @@ def rows_by_ts(answer: MarkovMarketRegime) -> dict:
     return {bar.ts: bar for bar in answer.bars}
 
 
-@pytest.fixture
-def grown(client):
+@pytest.fixture(scope="module")
+def grown(market_settings):
     """A symbol fitted on 1,001 bars, then grown one bar at a time: each bar's regime as answered when
-    it was the latest, and the per-bar answer at the end."""
+    it was the latest, and the per-bar answer at the end (grown once: the tests only read it)."""
     assert new_bars_allowed(FITTED - 1) > LATER
     symbol = new_symbol("L")
-    post_bars(client, bar_rows(symbol, CLOSES[:FITTED]))
-    first = markov(client, symbol, bars="true")
-    answered_then = {first.as_of: first.probabilities}
-    for n in range(FITTED, FITTED + LATER):
-        post_bars(client, bar_rows(symbol, CLOSES[n : n + 1], start=n))
-        latest = markov(client, symbol)
-        assert not latest.fit.refitted and latest.fit.fitted_at == first.fit.fitted_at  # the same parameters
-        answered_then[latest.as_of] = latest.probabilities
-    final = markov(client, symbol, bars="true", smoothed="true")
+    with TestClient(create_app(market_settings)) as client:
+        post_bars(client, bar_rows(symbol, CLOSES[:FITTED]))
+        first = markov(client, symbol, bars="true")
+        answered_then = {first.as_of: first.probabilities}
+        for n in range(FITTED, FITTED + LATER):
+            post_bars(client, bar_rows(symbol, CLOSES[n : n + 1], start=n))
+            latest = markov(client, symbol)
+            assert not latest.fit.refitted and latest.fit.fitted_at == first.fit.fitted_at  # the same parameters
+            answered_then[latest.as_of] = latest.probabilities
+        final = markov(client, symbol, bars="true", smoothed="true")
     assert not final.fit.refitted
     return symbol, first, answered_then, final
 
