@@ -16,7 +16,7 @@ from apps.fastapi_market.store import SeriesStore
 
 
 class _JsonBatch(BaseModel):
-    """A JSON body whose rows are all bars (other keys of the object are ignored, as ``rows_of_json`` does)."""
+    """A JSON body whose rows are all bars (its other keys ignored, as the row-by-row path ignores them)."""
 
     bars: list[Bar]
 
