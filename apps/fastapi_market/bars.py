@@ -9,16 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from apps.common.contracts import Bar, IngestReport, RejectedBar
+from apps.common.contracts.market import MAX_BATCH
 from apps.fastapi_market.store import SeriesStore
 
 
 class _JsonBatch(BaseModel):
-    """A JSON body whose rows are all bars (its other keys ignored, as the row-by-row path ignores them)."""
+    """A JSON body whose rows are all bars, at most MAX_BATCH of them (its other keys ignored, as the
+    row-by-row path ignores them)."""
 
-    bars: list[Bar]
+    bars: list[Bar] = Field(max_length=MAX_BATCH)
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,8 @@ class Checked:
 
 def bars_check_json(body: bytes) -> Checked | None:
     """A JSON body ``{"bars": [...]}`` validated in one pass over its bytes; None when it is anything
-    else or any row is not a bar (its rows are then checked one by one by ``bars_check``, to say which)."""
+    else, has too many rows, or any row is not a bar (the caller then reads its rows and checks them one
+    by one with ``bars_check``, to say what is wrong)."""
     try:
         bars = _JsonBatch.model_validate_json(body).bars
     except ValidationError:

@@ -110,8 +110,9 @@ def test_malformed_bodies_are_problems(client, content, content_type, status):
     assert Problem.model_validate(response.json()).status == status
 
 
-def test_too_many_bars_in_one_request_is_413(client):
-    response = client.post("/bars", json={"bars": [{}] * 10_001}, headers=TOKEN)
+@pytest.mark.parametrize("rows", [[{}] * 10_001, [bar(i) for i in range(10_001)]], ids=["bad rows", "valid bars"])
+def test_too_many_bars_in_one_request_is_413(client, rows):
+    response = client.post("/bars", json={"bars": rows}, headers=TOKEN)
     assert response.status_code == 413
     assert response.json()["detail"] == "10001 bars in one request; send at most 10000 per request"
 

@@ -109,11 +109,12 @@ async def create_bars(request: Request, store: StoreDep) -> IngestReport:
 async def _checked(request: Request) -> Checked:
     """The request's rows validated, whatever the accepted format; a body that is none of them is a problem."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    checked = bars_check_json(await request.body()) if content_type == "application/json" else None
-    rows = [] if checked else await _rows(request, content_type)
-    if (received := checked.received if checked else len(rows)) > MAX_BATCH:
-        raise ProblemError(413, f"{received} bars in one request; send at most {MAX_BATCH} per request")
-    return checked or bars_check(rows)
+    if content_type == "application/json" and (checked := bars_check_json(await request.body())) is not None:
+        return checked
+    rows = await _rows(request, content_type)
+    if len(rows) > MAX_BATCH:
+        raise ProblemError(413, f"{len(rows)} bars in one request; send at most {MAX_BATCH} per request")
+    return bars_check(rows)
 
 
 async def _rows(request: Request, content_type: str) -> list[Any]:
