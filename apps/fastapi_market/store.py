@@ -11,8 +11,8 @@ found by probing numbers. A reader takes the newest commit, the series' index, t
 that cover what it asked: it sees one version whole, and a page costs its chunks, not the series.
 What a commit leaves unreachable is deleted ``grace_s`` seconds after it, when no reader of the
 version before can still be reading; apps/fastapi_market/store_sweep.py deletes what a stopped
-process left behind. Each symbol's corporate actions are a document of the catalog too, and reads
-adjust prices for them as asked (apps/fastapi_market/adjust.py).
+process left behind. Each symbol's corporate actions are a document of the catalog too
+(apps/fastapi_market/store_actions.py); reads adjust prices for them as asked.
 """
 
 from __future__ import annotations
@@ -20,28 +20,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 from pymongo import WriteConcern
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from apps.common.contracts import Bar, SeriesSummary
-from apps.common.contracts.actions import CorporateAction, corporate_action
+from apps.common.contracts.actions import CorporateAction
 from apps.common.contracts.market import Adjust, Timeframe
-from apps.fastapi_market.adjust import Factors, dividend_closes
-from apps.fastapi_market.columns import Columns, from_ms, merge, pack, split, unpack
+from apps.fastapi_market.chunks import merge, pack, split, unpack
+from apps.fastapi_market.columns import Columns, from_ms
 from apps.fastapi_market.documents import MarketDatabase
+from apps.fastapi_market.store_actions import ActionBook
 from apps.fastapi_market.versions import (
-    ACTIONS,
     CATALOGS,
     CHUNKS,
     COMMITS,
     INDEXES,
     Catalog,
+    Gone,
     Index,
+    Loaded,
     Plan,
     SeriesVersion,
     commit_id,
@@ -60,10 +61,6 @@ class StoreBusy(Exception):
     """A write could not be committed now; none of it is visible, and sending it again is safe."""
 
 
-class _Gone(Exception):
-    """A document of the version being read was deleted: that version is long superseded."""
-
-
 class SeriesStore:
     """The store of one market database, as one process reads and writes it (on one event loop)."""
 
@@ -74,9 +71,8 @@ class SeriesStore:
         # Journaled: a commit mongod acknowledged outlives a SIGKILL of mongod, with all written before it.
         self._commits = database.get_collection(COMMITS, write_concern=WriteConcern(w=1, j=True))
         self._head: tuple[int, Catalog] = (0, Catalog("", {}))  # the newest commit known, and its catalog
-        self._indexes: OrderedDict[str, Index] = OrderedDict()
-        self._actions: OrderedDict[str, list[CorporateAction]] = OrderedDict()  # by document key
-        self._factors: OrderedDict[tuple[str, str], Factors] = OrderedDict()  # by (index, actions) keys
+        self._indexes: Loaded[Index] = Loaded()
+        self.book = ActionBook(database, self._chunks)
         self._written: dict[str, Columns] = {}  # the chunks this process's last commit wrote: its next merge's base
         self._write_lock = asyncio.Lock()
         self._pending: set[asyncio.Task[None] | asyncio.TimerHandle] = set()
@@ -115,39 +111,20 @@ class SeriesStore:
         async def load() -> Index:
             document = await self.database[INDEXES].find_one({"_id": key})
             if document is None:
-                raise _Gone(key)
+                raise Gone(key)
             return Index.of(document)
 
-        index: Index = await self._cached(self._indexes, key, load)
-        return index
+        return await self._indexes.get(key, load)
 
     async def _chunks(self, keys: list[str]) -> list[Columns]:
         documents = await asyncio.gather(*(self.database[CHUNKS].find_one({"_id": key}) for key in keys))
         if any(document is None for document in documents):
-            raise _Gone(keys)
+            raise Gone(keys)
         return [unpack(document) for document in documents if document is not None]
-
-    async def _cached(self, cache: OrderedDict[Any, Any], key: Any, load: Callable[[], Awaitable[Any]]) -> Any:
-        """``cache[key]``, loaded once (what it holds is immutable); the 1,024 most recently used kept."""
-        if key not in cache:
-            cache[key] = await load()
-            if len(cache) > 1024:
-                cache.popitem(last=False)
-        cache.move_to_end(key)
-        return cache[key]
-
-    async def _action_list(self, key: str | None) -> list[CorporateAction]:
-        async def load() -> list[CorporateAction]:
-            document = await self.database[ACTIONS].find_one({"_id": key})
-            if document is None:
-                raise _Gone(key)
-            return [corporate_action.validate_python(action) for action in document["actions"]]
-
-        return [] if key is None else list(await self._cached(self._actions, key, load))
 
     async def actions(self, symbol: str) -> list[CorporateAction]:
         """The symbol's splits and dividends, by ex-date."""
-        return await self._action_list((await self.head())[1].actions.get(symbol))
+        return await self.book.listed((await self.head())[1].actions.get(symbol))
 
     async def version(self, symbol: str, timeframe: str) -> SeriesVersion | None:
         """The series in the newest commit (None when it has no bars): what a read made now sees."""
@@ -179,22 +156,12 @@ class SeriesStore:
                 columns = await self._pick(index, lo_ms, hi_ms, limit, newest)
                 if adjust == "none" or version.actions is None:
                     return columns
-                return (await self._adjustment(index, version.actions)).apply(columns, adjust)
-            except _Gone:
+                return (await self.book.factors(index, version.actions)).apply(columns, adjust)
+            except Gone:
                 if at is not None:
                     break
                 continue  # the version was collected while this read waited: read the newest
         raise StoreBusy(f"{symbol} {timeframe} changed faster than it could be read")
-
-    async def _adjustment(self, index: Index, actions_key: str) -> Factors:
-        """The adjustment factors of a version of a series and of its symbol's actions."""
-
-        async def load() -> Factors:
-            actions = await self._action_list(actions_key)
-            return Factors.of(actions, await dividend_closes(actions, index, self._chunks))
-
-        factors: Factors = await self._cached(self._factors, (index.key, actions_key), load)
-        return factors
 
     async def _pick(self, index: Index, lo_ms: int, hi_ms: int, limit: int, newest: bool) -> Columns:
         """The bars of ``index`` that ``read`` asks for: its chunks in range, as many at once as their
@@ -215,11 +182,9 @@ class SeriesStore:
         for name, e in (await self.head())[1].entries.items():
             s, tf = name.split(":")
             if symbol in (None, s) and timeframe in (None, tf):
-                tf = cast(Timeframe, tf)
+                first, last = from_ms(e.first), from_ms(e.last)
                 found.append(
-                    SeriesSummary(
-                        symbol=s, timeframe=tf, bars=e.bars, first_ts=from_ms(e.first), last_ts=from_ms(e.last)
-                    )
+                    SeriesSummary(symbol=s, timeframe=cast(Timeframe, tf), bars=e.bars, first_ts=first, last_ts=last)
                 )
         return sorted(found, key=lambda summary: (summary.symbol, summary.timeframe))
 
@@ -239,10 +204,7 @@ class SeriesStore:
     async def write_actions(self, actions: list[CorporateAction]) -> tuple[int, int, int]:
         """Store corporate actions (one value per symbol, type and ex-date); (inserted, updated, unchanged),
         with the same promise as ``write``."""
-        groups: dict[str, list[CorporateAction]] = {}
-        for action in actions:
-            groups.setdefault(action.symbol, []).append(action)
-        return await self._apply(lambda catalog: self._plan_actions(catalog, groups))
+        return await self._apply(lambda catalog: self.book.plan(catalog, actions))
 
     async def _apply(self, planner: Callable[[Catalog], Awaitable[Plan]]) -> tuple[int, int, int]:
         """Plan a write on the newest version and commit it, planning again when another writer changed
@@ -252,7 +214,7 @@ class SeriesStore:
             for _ in range(ATTEMPTS):
                 try:
                     plan = await planner(base[1])
-                except _Gone:
+                except Gone:
                     base = await self.head()
                     continue
                 done = (int(plan.counts[0]), int(plan.counts[1]), int(plan.counts[2]))
@@ -270,30 +232,6 @@ class SeriesStore:
                 self._collect_later({name: [doc["_id"] for doc in docs] for name, docs in plan.documents.items()})
                 base = self._head  # the newest commit, which ``_commit`` just read
         raise StoreBusy(f"{ATTEMPTS} other writes changed the same series first")
-
-    async def _plan_actions(self, catalog: Catalog, groups: dict[str, list[CorporateAction]]) -> Plan:
-        """Each symbol's actions with the new ones in (the latest value of an action wins); unchanged
-        symbols left out."""
-        plan = Plan()
-        for symbol, incoming in groups.items():
-            key = catalog.actions.get(symbol)
-            actions = {(a.type, a.ex_date): a for a in await self._action_list(key)}
-            changed = False
-            for action in incoming:
-                found = actions.get((action.type, action.ex_date))
-                outcome = 0 if found is None else 2 if found.value == action.value else 1
-                plan.counts[outcome] += 1
-                changed |= outcome != 2
-                actions[(action.type, action.ex_date)] = action
-            if changed:
-                plan.actions[symbol] = new_key()
-                ordered = sorted(actions.values(), key=lambda a: (a.ex_date, a.type))
-                listed = [a.model_dump(mode="json", exclude_none=True) for a in ordered]
-                plan.documents[ACTIONS].append(
-                    stamped({"_id": plan.actions[symbol], "symbol": symbol, "actions": listed})
-                )
-                plan.garbage[ACTIONS] += [key] if key else []
-        return plan
 
     async def _plan(self, catalog: Catalog, batches: dict[str, Columns]) -> Plan:
         """Each batch merged into the chunks of its series that it falls in (a bar between two chunks
@@ -314,10 +252,10 @@ class SeriesStore:
             stored = {**self._written, **dict(zip(missing, await self._chunks(missing), strict=True))}
             parts: dict[int, list[Columns]] = {}
             for at in touched:
-                merged = merge(stored[keys[at]] if at in keys else Columns.empty(), batch.take(slot == at))
-                plan.counts += (merged.inserted, merged.updated, merged.unchanged)
-                if merged.inserted or merged.updated:
-                    parts[at] = split(merged.columns, self.chunk_bars)
+                merged, counts = merge(stored[keys[at]] if at in keys else Columns.empty(), batch.take(slot == at))
+                plan.counts += counts
+                if counts[0] or counts[1]:
+                    parts[at] = split(merged, self.chunk_bars)
             if not parts:
                 continue
             rows: list[tuple[str, int, int, int]] = []

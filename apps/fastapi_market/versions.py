@@ -3,7 +3,7 @@
 A commit (``series_commits``, ``_id`` its number) names a catalog; a catalog (``series_catalogs``)
 holds each series' index key, bar count, first and last bar, and each symbol's corporate actions'
 key; an index (``series_indexes``) holds one series' chunks in time order with their bounds and
-counts; a chunk (``series_chunks``) holds bars (apps/fastapi_market/columns.py); an actions document
+counts; a chunk (``series_chunks``) holds bars (apps/fastapi_market/chunks.py); an actions document
 (``series_actions``) holds one symbol's splits and dividends. Numbers are packed as little-endian
 int64 arrays, times in epoch ms.
 """
@@ -11,20 +11,42 @@ int64 arrays, times in epoch ms.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 import numpy as np
 from bson.binary import Binary
 
-from apps.fastapi_market.columns import Columns
+from apps.fastapi_market.columns import MS, Columns
 from apps.fastapi_market.documents import Document
 
 COMMITS, CATALOGS, INDEXES, CHUNKS = "series_commits", "series_catalogs", "series_indexes", "series_chunks"
 ACTIONS = "series_actions"
 COLLECTIONS = (COMMITS, CATALOGS, INDEXES, CHUNKS, ACTIONS)  # each read by ``_id`` alone
-_MS = np.dtype("<i8")
+T = TypeVar("T")
+
+
+class Gone(Exception):
+    """A document of the version being read was deleted: that version is long superseded."""
+
+
+class Loaded(Generic[T]):
+    """What was made of documents, by key, each loaded once (documents are immutable): the 1,024 most
+    recently used kept."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[Hashable, T] = OrderedDict()
+
+    async def get(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+        if key not in self._kept:
+            self._kept[key] = await load()
+            if len(self._kept) > 1024:
+                self._kept.popitem(last=False)
+        self._kept.move_to_end(key)
+        return self._kept[key]
 
 
 def commit_id(number: int) -> str:
@@ -36,15 +58,15 @@ def new_key() -> str:
 
 
 def packed(values: Iterable[int]) -> Binary:
-    return Binary(np.fromiter(values, dtype=_MS).tobytes())
+    return Binary(np.fromiter(values, dtype=MS).tobytes())
 
 
 def unpacked(data: bytes) -> np.ndarray:
-    return np.frombuffer(data, dtype=_MS)
+    return np.frombuffer(data, dtype=MS)
 
 
 def stamped(document: Document) -> Document:
-    """``document`` with its creation time (what ``SeriesStore.sweep`` goes by)."""
+    """``document`` with its creation time (what the sweep goes by: apps/fastapi_market/store_sweep.py)."""
     return {**document, "created": datetime.now(UTC)}
 
 
@@ -99,18 +121,18 @@ class Index:
 
     @classmethod
     def empty(cls) -> Index:
-        return cls("", [], np.empty(0, _MS), np.empty(0, _MS), np.empty(0, _MS))
+        return cls("", [], np.empty(0, MS), np.empty(0, MS), np.empty(0, MS))
 
     @classmethod
     def of_rows(cls, rows: list[tuple[str, int, int, int]]) -> Index:
         """A new index of (chunk key, first, last, count) rows."""
-        return cls(new_key(), [row[0] for row in rows], *(np.array([row[i] for row in rows], _MS) for i in (1, 2, 3)))
+        return cls(new_key(), [row[0] for row in rows], *(np.array([row[i] for row in rows], MS) for i in (1, 2, 3)))
 
     def entry(self) -> Entry:
         return Entry(self.key, int(self.count.sum()), int(self.first[0]), int(self.last[-1]))
 
     def document(self, series: str) -> Document:
-        arrays = {column: Binary(getattr(self, column).astype(_MS).tobytes()) for column in ("first", "last", "count")}
+        arrays = {column: packed(getattr(self, column)) for column in ("first", "last", "count")}
         return stamped({"_id": self.key, "series": series, "chunks": self.chunks, **arrays})
 
     @classmethod
@@ -129,9 +151,6 @@ class SeriesVersion:
     commit: int
     entry: Entry
     actions: str | None
-
-    def same_data(self, other: SeriesVersion | None) -> bool:
-        return other is not None and (self.entry, self.actions) == (other.entry, other.actions)
 
 
 def series_name(symbol: str, timeframe: str) -> str:

@@ -1,4 +1,4 @@
-"""apps/fastapi_market/columns.py: bars as arrays, a batch merged into stored bars, chunks packed."""
+"""apps/fastapi_market/columns.py and chunks.py: bars as arrays, a batch merged into stored bars, chunks packed."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from apps.common.contracts import Bar
-from apps.fastapi_market.columns import Columns, from_ms, merge, pack, split, to_ms, unpack
+from apps.fastapi_market.chunks import merge, pack, split, unpack
+from apps.fastapi_market.columns import Columns, from_ms, to_ms
 
 START = datetime(2020, 2, 29, 23, 59, 59, 999000, tzinfo=UTC)
 
@@ -49,20 +50,20 @@ def test_a_packed_chunk_unpacks_to_the_same_bars():
 def test_merge_counts_new_changed_and_same_bars_and_the_batch_wins():
     stored = columns(list(range(0, 10)))
     batch = Columns.concat([columns([-2, -1]), columns([3, 4], close=11.0), columns([5, 6]), columns([20])])
-    merged = merge(stored, batch)
-    assert (merged.inserted, merged.updated, merged.unchanged) == (3, 2, 2)
+    merged, counts = merge(stored, batch)
+    assert counts == (3, 2, 2)
     days = [-2, -1, *range(10), 20]
-    assert merged.columns.ts.tolist() == [to_ms(bar(day).ts) for day in days]
-    closes = dict(zip(days, merged.columns.values[:, 3].tolist(), strict=True))
+    assert merged.ts.tolist() == [to_ms(bar(day).ts) for day in days]
+    closes = dict(zip(days, merged.values[:, 3].tolist(), strict=True))
     assert closes[3] == closes[4] == 11.0 and closes[5] == 10.0
-    again = merge(merged.columns, batch)
-    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 7)
-    assert np.array_equal(again.columns.values, merged.columns.values)
+    again, counts = merge(merged, batch)
+    assert counts == (0, 0, 7)
+    assert np.array_equal(again.values, merged.values)
 
 
 def test_merge_into_nothing_inserts_everything():
-    merged = merge(Columns.empty(), columns([4, 2, 9]))
-    assert (merged.inserted, merged.updated, merged.unchanged, len(merged.columns)) == (3, 0, 0, 3)
+    merged, counts = merge(Columns.empty(), columns([4, 2, 9]))
+    assert counts == (3, 0, 0) and len(merged) == 3
 
 
 @pytest.mark.parametrize(("count", "most"), [(0, 4), (4, 4), (5, 4), (13, 4), (4001, 4000), (12_345, 4000)])
