@@ -105,6 +105,8 @@ DATABASES = {
         # server is picked up with no restart here, and a poll costs no new connection.
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
+        # A test database gets the same character set as the one scripts/bootstrap_db.py creates.
+        "TEST": {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"},
         "OPTIONS": {
             "charset": "utf8mb4",
             "connect_timeout": CONFIG.mysql_connect_timeout,

@@ -1,5 +1,6 @@
 """The Control Tower's REST API through Django's test client, on the real MySQL."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from tests.stack import TEST_TOKENS
 
 pytestmark = pytest.mark.django_db
 
+JSON = {"content_type": "application/json"}
 APPLE = {"symbol": "AAPL", "name": "Apple Inc.", "asset_class": "equity"}
 
 
@@ -177,6 +179,31 @@ def test_the_schema_says_the_symbol_cannot_change(client):
     for name in ("InstrumentUpdate", "PatchedInstrumentUpdate"):  # PUT's and PATCH's bodies
         symbol = schema["components"]["schemas"][name]["properties"]["symbol"]
         assert symbol["readOnly"] is True and "cannot change" in symbol["description"]
+
+
+TEXTS = ["Apple", "º", "日本", "-", " Apple ", "   ", "\t", "\x1c", "\ufeff", "\xa0", "a\n", "AAPL", "AAPL\n", " AAPL"]
+TEXTS += ["BRK.B", "aapl", "X" * 20, "X" * 21, "x" * 200, "x" * 201, "x" * 199 + " "]
+
+
+def test_the_server_takes_exactly_the_names_and_symbols_the_schema_allows(client):
+    """The schema's regexes are ECMA-262's, where ``\\w``, ``\\s`` and ``$`` mean less than in Python: the
+    server answers each text as the schema, read that way (ASCII classes, the whole text), says."""
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["components"]["schemas"]
+    fields = schema["InstrumentInput"]["properties"]
+
+    def allowed(field: str, text: str) -> bool:
+        rule = fields[field]
+        return re.fullmatch(rule["pattern"], text, re.ASCII) is not None and len(text) <= rule["maxLength"]
+
+    for n, text in enumerate(TEXTS):
+        for field, body in (("name", {"symbol": f"T{n}", "name": text}), ("symbol", {"symbol": text, "name": "A"})):
+            response = client.post("/api/instruments/", {**body, "asset_class": "equity"}, **JSON, **TOKEN)
+            assert response.status_code == (201 if allowed(field, text) else 400), (field, text, response.content)
+        if allowed("name", text):  # a name is kept as sent, spaces and newlines included
+            patched = client.patch(f"/api/instruments/T{n}/", {"name": f" {text}\n"}, **JSON, **TOKEN)
+            assert patched.status_code == (200 if allowed("name", f" {text}\n") else 400), (text, patched.content)
+            kept = f" {text}\n" if patched.status_code == 200 else text
+            assert Instrument.objects.get(symbol=f"T{n}").name == kept
 
 
 def test_deleting_an_instrument(client, instruments):
