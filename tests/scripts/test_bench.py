@@ -27,7 +27,7 @@ KEYS = {
     "series_length_scaling",
     "series_page_ms",
     "series_regime_ms",
-    "series_page_through_s",
+    "series_page_through_ms",
     "adjusted_read_ratio",
     "read_load_pages_rps",
     "read_load_regime_rps",
