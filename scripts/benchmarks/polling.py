@@ -60,7 +60,7 @@ def measure_polling(stack: BenchStack, prod: Honcho, figure: Figure, periods: in
             while time.monotonic() < stop_at:
                 client.get(url).raise_for_status()
                 answered += 1
-                time.sleep(poll_s)
+                time.sleep(max(0.0, min(poll_s, stop_at - time.monotonic())))  # not past the window's end
         return answered
 
     with ThreadPoolExecutor(TABS) as pool:
