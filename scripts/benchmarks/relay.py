@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from apps.common.health import LIVENESS_PATH
 from scripts.benchmarks.figures import Figure, rounded, say
-from scripts.benchmarks.load import Load, wrk
+from scripts.benchmarks.load import Load, warm, wrk
 from scripts.benchmarks.processes import Honcho, start_ready
 from scripts.benchmarks.stack import BenchStack, fastapi_workers
 from scripts.stack_processes import free_port, procfile_write
@@ -31,7 +31,7 @@ def relay(stack: BenchStack, rounds: int, naive_url: str | None = None) -> dict[
         )
     latency = {"flask_1": flask_health, "relay_1": f"{fastapi}/check-regime"}
     for url in throughput.values():
-        wrk(url, 1)  # warm every worker and the pooled connections
+        warm(url)
     best: dict[str, Load] = {}
     for _ in range(rounds):
         for name, url in throughput.items():
