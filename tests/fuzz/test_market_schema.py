@@ -25,7 +25,7 @@ from tests.stack import OPERATOR_TOKEN, TOKEN
 
 SCHEMAS = {"fastapi_market": "/openapi.json", "django_core": "/api/schema/?format=json"}
 # Per operation and phase (the coverage phase adds its own boundary cases): at least 500 cases each.
-MAX_EXAMPLES = {"fastapi_market": 100, "django_core": 40}
+MAX_EXAMPLES = {"fastapi_market": 60, "django_core": 20}
 MIN_CASES = 500
 counted: dict[str, int] = {}
 
