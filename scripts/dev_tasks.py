@@ -18,8 +18,9 @@ from scripts.stack_processes import REPO_ROOT
 
 # The test layers `test-fast` leaves out (markers registered in pyproject.toml, set in tests/conftest.py).
 SLOW_MARKERS = ("e2e", "fuzz", "bench", "browser")
-# pytest-xdist: one worker per core; the tests that share a server run on one worker (tests/conftest.py's scheduler).
-PARALLEL = ("-n", "auto")
+# pytest-xdist: a worker per core and one more, since the tests spend about a third of their time waiting on
+# processes and sockets (docs/testing.md); the tests of the separate stack run on one worker (tests/conftest.py).
+PARALLEL = ("-n", str((os.cpu_count() or 1) + 1))
 
 
 class TaskError(Exception):

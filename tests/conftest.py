@@ -55,12 +55,11 @@ SERVER_FIXTURES = {
 }
 # The live test stack: a test that drives it is an end-to-end test, wherever it lives.
 STACK_FIXTURES = {"test_stack"}
-# Under pytest-xdist (`make test` runs a worker per core) the tests of one group run on one worker, one
-# after the other: the session's servers start once, and a test that stops a process of the separate stack
-# (or freezes one of the shared stack's) never meets a test on another worker that needs it up.
+# Under pytest-xdist (`make test` runs a worker per core and one more) the tests of one group run on one
+# worker, one after the other: a test that stops a process of the separate stack never meets a test on
+# another worker that needs it up. The session's servers and shared stack are each worker's own (on ports
+# of its own, tests/session.py), so the tests that use them spread over the workers.
 WORKER_GROUPS = {
-    "session_databases": "session_servers",
-    "developer_mysql": "session_servers",
     "separate_stack": "separate_stack",
 }
 

@@ -5,7 +5,7 @@ import re
 import subprocess
 
 from apps.common.config import REPO_ROOT
-from scripts.dev_tasks import TASKS, Layout, setup_reason, setup_steps
+from scripts.dev_tasks import PARALLEL, TASKS, Layout, setup_reason, setup_steps
 from scripts.stack_processes import run_module
 from tests.stack import clean_env
 
@@ -53,13 +53,13 @@ def test_make_test_prepares_the_database_programs_then_runs_pytest():
     assert make_dry_run("test") == ["python3 -m scripts.dev test"]
     assert runner_dry_run("test") == [
         ".venv/bin/python -m scripts.local_db prepare",
-        ".venv/bin/python -m pytest -n auto",
+        f".venv/bin/python -m pytest {' '.join(PARALLEL)}",
     ]
 
 
 def test_make_test_fast_leaves_out_the_slow_layers():
     assert runner_dry_run("test-fast")[-1] == (
-        ".venv/bin/python -m pytest -n auto -m 'not e2e and not fuzz and not bench and not browser'"
+        f".venv/bin/python -m pytest {' '.join(PARALLEL)} -m 'not e2e and not fuzz and not bench and not browser'"
     )
 
 
