@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Iterable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
@@ -57,8 +57,8 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
-def packed(values: Iterable[int]) -> Binary:
-    return Binary(np.fromiter(values, dtype=MS).tobytes())
+def packed(values: Sequence[int] | np.ndarray) -> Binary:
+    return Binary(np.asarray(values, dtype=MS).tobytes())
 
 
 def unpacked(data: bytes) -> np.ndarray:
@@ -95,7 +95,7 @@ class Catalog:
                 "_id": self.key,
                 "series": [name for name, _ in rows],
                 "indexes": [entry.index for _, entry in rows],
-                **{column: packed(getattr(e, column) for _, e in rows) for column in ("bars", "first", "last")},
+                **{column: packed([getattr(e, column) for _, e in rows]) for column in ("bars", "first", "last")},
                 "action_symbols": sorted(self.actions),
                 "action_keys": [self.actions[symbol] for symbol in sorted(self.actions)],
             }
