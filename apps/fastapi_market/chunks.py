@@ -1,8 +1,5 @@
-"""The series store's chunks: a batch merged into the bars of a chunk, a merged run split into
-chunks, and a chunk packed into one MongoDB document and back.
-
-A packed chunk stores ``ts`` as differences and the values column by column, each compressed with
-zlib: a chunk of a few thousand bars is a document of tens of kilobytes.
+"""The series store's chunks: a batch merged into a chunk's bars, a run split into chunks, and a chunk
+packed into one document (``ts`` as differences, values column by column, each zlib-compressed) and back.
 """
 
 from __future__ import annotations

@@ -1,18 +1,11 @@
-"""The series store: every bar of every series, in documents that are only ever inserted, and deleted
-once no reader can need them; in the lineage of ArcticDB's reference → version → index → data.
+"""The series store: every bar of every series in documents that are only ever inserted, and deleted
+once no reader can need them (the design: docs/architecture.md, "Storage in fastapi_market").
 
-A version of the store is a commit (apps/fastapi_market/versions.py): commit n names a catalog of
-every series, each series' entry names its index, and the index names the chunks of bars. A write
-merges its bars into the chunks they fall in, inserts the new chunks, index and catalog, then commit
-n + 1: one insert that only one writer can win. A writer that loses reads the newest commit; if the
-series it wrote are as it found them, it commits the same chunks on top, else it merges again: no
-write is lost, and every acknowledged bar is in a commit. Commits are never deleted, so the newest is
-found by probing numbers. A reader takes the newest commit, the series' index, then only the chunks
-that cover what it asked: it sees one version whole, and a page costs its chunks, not the series.
-What a commit leaves unreachable is deleted ``grace_s`` seconds after it, when no reader of the
-version before can still be reading; apps/fastapi_market/store_sweep.py deletes what a stopped
-process left behind. Each symbol's corporate actions are a document of the catalog too
-(apps/fastapi_market/store_actions.py); reads adjust prices for them as asked.
+A write merges its bars into the chunks they fall in and inserts them, the series' index and a
+catalog, then the next commit: one insert that only one writer wins. When ``write`` returns, its bars
+are in the newest commit; a loser merges again or, when its series are as it found them, commits on
+top. A read takes the newest commit's catalog, the series' index, then only the chunks it covers: one
+version whole, at the cost of its page. What a commit leaves unreachable goes ``grace_s`` later.
 """
 
 from __future__ import annotations
@@ -178,15 +171,14 @@ class SeriesStore:
 
     async def summaries(self, symbol: str | None = None, timeframe: str | None = None) -> list[SeriesSummary]:
         """Every series (or those of ``symbol`` and ``timeframe``), by symbol then timeframe."""
-        found = []
-        for name, e in (await self.head())[1].entries.items():
-            s, tf = name.split(":")
-            if symbol in (None, s) and timeframe in (None, tf):
-                first, last = from_ms(e.first), from_ms(e.last)
-                found.append(
-                    SeriesSummary(symbol=s, timeframe=cast(Timeframe, tf), bars=e.bars, first_ts=first, last_ts=last)
-                )
-        return sorted(found, key=lambda summary: (summary.symbol, summary.timeframe))
+        rows = sorted(((name.split(":"), e) for name, e in (await self.head())[1].entries.items()), key=lambda r: r[0])
+        return [
+            SeriesSummary(
+                symbol=s, timeframe=cast(Timeframe, tf), bars=e.bars, first_ts=from_ms(e.first), last_ts=from_ms(e.last)
+            )
+            for (s, tf), e in rows
+            if symbol in (None, s) and timeframe in (None, tf)
+        ]
 
     # Writing
 

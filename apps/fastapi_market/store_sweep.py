@@ -1,10 +1,6 @@
-"""The series store's sweep: what a stopped process left behind, deleted once no reader can need it.
-
-A running store deletes what each of its commits leaves unreachable ``grace_s`` seconds later
-(apps/fastapi_market/store.py). What it had not deleted when it stopped, and the documents of a
-write that died before its commit, stay; the sweep (run by scripts/bootstrap_db.py) deletes every
-document that no commit of the last ``grace_s`` seconds, nor the one newest before them, reaches,
-and that is older than that.
+"""The series store's sweep (run by scripts/bootstrap_db.py): what a stopped process left behind, its
+documents that no commit of the last ``grace_s`` seconds (nor the newest before them) reaches and that
+are older than that, deleted.
 """
 
 from __future__ import annotations
