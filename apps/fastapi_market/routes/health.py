@@ -4,6 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
 
 from apps.common.contracts import HealthReport
 from apps.common.database_servers import mongo_server_name_async
@@ -24,7 +25,14 @@ async def read_health(request: Request, mongo: MongoDep, db: MarketDbDep, settin
     state = request.app.state
 
     async def probe() -> str:
-        await mongo.admin.command("ping")
+        try:
+            await mongo.admin.command("ping")
+        except AutoReconnect as exc:
+            if isinstance(exc, ServerSelectionTimeoutError):
+                raise
+            # A pooled connection the server dropped (it restarted since; pymongo checks a connection idle
+            # for under a second only by using it): the pool is emptied now, so asking again asks the server.
+            await mongo.admin.command("ping")
         known: str | None = state.mongo_server
         if known is not None:  # learnt once per server, not on every check
             return known
