@@ -57,6 +57,9 @@ from scripts.profile_option import profile_parser
 from scripts.stack_processes import port_holder, starts_record
 
 LocalDbError = ServerError  # the name callers know: a server this launcher cannot provide
+# What `run` says once every program of the server answers and is watched: from then on one that dies
+# is restarted (before, a program that exits ends `run`).
+WATCHING = "answering; restarting whatever of it dies"
 # Where private servers can be started: the launcher relies on Linux (/proc, namespaces, Debian's packages).
 PRIVATE_SERVER_PLATFORMS = {"linux"}
 
@@ -288,6 +291,7 @@ def run_foreground(server: AnyServer, fresh: bool) -> int:
         report = _migrated(server).strip()
         if report:
             print(report, file=sys.stderr, flush=True)
+    say(f"{server.describe()}: {WATCHING}")
     return supervisor.run()
 
 

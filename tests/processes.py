@@ -13,6 +13,7 @@ from pathlib import Path
 
 from apps.common.config import REPO_ROOT, SERVICES
 from scripts import process_groups
+from scripts.local_db import WATCHING
 from scripts.stack_processes import DATABASES, command_split, procfile_read, run_module, starts_record
 from tests.stack import (
     LIVE_PROCESSES,
@@ -39,6 +40,7 @@ class SeparateProcesses:
         self.env = stack_env(ports) | env
         self.commands = procfile_commands()
         self.processes: dict[str, subprocess.Popen] = {}
+        self.log_starts: dict[str, int] = {}  # where each process's log stood when it was last started
         self.health = dict(zip(SERVICES, health_urls(ports), strict=True))
 
     def url(self, name: str) -> str:
@@ -63,6 +65,7 @@ class SeparateProcesses:
         if not fresh:
             argv = [word for word in argv if word != "--fresh"]
         with self.log_path(name).open("ab") as log:
+            self.log_starts[name] = log.tell()
             process = process_groups.start(
                 argv,
                 cwd=REPO_ROOT,
@@ -85,9 +88,16 @@ class SeparateProcesses:
         return time.monotonic() - started
 
     def wait_listening(self, name: str, timeout: float = 120) -> None:
+        """Until the process listens; a database line (`local_db run`) until it says its server answers
+        and is watched: a test that kills the server before then would end `local_db run` instead."""
+
         def listening() -> bool:
             if not self.running(name):
                 raise AssertionError(f"{name} exited:\n{self.log_text(name)[-3000:]}")
+            if name in DATABASES:
+                with self.log_path(name).open("rb") as log:
+                    log.seek(self.log_starts[name])
+                    return WATCHING.encode() in log.read()
             return not port_is_free(self.ports[name])
 
         wait_until(listening, timeout, f"{name} listening")
