@@ -8,6 +8,7 @@ runs on free ports of its own, which every setting (in this process and its chil
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 
 from scripts.stack_processes import STARTS_RECORD, service_variables
@@ -22,6 +23,12 @@ for _name in service_variables() | {k for k in os.environ if k.startswith("APP_"
 for _name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "ARGS", "BENCH_ARGS"):
     os.environ.pop(_name, None)
 os.environ["APP_ENV"] = "test"
+# One run starts hundreds of Python processes (the xdist workers, and the scripts, servers and pytest runs
+# that tests start). Where bytecode may not be written (PYTHONDONTWRITEBYTECODE), every one of them compiles
+# the project's modules again and every worker rewrites each test module's asserts again; the run writes
+# the caches (__pycache__, git-ignored) instead: `make test-fast` from a fresh clone 109 s → 100 s here.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 SESSION_PORTS: dict[str, int] = pin_session_stack()
 # A directory the whole run shares (xdist's controller makes it; its workers inherit the variable): every
 # server and stack this run starts is recorded there (scripts.stack_processes.starts_record) and counted at
