@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from apps.common.contracts import Bar
+from apps.fastapi_market.columns import Columns
 from apps.fastapi_market.documents import MarketDatabase
 from apps.fastapi_market.store import SeriesStore
 
@@ -48,7 +49,7 @@ async def legacy_bars_move(database: MarketDatabase) -> Moved | None:
     async def flush() -> None:
         nonlocal inserted
         if batch:
-            inserted += (await store.write(batch))[0]
+            inserted += (await store.write(Columns.by_series(batch)))[0]
             batch.clear()
 
     try:

@@ -7,6 +7,7 @@ open, high, low, close and volume, one row per bar (float64).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
@@ -14,7 +15,7 @@ from operator import attrgetter
 import numpy as np
 
 from apps.common.contracts import Bar
-from apps.common.contracts.market import Timeframe
+from apps.common.contracts.market import BarFields, Timeframe
 
 VALUES = ("open", "high", "low", "close", "volume")
 CLOSE = VALUES.index("close")
@@ -34,6 +35,13 @@ def from_ms(ms: int) -> datetime:
     return EPOCH + timedelta(milliseconds=ms)
 
 
+UTC_MS = (to_ms(datetime.min.replace(tzinfo=UTC)), to_ms(datetime.max.replace(tzinfo=UTC)))  # what from_ms takes
+
+
+def series_name(symbol: str, timeframe: str) -> str:
+    return f"{symbol}:{timeframe}"
+
+
 @dataclass(frozen=True)
 class Columns:
     """Bars of one series, oldest first: ``ts`` (n,) int64 ms and ``values`` (n, 5) float64."""
@@ -49,12 +57,21 @@ class Columns:
         return cls(np.empty(0, MS), np.empty((0, len(VALUES)), VALUE))
 
     @classmethod
-    def of_bars(cls, bars: list[Bar]) -> Columns:
-        """The columns of ``bars`` (one series, no two with the same ``ts``), sorted by time."""
+    def of_bars(cls, bars: Sequence[BarFields]) -> Columns:
+        """The columns of ``bars`` (one series), sorted by time (``ts`` to the millisecond; of two with one
+        ``ts``, the first comes first)."""
         ts = np.array([to_ms(bar.ts) for bar in bars], dtype=MS)
         values = np.array([_values_of(bar) for bar in bars], dtype=VALUE)
         order = np.argsort(ts, kind="stable")
         return cls(ts[order], values[order].reshape(len(bars), len(VALUES)))
+
+    @classmethod
+    def by_series(cls, bars: Sequence[BarFields]) -> dict[str, Columns]:
+        """The columns of each series of ``bars``, by name (``AAPL:1d``)."""
+        groups: dict[str, list[BarFields]] = {}
+        for bar in bars:
+            groups.setdefault(series_name(bar.symbol, bar.timeframe), []).append(bar)
+        return {name: cls.of_bars(group) for name, group in groups.items()}
 
     @classmethod
     def concat(cls, parts: list[Columns]) -> Columns:

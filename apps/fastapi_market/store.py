@@ -20,11 +20,11 @@ import numpy as np
 from pymongo import WriteConcern
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from apps.common.contracts import Bar, SeriesSummary
+from apps.common.contracts import SeriesSummary
 from apps.common.contracts.actions import CorporateAction
 from apps.common.contracts.market import Adjust, Timeframe
 from apps.fastapi_market.chunks import merge, pack, split, unpack
-from apps.fastapi_market.columns import Columns, from_ms
+from apps.fastapi_market.columns import Columns, from_ms, series_name
 from apps.fastapi_market.documents import MarketDatabase
 from apps.fastapi_market.store_actions import ActionBook
 from apps.fastapi_market.versions import (
@@ -40,7 +40,6 @@ from apps.fastapi_market.versions import (
     SeriesVersion,
     commit_id,
     new_key,
-    series_name,
     stamped,
 )
 
@@ -182,15 +181,10 @@ class SeriesStore:
 
     # Writing
 
-    async def write(self, bars: list[Bar]) -> tuple[int, int, int]:
-        """Store ``bars`` (valid, no two of a series with one ``ts``); (inserted, updated, unchanged).
-
-        When it returns, every bar is in the newest commit; when it raises, sending the bars again is safe.
-        """
-        groups: dict[str, list[Bar]] = {}
-        for bar in bars:
-            groups.setdefault(series_name(bar.symbol, bar.timeframe), []).append(bar)
-        batches = {name: Columns.of_bars(group) for name, group in groups.items()}
+    async def write(self, batches: dict[str, Columns]) -> tuple[int, int, int]:
+        """Store each series' bars (by name, ``AAPL:1d``: no two with one ``ts``); (inserted, updated,
+        unchanged). When it returns, every bar is in the newest commit; when it raises, sending the bars
+        again is safe."""
         return await self._apply(lambda catalog: self._plan(catalog, batches))
 
     async def write_actions(self, actions: list[CorporateAction]) -> tuple[int, int, int]:

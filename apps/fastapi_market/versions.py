@@ -153,10 +153,6 @@ class SeriesVersion:
     actions: str | None
 
 
-def series_name(symbol: str, timeframe: str) -> str:
-    return f"{symbol}:{timeframe}"
-
-
 class Plan:
     """A write merged into one version: the documents to insert, what they leave unreachable, and
     what the write did."""

@@ -12,8 +12,8 @@ from pymongo import AsyncMongoClient
 
 from apps.common.contracts import BarPage, IngestReport, MarketRegime
 from apps.common.contracts.actions import ActionList, ActionReport
+from apps.fastapi_market.columns import series_name
 from apps.fastapi_market.store import SeriesStore
-from apps.fastapi_market.versions import series_name
 from tests.problem_checks import assert_problem
 from tests.stack import TOKEN
 

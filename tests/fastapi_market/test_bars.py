@@ -69,6 +69,7 @@ def test_ingest_counts_and_is_idempotent(client, symbol):
         ({"timeframe": "2d"}, "timeframe: Input should be '1m', '5m', '15m', '1h', '4h', '1d' or '1w'"),
         ({"symbol": "aapl; drop"}, "symbol: String should match pattern"),
         ({"ts": "2024-01-01T00:00:00"}, "ts: Input should have timezone info"),
+        ({"ts": "0001-01-01T00:00:00+01:00"}, "ts: Value error, is out of the range of UTC times (years 1 to 9999)"),
         ({"open": "Infinity"}, "open: Input should be a finite number"),
         ({"open": 0}, "open: Input should be greater than 0"),
     ],

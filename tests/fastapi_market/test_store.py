@@ -103,7 +103,7 @@ def test_every_view_reads_one_truth_and_every_write_is_counted_exactly(database)
                 expected[0 if n not in model else 2 if model[n] == close else 1] += 1
                 model[n] = close
             rng.shuffle(minutes)
-            assert await store.write([bar(n, close) for n in minutes]) == tuple(expected)
+            assert await store.write(Columns.by_series([bar(n, close) for n in minutes])) == tuple(expected)
         fresh = SeriesStore(db)  # another process's view
         return (
             await fresh.summaries(),
@@ -124,10 +124,10 @@ def test_sending_a_batch_again_changes_nothing(database):
     async def scenario(db):
         store = SeriesStore(db, chunk_bars=30)
         batch = [bar(n, close=1.0 + n % 7) for n in range(100)]
-        first = await store.write(batch)
+        first = await store.write(Columns.by_series(batch))
         commits = await db[COMMITS].count_documents({})
         documents = {name: await db[name].count_documents({}) for name in COLLECTIONS}
-        again = await SeriesStore(db, chunk_bars=30).write(list(reversed(batch)))
+        again = await SeriesStore(db, chunk_bars=30).write(Columns.by_series(list(reversed(batch))))
         return first, again, commits, documents, {name: await db[name].count_documents({}) for name in COLLECTIONS}
 
     first, again, commits, before, after = on_store(database, scenario)
@@ -143,7 +143,7 @@ def test_concurrent_writers_lose_nothing_and_the_last_write_wins_everywhere(data
         reports = []
         for k in range(6):
             batch = [bar(n, close=float(w + 1)) for n in range(w * 25 + k * 30, w * 25 + k * 30 + 90)]
-            reports.append((len(batch), *await store.write(batch)))
+            reports.append((len(batch), *await store.write(Columns.by_series(batch))))
         return reports
 
     async def scenario(db):
@@ -153,7 +153,7 @@ def test_concurrent_writers_lose_nothing_and_the_last_write_wins_everywhere(data
         newest = [closes(await s.read("ST", "1m", *ALL, 10_000, newest=True)) for s in stores]
         counts = [(await s.summaries())[0].bars for s in stores]
         touched = sorted({ts for ts, _ in views[0]})
-        await stores[0].write([bar(n, close=9.0) for n in range(len(touched))])
+        await stores[0].write(Columns.by_series([bar(n, close=9.0) for n in range(len(touched))]))
         after = [await read_whole(s) for s in stores]
         return reports, views, newest, counts, after
 
@@ -209,7 +209,9 @@ def test_a_read_fetches_the_chunks_that_cover_it_whatever_the_series_length(data
         store = SeriesStore(db, chunk_bars=100)
         for symbol, length in (("SHORT", 500), ("LONG", 30_000)):
             for first in range(0, length, 5_000):
-                await store.write([bar(n, symbol=symbol) for n in range(first, min(length, first + 5_000))])
+                await store.write(
+                    Columns.by_series([bar(n, symbol=symbol) for n in range(first, min(length, first + 5_000))])
+                )
         return await reads(store, "SHORT", 500), await reads(store, "LONG", 30_000)
 
     short, long = on_store(database, scenario, [listener])
@@ -220,9 +222,9 @@ def test_a_read_fetches_the_chunks_that_cover_it_whatever_the_series_length(data
 def test_what_a_commit_supersedes_outlives_it_by_the_grace_then_goes(database):
     async def scenario(db):
         store = SeriesStore(db, chunk_bars=10, grace_s=5.0)  # long enough to look, even on a busy machine
-        await store.write([bar(n) for n in range(30)])
+        await store.write(Columns.by_series([bar(n) for n in range(30)]))
         first = await reachable(db, 1)
-        await store.write([bar(5, close=99.0)])  # replaces one chunk, the index and the catalog
+        await store.write(Columns.by_series([bar(5, close=99.0)]))  # replaces one chunk, the index and the catalog
         second = await reachable(db, 2)
         right_after = await existing(db, first)
         deadline = time.monotonic() + 60
@@ -241,8 +243,8 @@ def test_what_a_commit_supersedes_outlives_it_by_the_grace_then_goes(database):
 def test_the_sweep_deletes_what_a_stopped_process_left_and_nothing_a_recent_commit_reaches(database):
     async def scenario(db):
         writer = SeriesStore(db, chunk_bars=10)
-        await writer.write([bar(n) for n in range(30)])
-        await writer.write([bar(n, close=3.0) for n in range(25, 40)])
+        await writer.write(Columns.by_series([bar(n) for n in range(30)]))
+        await writer.write(Columns.by_series([bar(n, close=3.0) for n in range(25, 40)]))
         await writer.close()  # stopped before it collected what the second write superseded
         an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
         for name in COLLECTIONS:  # as if it all happened an hour ago

@@ -36,8 +36,9 @@ IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_8601)]
 Adjust = Literal["none", "splits", "all"]
 
 
-class Bar(BaseModel):
-    """One OHLCV bar. ``ts`` is the bar's open time, timezone-aware, stored in UTC to the millisecond."""
+class BarFields(BaseModel):
+    """An OHLCV bar's fields, each valid on its own: a ``Bar`` without its checks across fields and
+    with ``ts`` as sent (fastapi_market checks a clean JSON batch of these column by column)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -50,10 +51,18 @@ class Bar(BaseModel):
     close: float = Field(gt=0, allow_inf_nan=False, examples=[430.47])
     volume: float = Field(ge=0, allow_inf_nan=False, examples=[11469500])
 
+
+class Bar(BarFields):
+    """One OHLCV bar. ``ts`` is the bar's open time, timezone-aware, stored in UTC to the millisecond;
+    ``high`` is at least, and ``low`` at most, each of ``open`` and ``close``."""
+
     @field_validator("ts")
     @classmethod
     def to_utc_millis(cls, ts: datetime) -> datetime:
-        ts = ts.astimezone(UTC)
+        try:
+            ts = ts.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("is out of the range of UTC times (years 1 to 9999)") from None
         return ts.replace(microsecond=ts.microsecond // 1000 * 1000)
 
     @model_validator(mode="after")
