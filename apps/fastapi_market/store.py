@@ -1,11 +1,6 @@
 """The series store: every bar of every series in documents that are only ever inserted, and deleted
-once no reader can need them (the design: docs/architecture.md, "Storage in fastapi_market").
-
-A write merges its bars into the chunks they fall in and inserts them, the series' index and a
-catalog, then the next commit: one insert that only one writer wins. When ``write`` returns, its bars
-are in the newest commit; a loser merges again or, when its series are as it found them, commits on
-top. A read takes the newest commit's catalog, the series' index, then only the chunks it covers: one
-version whole, at the cost of its page. What a commit leaves unreachable goes ``grace_s`` later.
+once no reader can need them. A write is committed by one insert that only one writer wins; a read sees
+one version whole, at the cost of its page (the design: docs/architecture.md, "Storage in fastapi_market").
 """
 
 from __future__ import annotations
@@ -25,7 +20,7 @@ from apps.common.contracts.actions import CorporateAction
 from apps.common.contracts.market import Adjust, Timeframe
 from apps.fastapi_market.chunks import merge, pack, split, unpack
 from apps.fastapi_market.columns import Columns, from_ms, series_name
-from apps.fastapi_market.documents import MarketDatabase
+from apps.fastapi_market.documents import Document, MarketDatabase
 from apps.fastapi_market.store_actions import ActionBook
 from apps.fastapi_market.versions import (
     CATALOGS,
@@ -75,29 +70,31 @@ class SeriesStore:
         """The newest commit's number and catalog (commit ``exists`` is known to exist: probing starts there)."""
         while True:
             known = self._head[0]
-            number = await self._newest(max(known, exists))
+            number, commit = await self._newest(max(known, exists))
             if number == known:
                 return self._head
-            commit = await self._commits.find_one({"_id": commit_id(number)})
+            commit = commit or await self._commit_at(number)
             catalog = await self.database[CATALOGS].find_one({"_id": commit["catalog"]}) if commit else None
             if catalog is not None:  # else it was superseded and collected meanwhile: look again
                 if number > self._head[0]:
                     self._head = (number, Catalog.of(catalog))
                 return self._head
 
-    async def _newest(self, known: int) -> int:
-        """The newest commit's number, probing up from ``known`` (commits are 1, 2, … and stay)."""
-        low, step = known, 1
-        while await self._exists(known + step):
-            low, step = known + step, step * 2
+    async def _newest(self, known: int) -> tuple[int, Document | None]:
+        """The newest commit's number, probing up from ``known`` (commits are 1, 2, … and stay), and its
+        document if a probe read it."""
+        low, step, found = known, 1, None
+        while (commit := await self._commit_at(known + step)) is not None:
+            low, step, found = known + step, step * 2, commit
         high = known + step
         while high - low > 1:
             middle = (low + high) // 2
-            low, high = (middle, high) if await self._exists(middle) else (low, middle)
-        return low
+            commit = await self._commit_at(middle)
+            low, high, found = (middle, high, commit) if commit else (low, middle, found)
+        return low, found
 
-    async def _exists(self, number: int) -> bool:
-        return await self._commits.find_one({"_id": commit_id(number)}, {"_id": True}) is not None
+    async def _commit_at(self, number: int) -> Document | None:
+        return await self._commits.find_one({"_id": commit_id(number)})
 
     async def _index(self, key: str) -> Index:
         async def load() -> Index:
@@ -149,10 +146,9 @@ class SeriesStore:
                 if adjust == "none" or version.actions is None:
                     return columns
                 return (await self.book.factors(index, version.actions)).apply(columns, adjust)
-            except Gone:
+            except Gone:  # the version was collected while this read waited: read the newest, if asked
                 if at is not None:
                     break
-                continue  # the version was collected while this read waited: read the newest
         raise StoreBusy(f"{symbol} {timeframe} changed faster than it could be read")
 
     async def _pick(self, index: Index, lo_ms: int, hi_ms: int, limit: int, newest: bool) -> Columns:

@@ -1,12 +1,6 @@
-"""The documents that make a version of the series store, and their shapes in MongoDB.
-
-A commit (``series_commits``, ``_id`` its number) names a catalog; a catalog (``series_catalogs``)
-holds each series' index key, bar count, first and last bar, and each symbol's corporate actions'
-key; an index (``series_indexes``) holds one series' chunks in time order with their bounds and
-counts; a chunk (``series_chunks``) holds bars (apps/fastapi_market/chunks.py); an actions document
-(``series_actions``) holds one symbol's splits and dividends. Numbers are packed as little-endian
-int64 arrays, times in epoch ms.
-"""
+"""The documents that make a version of the series store and their shapes in MongoDB (a commit names a
+catalog of every series' index, an index lists one series' chunks; numbers are packed as little-endian
+int64 arrays, times in epoch ms), and a write's plan of new ones."""
 
 from __future__ import annotations
 
