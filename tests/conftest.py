@@ -87,7 +87,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def worker_group(item: pytest.Item) -> str | None:
-    return next((group for fixture, group in WORKER_GROUPS.items() if fixture in item.fixturenames), None)
+    """The test's group: a WORKER_GROUPS one; else its module, when the test uses a module-scoped fixture
+    (its MongoDB database, a fit, the production servers: made once, on the one worker that runs the
+    module) and not the live test stack (whose tests must not meet what another test left on it)."""
+    if group := next((group for fixture, group in WORKER_GROUPS.items() if fixture in item.fixturenames), None):
+        return group
+    if STACK_FIXTURES & set(item.fixturenames):
+        return None
+    definitions = getattr(item, "_fixtureinfo", None)
+    scopes = {d.scope for defs in (definitions.name2fixturedefs.values() if definitions else ()) for d in defs}
+    return item.nodeid.split("::")[0] if "module" in scopes else None
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
