@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from pymongo import MongoClient
 
 from apps.common.contracts import MarketRegime, Problem
 from apps.fastapi_market.main import create_app
@@ -32,10 +31,8 @@ def rows(symbol: str, closes) -> list[dict]:
 
 
 @pytest.fixture
-def seeded(client, market_settings):
-    with MongoClient(market_settings.mongo.url) as mongo:
-        for collection in ("bars", "bar_segments"):  # the bars, and the segments readers read
-            mongo[market_settings.mongo.database][collection].delete_many({})
+def seeded(client):
+    """The module's series (sending them again changes nothing)."""
     rising = 100 * np.exp(np.cumsum(np.full(120, 0.004)))
     falling = 100 * np.exp(np.cumsum(np.full(120, -0.004)))
     for symbol, closes in (("UP", rising), ("DOWN", falling), ("SHORT", rising[:10])):

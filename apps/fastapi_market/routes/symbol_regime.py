@@ -140,7 +140,7 @@ async def _rules_regime(
 ) -> MarketRegime:
     """The rules' regime of the newest ``lookback`` bars, from flask_regime's ``POST /regime``."""
     newest = await store.read(symbol, timeframe, PAGE_FROM, PAGE_TO, lookback, newest=True, adjust=adjust)
-    timestamps, closes = [from_ms(ms) for ms in newest.ts.tolist()], newest.values[:, CLOSE].tolist()
+    closes = newest.values[:, CLOSE].tolist()
     if not closes:
         raise ProblemError(404, f"No {timeframe} bars for {symbol}.")
     params = RegimeParams(periods_per_year=per_year)
@@ -158,7 +158,7 @@ async def _rules_regime(
     return MarketRegime(
         symbol=symbol,
         timeframe=timeframe,
-        as_of=timestamps[-1],
+        as_of=from_ms(int(newest.ts[-1])),  # the one time the answer has (5,000 datetimes cost 7 ms)
         trend=latest.trend,
         volatility=latest.volatility,
         bars_used=len(closes),
