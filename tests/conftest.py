@@ -13,13 +13,14 @@ import json
 import os
 import shutil
 import socket
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from apps.common.config import SERVICES, load_common
+from apps.common.config import REPO_ROOT, SERVICES, load_common
 from scripts.stack_processes import DATABASES, STARTS_RECORD
 from tests.processes import SeparateProcesses
 from tests.production_servers import ProductionServers, production_servers_started
@@ -61,6 +62,9 @@ STACK_FIXTURES = {"test_stack"}
 # of its own, tests/session.py), so the tests that use them spread over the workers.
 WORKER_GROUPS = {
     "separate_stack": "separate_stack",
+    # The production servers serve the static files deploy/Dockerfile's collectstatic step writes under
+    # .var/static: it runs once, before any of them starts, and never while another test collects.
+    "collected_static": "production",
 }
 
 
@@ -265,7 +269,28 @@ def developer_mysql(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def production_servers(session_databases, tmp_path_factory) -> Iterator[ProductionServers]:
+def collected_static() -> Path:
+    """deploy/Dockerfile's collectstatic step, run as the image's build runs it: django_core's static files
+    under their hashed names, and their manifest, in STATIC_ROOT (which production serves from)."""
+    from django.conf import settings
+
+    from tests.deploy.test_container import collectstatic_step
+
+    collected = subprocess.run(
+        ["/bin/sh", "-c", collectstatic_step()],
+        cwd=REPO_ROOT,
+        env=clean_env(SERVICE="django_core"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert collected.returncode == 0, collected.stderr
+    return Path(settings.STATIC_ROOT)
+
+
+@pytest.fixture(scope="session")
+def production_servers(session_databases, collected_static, tmp_path_factory) -> Iterator[ProductionServers]:
     """deploy/Procfile.prod's three servers, production profile, on the test stack's databases."""
     with production_servers_started(tmp_path_factory.mktemp("production")) as servers:
         yield servers
