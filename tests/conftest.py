@@ -92,7 +92,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def worker_group(item: pytest.Item) -> str | None:
     """The test's group: a WORKER_GROUPS one; else its module, when the test uses a module-scoped fixture
-    (its MongoDB database, a fit, the production servers: made once, on the one worker that runs the
+    (its MongoDB database, a fit, the access sweep's callers: made once, on the one worker that runs the
     module) and not the live test stack (whose tests must not meet what another test left on it)."""
     if group := next((group for fixture, group in WORKER_GROUPS.items() if fixture in item.fixturenames), None):
         return group
