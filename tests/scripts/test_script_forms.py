@@ -2,6 +2,11 @@
 ``python scripts/<name>.py``, ``python -m scripts.<name>`` and the installed command (``aetherion-…``).
 
 The scripts are found, not listed: a module of scripts/ that runs ``main()`` under ``__main__``.
+
+What a form changes is how the script starts (its ``sys.path``, ``__main__``, the entry point), not what
+``main()`` then does. So every script answers ``--help`` in each form from the repository root, and runs
+in each form from another directory: one real run, in the form whose turn it is (the forms take turns
+over the scripts, so each form makes several), and ``--help`` in the other two.
 """
 
 from __future__ import annotations
@@ -91,13 +96,41 @@ def test_every_script_has_one_console_command_and_every_command_is_a_script():
 
 # A real run would take minutes (tests/scripts/test_bench.py runs `--quick` once).
 HELP_ONLY = {"bench"}
-# --help from the repository root for every script (`python scripts/smoke.py` failed there); from another
-# directory for those without a real run (the real runs below start from another directory).
-HELP_RUNS = [(script, "repository root") for script in SCRIPTS] + [(s, "another directory") for s in sorted(HELP_ONLY)]
+# The real runs that need a database server: the session's (the others run anywhere, beside them).
+ON_THE_DATABASES = {"bootstrap_db", "doctor", "local_db"}
 
 
-@pytest.mark.parametrize("form", FORMS)
-@pytest.mark.parametrize(("script", "where"), HELP_RUNS)
+def taking_turns(scripts: list[str]) -> list[tuple[str, str]]:
+    """Each script with the form whose turn it is."""
+    return [(script, FORMS[turn % len(FORMS)]) for turn, script in enumerate(scripts)]
+
+
+# Each script's real run in one form, the forms taking turns among the scripts with a database and without.
+REAL_RUNS_ANYWHERE = taking_turns([s for s in SCRIPTS if s not in HELP_ONLY | ON_THE_DATABASES])
+REAL_RUNS_ON_THE_DATABASES = taking_turns(sorted(ON_THE_DATABASES))
+# --help from the repository root in every form (`python scripts/smoke.py` failed there); from another
+# directory in each form the script makes no real run in.
+HELP_RUNS = [(script, form, "repository root") for script in SCRIPTS for form in FORMS] + [
+    (script, form, "another directory")
+    for script in SCRIPTS
+    for form in FORMS
+    if (script, form) not in REAL_RUNS_ANYWHERE + REAL_RUNS_ON_THE_DATABASES
+]
+
+
+def test_each_script_runs_in_each_form_from_another_directory():
+    for script in SCRIPTS:
+        helped = {form for name, form, where in HELP_RUNS if name == script and where == "another directory"}
+        real = {form for name, form in REAL_RUNS_ANYWHERE + REAL_RUNS_ON_THE_DATABASES if name == script}
+        assert helped | real == set(FORMS) and len(real) == (0 if script in HELP_ONLY else 1), script
+
+
+def test_each_form_makes_real_runs_with_a_database_and_without():
+    for runs in (REAL_RUNS_ANYWHERE, REAL_RUNS_ON_THE_DATABASES):
+        assert {form for _, form in runs} == set(FORMS)
+
+
+@pytest.mark.parametrize(("script", "form", "where"), HELP_RUNS)
 def test_help(script, form, where, tmp_path):
     result = run(form, script, "--help", cwd=REPO_ROOT if where == "repository root" else tmp_path)
     assert result.returncode == 0, result.stderr
@@ -106,7 +139,7 @@ def test_help(script, form, where, tmp_path):
 
 
 # One real run of each script, where one is cheap: (arguments, expected exit code, extra environment, what
-# its output must contain). Each runs in all three forms from another directory.
+# its output must contain). Each runs from another directory, in the form whose turn it is.
 def real_run(script: str, stack_ports: dict[str, int]) -> tuple[list[str], int, dict[str, str], str]:
     runs = {
         # The stack down: the chart's instrument cannot be registered, and one line says so.
@@ -148,18 +181,12 @@ def test_each_script_has_a_real_run_or_says_why_not(stack_ports):
             real_run(script, stack_ports)  # a new script needs its entry there (KeyError otherwise)
 
 
-# The real runs that need a database server: the session's (the others run anywhere, beside them).
-ON_THE_DATABASES = {"bootstrap_db", "doctor", "local_db"}
-
-
-@pytest.mark.parametrize("form", FORMS)
-@pytest.mark.parametrize("script", [s for s in SCRIPTS if s not in HELP_ONLY | ON_THE_DATABASES])
+@pytest.mark.parametrize(("script", "form"), REAL_RUNS_ANYWHERE)
 def test_real_run_from_another_directory(script, form, tmp_path, stack_ports):
     real_run_check(script, form, tmp_path, stack_ports)
 
 
-@pytest.mark.parametrize("form", FORMS)
-@pytest.mark.parametrize("script", sorted(ON_THE_DATABASES))
+@pytest.mark.parametrize(("script", "form"), REAL_RUNS_ON_THE_DATABASES)
 def test_real_run_on_the_session_databases_from_another_directory(
     script, form, tmp_path, session_databases, stack_ports
 ):
