@@ -23,7 +23,7 @@ import pytest
 from apps.common.config import REPO_ROOT, SERVICES, load_common
 from scripts.stack_processes import DATABASES, STARTS_RECORD
 from tests.processes import SeparateProcesses
-from tests.production_servers import ProductionServers, production_servers_started
+from tests.production_servers import ProductionServers, ServerProcesses, production_servers_started
 from tests.session import OWNS_SESSION_DIR, SESSION_DIR, SESSION_PORTS
 from tests.stack import (
     LIVE_PROCESSES,
@@ -54,8 +54,11 @@ SERVER_FIXTURES = {
     "developer_mysql",
     "flask_regime_http",
 }
-# The live test stack: a test that drives it is an end-to-end test, wherever it lives.
+# The live test stack: a test that drives it is an end-to-end test, wherever it lives; and never grouped.
 STACK_FIXTURES = {"test_stack"}
+# The services' servers as processes (the live test stack, the production servers, a server a test starts
+# itself): a test that uses one is an end-to-end test, wherever it lives.
+SERVING_FIXTURES = STACK_FIXTURES | {"production_servers", "server_processes"}
 # Under pytest-xdist (`make test` runs a worker per core and one more) the tests of one group run on one
 # worker, one after the other: a test that stops a process of the separate stack never meets a test on
 # another worker that needs it up. The session's servers and shared stack are each worker's own (on ports
@@ -69,13 +72,13 @@ WORKER_GROUPS = {
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test with its layer: e2e, fuzz, bench, browser by where it lives; e2e too when it drives
-    the live test stack; integration when it needs real servers; unit otherwise (no database, no server
-    of the stack)."""
+    """Mark each test with its layer: e2e, fuzz, bench, browser by where it lives; e2e too when it talks
+    to a service's server process (the live test stack, the production servers, one it starts); integration
+    when it needs real servers; unit otherwise (no database, no server of the stack)."""
     for item in items:
         path = Path(item.path)
         layers = [name for name, where in LAYER_PATHS.items() if path == where or where in path.parents]
-        if not layers and STACK_FIXTURES & set(item.fixturenames):
+        if not layers and SERVING_FIXTURES & set(item.fixturenames):
             layers = ["e2e"]
         for name in layers:
             item.add_marker(name)
@@ -294,6 +297,14 @@ def production_servers(session_databases, collected_static, tmp_path_factory) ->
     """deploy/Procfile.prod's three servers, production profile, on the test stack's databases."""
     with production_servers_started(tmp_path_factory.mktemp("production")) as servers:
         yield servers
+
+
+@pytest.fixture
+def server_processes(tmp_path) -> Iterator[ServerProcesses]:
+    """The services' servers this test starts as processes (logs in its tmp_path), killed afterwards."""
+    servers = ServerProcesses(tmp_path)
+    yield servers
+    servers.close()
 
 
 @pytest.fixture

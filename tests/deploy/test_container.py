@@ -22,14 +22,12 @@ from dockerfile_parse import DockerfileParser
 
 from apps.common.config import REPO_ROOT, SERVICES, read_unsealed
 from apps.common.health import LIVENESS_PATH
-from scripts import process_groups
 from scripts.config import SETTINGS_MODULES, inspect
 from scripts.stack_processes import procfile_read
 from tests import http_client
 from tests.deploy.manifests import (
     BOOTSTRAP_READS,
     bootstrap_read,
-    kill_group,
     production_env,
     production_secrets,
     secrets_of,
@@ -136,7 +134,7 @@ def test_dockerignore_keeps_secrets_and_local_state_out_but_not_what_the_image_c
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_image_cmd_starts_the_procfile_server_and_healthcheck_follows_it(service, tmp_path):
+def test_image_cmd_starts_the_procfile_server_and_healthcheck_follows_it(service, server_processes):
     """The image's CMD and HEALTHCHECK, run here as the container would run them (cwd = the code)."""
     runtime = stage("runtime")
     cmd = exec_form(instructions(runtime, "CMD")[-1])
@@ -149,17 +147,13 @@ def test_image_cmd_starts_the_procfile_server_and_healthcheck_follows_it(service
         return subprocess.run(healthcheck, cwd=REPO_ROOT, env=env, capture_output=True, timeout=30).returncode
 
     assert probe() != 0, "HEALTHCHECK passes with no server running"
-    with (tmp_path / "server.log").open("wb") as log:
-        server = process_groups.start(cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_until(lambda: server.poll() is None and probe() == 0, 60, f"{service} HEALTHCHECK passing")
-        expected = shlex.split(procfile_read(REPO_ROOT / "deploy" / "Procfile.prod")[service])
-        process = psutil.Process(server.pid)  # exec: the shell became the server, which gets SIGTERM itself
-        assert process.name() != "sh" and process.cmdline()[-len(expected) + 1 :] == expected[1:]
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=20)
-    finally:
-        kill_group(server)
+    server = server_processes.start(service, cmd, env)
+    wait_until(lambda: server.poll() is None and probe() == 0, 60, f"{service} HEALTHCHECK passing")
+    expected = shlex.split(procfile_read(REPO_ROOT / "deploy" / "Procfile.prod")[service])
+    process = psutil.Process(server.pid)  # exec: the shell became the server, which gets SIGTERM itself
+    assert process.name() != "sh" and process.cmdline()[-len(expected) + 1 :] == expected[1:]
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=20)
 
 
 def collectstatic_step() -> str:
@@ -183,45 +177,29 @@ def test_the_assets_stage_installs_exactly_the_locked_packages_and_the_image_get
     ), "collectstatic before the chart library is there"
 
 
-def test_the_images_static_files_are_served_by_gunicorn_hashed_with_a_years_cache(tmp_path, collected_static):
+def test_the_images_static_files_are_served_by_gunicorn_hashed_with_a_years_cache(collected_static, server_processes):
     """The final stage's collectstatic step (``collected_static``), then the image's CMD in the production
     profile, as the container runs them: the static files answer 200 with far-future cache headers, and gzip."""
     manifest = json.loads((collected_static / "staticfiles.json").read_text())["paths"]
     port = free_port()
     env = production_env("django_core", port) | {"SERVICE": "django_core"}
-    with (tmp_path / "server.log").open("wb") as log:
-        server = process_groups.start(
-            exec_form(instructions(stage("runtime"), "CMD")[-1]),
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    server = server_processes.start("django_core", exec_form(instructions(stage("runtime"), "CMD")[-1]), env)
     base = f"http://127.0.0.1:{port}"
     https = {"X-Forwarded-Proto": "https", "Accept-Encoding": "gzip"}  # as from the TLS proxy in front
-    try:
-        wait_until(
-            lambda: server.poll() is None and http_status(f"{base}{LIVENESS_PATH}") == 200, 60, "django_core live"
-        )
-        for name in ("admin/css/base.css", "dashboard/dashboard.css", "vendor/uplot/uPlot.iife.min.js"):
-            answer = http_client.get(f"{base}/static/{manifest[name]}", headers=https, timeout=5)
-            assert answer.status_code == 200, name
-            assert answer.headers["cache-control"] == "max-age=315360000, public, immutable", name
-            assert answer.headers["content-encoding"] == "gzip", name
-        assert http_client.get(f"{base}/static/admin/css/base.css", headers=https, timeout=5).status_code == 200
-        login = http_client.get(f"{base}/admin/login/", headers=https, timeout=5)
-        assert login.status_code == 200 and f"/static/{manifest['admin/css/base.css']}" in login.text
-        # Production: every dashboard page needs a staff login.
-        home = http_client.get(f"{base}/", headers=https, timeout=5)
-        assert (home.status_code, home.headers["location"]) == (302, "/admin/login/?next=/")
-        missing = http_client.get(f"{base}/static/no-such.css", headers=https, timeout=5)
-        assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        finally:
-            kill_group(server)
+    wait_until(lambda: server.poll() is None and http_status(f"{base}{LIVENESS_PATH}") == 200, 60, "django_core live")
+    for name in ("admin/css/base.css", "dashboard/dashboard.css", "vendor/uplot/uPlot.iife.min.js"):
+        answer = http_client.get(f"{base}/static/{manifest[name]}", headers=https, timeout=5)
+        assert answer.status_code == 200, name
+        assert answer.headers["cache-control"] == "max-age=315360000, public, immutable", name
+        assert answer.headers["content-encoding"] == "gzip", name
+    assert http_client.get(f"{base}/static/admin/css/base.css", headers=https, timeout=5).status_code == 200
+    login = http_client.get(f"{base}/admin/login/", headers=https, timeout=5)
+    assert login.status_code == 200 and f"/static/{manifest['admin/css/base.css']}" in login.text
+    # Production: every dashboard page needs a staff login.
+    home = http_client.get(f"{base}/", headers=https, timeout=5)
+    assert (home.status_code, home.headers["location"]) == (302, "/admin/login/?next=/")
+    missing = http_client.get(f"{base}/static/no-such.css", headers=https, timeout=5)
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
 
 
 def load_compose() -> dict:

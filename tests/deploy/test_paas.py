@@ -10,7 +10,6 @@ import json
 import re
 import shlex
 import signal
-import subprocess
 from importlib import import_module
 
 import httpx
@@ -21,14 +20,12 @@ from dotenv import dotenv_values
 
 from apps.common.config import CONFIG_DIR, REPO_ROOT, SERVICES, read_unsealed
 from apps.common.health import LIVENESS_PATH, READINESS_PATHS
-from scripts import process_groups
 from scripts.config import SETTINGS_MODULES
 from scripts.stack_processes import procfile_read
 from tests import http_client
 from tests.deploy.manifests import (
     BOOTSTRAP_READS,
     BOOTSTRAP_SERVICES,
-    kill_group,
     production_env,
     production_secrets,
     read_by,
@@ -185,28 +182,22 @@ def platform_argv(platform: str, service: str) -> list[str]:
 
 # Railway's commands differ from Render's only by their /bin/sh -c (checked above): run one of them.
 @pytest.mark.parametrize(("platform", "service"), [("render", s) for s in SERVICES] + [("railway", "flask_regime")])
-def test_start_command_listens_on_the_platforms_port_and_stops_on_sigterm(platform, service, tmp_path):
+def test_start_command_listens_on_the_platforms_port_and_stops_on_sigterm(platform, service, server_processes):
     """The PaaS start command, run as the platform runs it, with PORT set and no <SERVICE>_PORT."""
     port = free_port()
     env = production_env(service, port) | {"PORT": str(port)}
     del env[f"{service.upper()}_PORT"]  # the platform sets PORT only
-    with (tmp_path / "server.log").open("wb") as log:
-        server = process_groups.start(
-            platform_argv(platform, service), cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
+    server = server_processes.start(service, platform_argv(platform, service), env)
 
-        def live() -> bool:
-            assert server.poll() is None, (tmp_path / "server.log").read_text()
-            try:
-                return http_client.get(f"http://127.0.0.1:{port}{LIVENESS_PATH}", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
+    def live() -> bool:
+        assert server.poll() is None, server_processes.log_path(service).read_text()
+        try:
+            return http_client.get(f"http://127.0.0.1:{port}{LIVENESS_PATH}", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
 
-        wait_until(live, 60, f"{service} on PORT={port}")
-        assert psutil.Process(server.pid).name() != "sh", "a shell stands between the platform and the server"
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=20)
-        assert port_is_free(port)
-    finally:
-        kill_group(server)
+    wait_until(live, 60, f"{service} on PORT={port}")
+    assert psutil.Process(server.pid).name() != "sh", "a shell stands between the platform and the server"
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=20)
+    assert port_is_free(port)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import shlex
 import signal
 import socket
-import subprocess
 import threading
-from typing import BinaryIO
 
 import httpx
 import psutil
@@ -16,11 +14,10 @@ import pytest
 from apps.common.config import REPO_ROOT, SERVICES
 from apps.common.health import LIVENESS_PATH
 from apps.common.server import parse_server
-from scripts import process_groups
 from scripts.config import inspect
 from scripts.stack_processes import procfile_read
 from tests import http_client
-from tests.deploy.manifests import kill_group, production_env
+from tests.deploy.manifests import production_env
 from tests.stack import free_port, http_status, port_is_free, wait_until
 
 PROCFILE = REPO_ROOT / "deploy" / "Procfile.prod"
@@ -53,51 +50,37 @@ def test_procfile_prod_runs_the_three_services_under_production_servers():
     assert commands["fastapi_market"] == "python -m apps.fastapi_market"  # uvicorn workers, no --reload
 
 
-def production_server_start(service: str, env: dict[str, str], log: BinaryIO) -> subprocess.Popen[bytes]:
-    """``service``'s production command (deploy/Procfile.prod) leading a process group, its output in ``log``."""
-    return process_groups.start(
-        shlex.split(production_commands()[service]),
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
-
-
 @pytest.mark.parametrize("service", sorted(SERVICES))
-def test_production_server_answers_liveness_then_stops_on_sigterm_within_its_graceful_timeout(service, tmp_path):
+def test_production_server_answers_liveness_then_stops_on_sigterm_within_its_graceful_timeout(
+    service, server_processes
+):
     port = free_port()
     env = production_env(service, port)
     graceful = parse_server(inspect(service, "production")).graceful_timeout
-    log_path = tmp_path / f"{service}.log"
-    with log_path.open("wb") as log:
-        process = production_server_start(service, env, log)
-    try:
-        url = f"http://127.0.0.1:{port}{LIVENESS_PATH}"
+    log_path = server_processes.log_path(service)
+    process = server_processes.start(service, shlex.split(production_commands()[service]), env)
+    url = f"http://127.0.0.1:{port}{LIVENESS_PATH}"
 
-        def live() -> bool:
-            assert process.poll() is None, f"{service} exited: {log_path.read_text()}"
-            try:
-                return http_client.get(url, timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
+    def live() -> bool:
+        assert process.poll() is None, f"{service} exited: {log_path.read_text()}"
+        try:
+            return http_client.get(url, timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
 
-        wait_until(live, 60, f"{service} {LIVENESS_PATH} = 200")
-        assert http_client.get(url, timeout=2).json()["status"] == "ok"
-        family = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+    wait_until(live, 60, f"{service} {LIVENESS_PATH} = 200")
+    assert http_client.get(url, timeout=2).json()["status"] == "ok"
+    family = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
 
-        process.send_signal(signal.SIGTERM)
-        returncode = process.wait(timeout=graceful + MARGIN)  # raises TimeoutExpired past the grace period
+    process.send_signal(signal.SIGTERM)
+    returncode = process.wait(timeout=graceful + MARGIN)  # raises TimeoutExpired past the grace period
 
-        log_text = log_path.read_text()
-        assert returncode == CLEAN_EXIT[service], log_text
-        assert LAST_WORDS[service] in log_text
-        _, alive = psutil.wait_procs(family, timeout=MARGIN)
-        assert not alive, f"{service} left processes behind: {alive}"
-        assert port_is_free(port)
-    finally:
-        kill_group(process)
+    log_text = log_path.read_text()
+    assert returncode == CLEAN_EXIT[service], log_text
+    assert LAST_WORDS[service] in log_text
+    _, alive = psutil.wait_procs(family, timeout=MARGIN)
+    assert not alive, f"{service} left processes behind: {alive}"
+    assert port_is_free(port)
 
 
 # A request whose handler calls a dependency that accepts the connection and never answers: it stays
@@ -109,7 +92,7 @@ SLOW_REQUESTS = {
 
 
 @pytest.mark.parametrize("service", sorted(SLOW_REQUESTS))
-def test_request_in_flight_at_sigterm_gets_its_answer_before_the_server_exits(service, tmp_path):
+def test_request_in_flight_at_sigterm_gets_its_answer_before_the_server_exits(service, server_processes):
     path, dependency = SLOW_REQUESTS[service]
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
@@ -118,32 +101,28 @@ def test_request_in_flight_at_sigterm_gets_its_answer_before_the_server_exits(se
         port = free_port()
         env = production_env(service, port) | dependency(silent.getsockname()[1])
         graceful = parse_server(inspect(service, "production")).graceful_timeout
-        with (tmp_path / "server.log").open("wb") as log:
-            process = production_server_start(service, env, log)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_until(
-                lambda: process.poll() is None and http_status(f"{base}{LIVENESS_PATH}") == 200, 60, f"{service} live"
-            )
-            answers: list[httpx.Response | Exception] = []
+        process = server_processes.start(service, shlex.split(production_commands()[service]), env)
+        base = f"http://127.0.0.1:{port}"
+        wait_until(
+            lambda: process.poll() is None and http_status(f"{base}{LIVENESS_PATH}") == 200, 60, f"{service} live"
+        )
+        answers: list[httpx.Response | Exception] = []
 
-            def ask() -> None:
-                try:
-                    answers.append(http_client.get(base + path, timeout=graceful + MARGIN))
-                except httpx.HTTPError as exc:
-                    answers.append(exc)
+        def ask() -> None:
+            try:
+                answers.append(http_client.get(base + path, timeout=graceful + MARGIN))
+            except httpx.HTTPError as exc:
+                answers.append(exc)
 
-            caller = threading.Thread(target=ask)
-            caller.start()
-            held, _ = silent.accept()  # the handler is now waiting on its dependency
-            with held:
-                process.send_signal(signal.SIGTERM)
-                caller.join(graceful + MARGIN)
-                process.wait(timeout=graceful + MARGIN)
+        caller = threading.Thread(target=ask)
+        caller.start()
+        held, _ = silent.accept()  # the handler is now waiting on its dependency
+        with held:
+            process.send_signal(signal.SIGTERM)
+            caller.join(graceful + MARGIN)
+            process.wait(timeout=graceful + MARGIN)
 
-            (answer,) = answers
-            assert isinstance(answer, httpx.Response), f"the request in flight was cut off: {answer!r}"
-            assert answer.status_code == 503 and answer.headers["content-type"].startswith("application/")
-            assert port_is_free(port)
-        finally:
-            kill_group(process)
+        (answer,) = answers
+        assert isinstance(answer, httpx.Response), f"the request in flight was cut off: {answer!r}"
+        assert answer.status_code == 503 and answer.headers["content-type"].startswith("application/")
+        assert port_is_free(port)
