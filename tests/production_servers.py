@@ -32,13 +32,15 @@ class ServerProcesses:
         return self.log_dir / f"{name}.log"
 
     def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        """Start ``argv`` as the server called ``name`` (one server per name)."""
+        assert name not in self.started, f"{name} was started already"
         starts_record(f"server process: {name}")
         with self.log_path(name).open("wb") as log:
             process = process_groups.start(
                 argv, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
             )
         self.started[name] = process
-        LIVE_PROCESSES.add(self, "server processes", lambda: {name: self.log_path(name) for name in self.started})
+        LIVE_PROCESSES.add(self, "server processes", lambda: {each: self.log_path(each) for each in self.started})
         return process
 
     def close(self) -> None:
