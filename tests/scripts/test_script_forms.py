@@ -108,20 +108,18 @@ def taking_turns(scripts: list[str]) -> list[tuple[str, str]]:
 # Each script's real run in one form, the forms taking turns among the scripts with a database and without.
 REAL_RUNS_ANYWHERE = taking_turns([s for s in SCRIPTS if s not in HELP_ONLY | ON_THE_DATABASES])
 REAL_RUNS_ON_THE_DATABASES = taking_turns(sorted(ON_THE_DATABASES))
+REAL_RUNS = REAL_RUNS_ANYWHERE + REAL_RUNS_ON_THE_DATABASES
 # --help from the repository root in every form (`python scripts/smoke.py` failed there); from another
 # directory in each form the script makes no real run in.
 HELP_RUNS = [(script, form, "repository root") for script in SCRIPTS for form in FORMS] + [
-    (script, form, "another directory")
-    for script in SCRIPTS
-    for form in FORMS
-    if (script, form) not in REAL_RUNS_ANYWHERE + REAL_RUNS_ON_THE_DATABASES
+    (script, form, "another directory") for script in SCRIPTS for form in FORMS if (script, form) not in REAL_RUNS
 ]
 
 
 def test_each_script_runs_in_each_form_from_another_directory():
     for script in SCRIPTS:
         helped = {form for name, form, where in HELP_RUNS if name == script and where == "another directory"}
-        real = {form for name, form in REAL_RUNS_ANYWHERE + REAL_RUNS_ON_THE_DATABASES if name == script}
+        real = {form for name, form in REAL_RUNS if name == script}
         assert helped | real == set(FORMS) and len(real) == (0 if script in HELP_ONLY else 1), script
 
 
